@@ -1,0 +1,156 @@
+"""Speed of one training step (forward, BPTT, Adam) of the NumPy engine, against references.
+
+For each config it measures, alternately in the same process and with the same thread count:
+  * rnncli's step (Network.loss_and_grad_tm + Adam.step on a fixed batch),
+  * PyTorch's nn.LSTM + nn.Linear + Adam on the same shapes (when torch is installed),
+  * the bare NumPy matrix products that one step needs (the BLAS-bound floor here),
+and prints medians, windows per second, the ratio to torch and to the floor.
+
+    python bench/engine.py                 # all configs, float32 and float64, 2 threads
+    python bench/engine.py --threads 1 --configs A,D --dtypes float32 --repeats 9
+
+Ratios, not absolute times, are what carry between machines; the machine's load is printed.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+CONFIGS = {  # name: (features, past, hidden, future, batch)
+    "A": (1, 48, 400, 8, 32),   # the classic lecture model
+    "B": (1, 24, 64, 12, 32),
+    "C": (8, 24, 128, 1, 64),
+    "D": (1, 5, 16, 3, 16),
+}
+
+
+def rnncli_step(cfg, dtype, cell="lstm"):
+    from rnncli.engine.network import Network
+    from rnncli.engine.optim import Adam
+
+    F, T, H, M, B = cfg
+    net = Network(cell, F, H, 1, M, 1, dtype).init(np.random.default_rng(0))
+    opt = Adam(net.n_params, dtype=net.dtype)
+    rng = np.random.default_rng(1)
+    xs = net.time_major(rng.normal(size=(B, T, F)))
+    Y = rng.normal(size=(B, M, 1)).astype(dtype)
+
+    def step():
+        net.loss_and_grad_tm(xs, Y)
+        opt.step(net.flat, net.grad_flat)
+
+    return step
+
+
+def torch_step(cfg, dtype, cell="lstm"):
+    import torch
+
+    F, T, H, M, B = cfg
+    tdt = getattr(torch, dtype)
+    rnn = (torch.nn.LSTM if cell == "lstm" else torch.nn.RNN)(F, H, batch_first=True).to(tdt)
+    head = torch.nn.Linear(H, M).to(tdt)
+    opt = torch.optim.Adam([*rnn.parameters(), *head.parameters()], lr=1e-3)
+    rng = np.random.default_rng(1)
+    X = torch.tensor(rng.normal(size=(B, T, F)), dtype=tdt)
+    Y = torch.tensor(rng.normal(size=(B, M)), dtype=tdt)
+
+    def step():
+        opt.zero_grad()
+        out, _ = rnn(X)
+        loss = 0.5 * ((head(out[:, -1]) - Y) ** 2).sum() / B
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def floor_step(cfg, dtype, cell="lstm"):
+    """The bare products of one step: input projection, T-1 recurrent products forward and
+    backward, the weight-gradient products and the head's, on preallocated arrays."""
+    F, T, H, M, B = cfg
+    G = 4 * H if cell == "lstm" else H
+    rng = np.random.default_rng(0)
+    a = lambda *s: rng.normal(size=s).astype(dtype)  # noqa: E731
+    x, U, h, W, WT, z = a(T * B, F), a(F, G), a(B, H), a(H, G), a(G, H), a(B, G)
+    hs, dZ, hl, Wd, dy = a((T - 1) * B, H), a((T - 1) * B, G), a(B, H), a(H, M), a(B, M)
+    A, rec, dh, dW, dU = (np.empty(s, dtype) for s in ((T * B, G), (B, G), (B, H), (H, G), (F, G)))
+    dZall = a(T * B, G)
+
+    def step():
+        np.multiply(x, U[0], out=A) if F == 1 else np.matmul(x, U, out=A)
+        for _ in range(T - 1):
+            np.matmul(h, W, out=rec)
+        for _ in range(T - 1):
+            np.matmul(z, WT, out=dh)
+        np.matmul(hs.T, dZ, out=dW)
+        np.matmul(x.T, dZall, out=dU)
+        hl @ Wd, hl.T @ dy, dy @ Wd.T
+
+    return step
+
+
+def per_call(fn, min_time=0.2):
+    """Seconds per call of fn, from enough calls to fill about min_time."""
+    fn()
+    n, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        t = time.perf_counter() - t0
+        if t >= min_time:
+            return t / n
+        n *= 2 if t < min_time / 4 else 1
+        n = max(n, int(n * min_time / max(t, 1e-9)))
+
+
+def measure(fns: dict, repeats: int) -> dict:
+    """Median seconds per call of each function, measured alternately."""
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            times[k].append(per_call(f))
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--configs", default="A,B,C,D")
+    p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--cell", default="lstm", choices=["lstm", "rnn"])
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=7)
+    args = p.parse_args()
+
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    print(f"# rnncli engine step, {args.cell}, {args.threads} threads, numpy {np.__version__}"
+          + (f", torch {torch.__version__}" if have_torch else ", torch not installed")
+          + f"; load average {os.getloadavg()[0]:.2f}")
+    print("| config | dtype | rnncli ms | windows/s | torch ms | rnncli / torch | floor ms | rnncli / floor |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    with threadpool_limits(args.threads):
+        for dtype in args.dtypes.split(","):
+            for name in args.configs.split(","):
+                cfg = CONFIGS[name]
+                fns = {"rnncli": rnncli_step(cfg, dtype, args.cell), "floor": floor_step(cfg, dtype, args.cell)}
+                if have_torch:
+                    fns["torch"] = torch_step(cfg, dtype, args.cell)
+                t = measure(fns, args.repeats)
+                tt = t.get("torch")
+                print(f"| {name} {cfg} | {dtype} | {t['rnncli'] * 1e3:.3f} | {cfg[4] / t['rnncli']:,.0f} | "
+                      + (f"{tt * 1e3:.3f} | {t['rnncli'] / tt:.2f}" if tt else "- | -")
+                      + f" | {t['floor'] * 1e3:.3f} | {t['rnncli'] / t['floor']:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""rnncli: neural time-series forecasts from the shell, with a NumPy LSTM/RNN engine.
+
+The Python API (imported lazily, so `rnncli --help` starts fast):
+
+    Forecaster          fit(series or array) -> self, predict, backtest, evaluate, to_dict/from_dict
+    read_csv            a CSV file (or "-") -> Series, with checks that name the line to fix
+    save_model, load_model   the model file: written atomically, loaded with a restricted unpickler
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["Forecaster", "Series", "__version__", "load_model", "read_csv", "save_model"]
+
+
+def save_model(model, path) -> None:
+    """Save a fitted Forecaster to `path` (atomic)."""
+    from .artifact import save
+
+    save(model.to_dict(), path)
+
+
+def load_model(path):
+    """Load a Forecaster saved by `save_model` or `rnncli train` (never runs code from the file)."""
+    from .artifact import load
+    from .forecaster import Forecaster
+
+    return Forecaster.from_dict(load(path))
+
+
+def __getattr__(name):
+    if name == "Forecaster":
+        from .forecaster import Forecaster
+
+        return Forecaster
+    if name in ("read_csv", "Series"):
+        from . import io
+
+        return getattr(io, name)
+    raise AttributeError(f"module 'rnncli' has no attribute {name!r}")

@@ -1,0 +1,584 @@
+"""The rnncli command line: thin commands over the Python API.
+
+Each command parses options, makes one library call, and formats the result: data (CSV,
+JSON) on stdout, tables and progress on stderr. Library errors become one `Error:` line and
+an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invoke`.
+Heavy libraries are imported inside the commands so `--help` stays fast.
+"""
+
+import csv
+import os
+import signal
+import sys
+
+import click
+
+from . import __version__
+from .errors import RnncliError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_INTERRUPTED = 130
+
+
+class CliError(click.ClickException):
+    """One `Error: ...` line on stderr with the library error's exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Group(click.Group):
+    """The error boundary: library errors and surprises become one line unless --debug is on."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except RnncliError as e:
+            if _debug(ctx):
+                raise
+            raise CliError(str(e), e.exit_code) from None
+        except Exception as e:
+            if _debug(ctx):
+                raise
+            first = (str(e).splitlines() or [""])[0]
+            raise CliError(f"unexpected {type(e).__name__}: {first} (rerun with --debug for the traceback)") \
+                from None
+
+
+def _debug(ctx) -> bool:
+    return bool((ctx.obj or {}).get("debug")) or os.environ.get("RNNCLI_DEBUG") == "1"
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="rnncli")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def cli(ctx, debug):
+    """Neural time-series forecasts from a CSV file: a NumPy LSTM/RNN you train, save and query.
+
+    \b
+    rnncli window sample_data/airline.csv --past 12 --future 6
+    rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
+    rnncli predict airline.joblib
+    rnncli evaluate airline.joblib sample_data/airline.csv
+    rnncli info airline.joblib
+    """
+    ctx.obj = {"debug": debug}
+
+
+# -- shared option groups -----------------------------------------------------------------------
+
+
+def read_options(f):
+    """--delimiter and --encoding: how the CSV's bytes are read."""
+    f = click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
+                     help="Text encoding of DATA (e.g. latin-1).")(f)
+    f = click.option("--delimiter", default=",", show_default=True, metavar="CHAR",
+                     help="Field separator of DATA (e.g. ';' or tab).")(f)
+    return f
+
+
+def column_options(f):
+    """Which columns are time, targets and features, and how gaps and resolution are handled."""
+    f = click.option("--smooth", type=int, default=None, metavar="N",
+                     help="Trailing moving average over N rows before windowing.")(f)
+    f = click.option("--resample", default=None, metavar="RULE",
+                     help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
+    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "drop"]), default="error",
+                     show_default=True, help="What to do with missing values.")(f)
+    f = click.option("--features", "features", multiple=True, metavar="NAME",
+                     help="Input column (repeatable). Default: the targets.")(f)
+    f = click.option("--target", "targets", multiple=True, metavar="NAME",
+                     help="Column to forecast (repeatable). Default: the only numeric column.")(f)
+    f = click.option("--time-col", default="auto", show_default=True, metavar="NAME",
+                     help="Timestamp column; 'auto' detects it, 'none' turns it off.")(f)
+    return read_options(f)
+
+
+def output_option(f):
+    return click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+                        help="Where to write the result ('-' is stdout).")(f)
+
+
+def _positive(ctx, param, value):
+    if value is not None and value < 1:
+        raise click.BadParameter(f"must be at least 1, got {value}")
+    return value
+
+
+def _read(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
+          smooth=None):
+    from .io import read_csv
+
+    return read_csv(data, delimiter=delimiter, encoding=encoding,
+                    time_col=None if time_col in (None, "none") else time_col, targets=targets,
+                    features=features, fill=fill, resample=resample, smooth=smooth)
+
+
+# -- writing results ------------------------------------------------------------------------------
+
+
+def _cell(v):
+    if isinstance(v, float):
+        return "" if v != v else repr(v)
+    return "" if v is None else v
+
+
+def _write_text(output: str, text_fn) -> None:
+    """Write what `text_fn(stream)` writes to stdout, or atomically to a file."""
+    if output == "-":
+        text_fn(sys.stdout)
+        sys.stdout.flush()
+        return
+    from .artifact import atomic_write
+
+    _check_writable(output)
+
+    def write(fileobj):
+        import io
+
+        stream = io.TextIOWrapper(fileobj, encoding="utf-8", newline="")
+        text_fn(stream)
+        stream.flush()
+        stream.detach()
+
+    atomic_write(output, write)
+
+
+def write_records(records: list[dict], output: str, fmt: str) -> None:
+    """Records as CSV (header from the first record) or as a JSON array."""
+    if fmt == "json":
+        from .report import to_json
+
+        _write_text(output, lambda s: s.write(to_json(records) + "\n"))
+        return
+
+    def csv_out(stream):
+        if not records:
+            return
+        w = csv.writer(stream, lineterminator="\n")
+        w.writerow(list(records[0]))
+        for r in records:
+            w.writerow([_cell(v) for v in r.values()])
+
+    _write_text(output, csv_out)
+
+
+def _check_writable(path: str) -> None:
+    """Fail before minutes of work when `path` cannot be written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CliError(f"cannot write to '{path}': it is a directory")
+    if not os.path.isdir(directory):
+        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' does not exist")
+    if not os.access(directory, os.W_OK):
+        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' is not writable")
+
+
+def _load_model(path: str):
+    from .artifact import load
+    from .forecaster import Forecaster
+
+    d = load(path)
+    return d, Forecaster.from_dict(d)
+
+
+def _console():
+    from .progress import stderr_console
+
+    return stderr_console()
+
+
+# -- window ---------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, required=True, callback=_positive, help="Input steps per window (N).")
+@click.option("--future", type=int, required=True, callback=_positive, help="Steps to forecast (M).")
+@column_options
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="'-' for CSV on stdout, or FILE.npz for arrays X (S, N, features), Y (S, M, targets).")
+def window(data, past, future, output, **read):
+    """The supervised framing of DATA: one row per window, N past steps -> M future steps.
+
+    Columns: the time of the first forecast step (when DATA has a time column), then
+    <feature>_t-(N-1) ... <feature>_t0, then <target>_t+1 ... <target>_t+M. Raw values.
+
+    \b
+    rnncli window sample_data/airline.csv --past 5 --future 3 | head -3
+    rnncli window sample_data/seattle_weather.csv --target temp_max --features precipitation \\
+        --features temp_max --features temp_min --features wind --past 7 --future 1 -o weather.npz
+    """
+    from .windows import make_windows
+
+    series = _read(data, **read)
+    fidx = [series.columns.index(c) for c in series.features]
+    tidx = [series.columns.index(c) for c in series.targets]
+    X, Y = make_windows(series.values, past, future, fidx, tidx)
+    if output.endswith(".npz"):
+        import numpy as np
+
+        from .artifact import atomic_write
+
+        _check_writable(output)
+        atomic_write(output, lambda f: np.savez(f, X=X, Y=Y, features=np.array(series.features),
+                                                targets=np.array(series.targets)))
+        _console().print(f"wrote X {X.shape} and Y {Y.shape} to {output}")
+        return
+    write_records(_window_records(series, X, Y, past, future), output, "csv")
+
+
+def _window_records(series, X, Y, past, future) -> list[dict]:
+    from .report import format_time
+
+    lags = [f"t-{k}" for k in range(past - 1, 0, -1)] + ["t0"]
+    records = []
+    for s in range(len(X)):
+        row = {}
+        if series.time is not None:
+            row[series.time_col] = format_time(series.time[s + past])
+        for j, name in enumerate(series.features):
+            row.update({f"{name}_{lag}": float(X[s, i, j]) for i, lag in enumerate(lags)})
+        for k, name in enumerate(series.targets):
+            row.update({f"{name}_t+{h + 1}": float(Y[s, h, k]) for h in range(future)})
+        records.append(row)
+    return records
+
+
+# -- train ----------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, required=True, callback=_positive, help="Input steps per window (N).")
+@click.option("--future", type=int, required=True, callback=_positive, help="Steps to forecast (M).")
+@column_options
+@click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
+              help="Where to save the model (written atomically).")
+@click.option("--cell", type=click.Choice(["lstm", "rnn"]), default="lstm", show_default=True,
+              help="Recurrent cell.")
+@click.option("--hidden", type=int, default=64, show_default=True, callback=_positive, help="Hidden units.")
+@click.option("--layers", type=int, default=1, show_default=True, callback=_positive,
+              help="Stacked recurrent layers.")
+@click.option("--epochs", type=int, default=200, show_default=True, callback=_positive, help="Maximum epochs.")
+@click.option("--batch-size", type=int, default=32, show_default=True, callback=_positive,
+              help="Windows per mini-batch.")
+@click.option("--lr", type=float, default=0.001, show_default=True, help="Learning rate.")
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True,
+              help="Adam, or SGD with momentum 0.9.")
+@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
+@click.option("--val-frac", type=float, default=0.2, show_default=True,
+              help="Last fraction of the windows used for validation.")
+@click.option("--patience", type=int, default=20, show_default=True,
+              help="Epochs without improvement before stopping; 0 turns early stopping off.")
+@click.option("--scale", type=click.Choice(["auto", "minmax", "standard", "window", "diff", "none"]),
+              default="auto", show_default=True,
+              help="Scaling; auto trains minmax and diff and keeps the better on validation.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
+              help="Floating-point precision of the network.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json also prints the summary as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, lr, optimizer, clip, val_frac,
+          patience, scale, seed, dtype, fmt, quiet, delimiter, encoding, time_col, targets, features, fill,
+          resample, smooth):
+    """Train a forecaster on DATA and save it to a model file.
+
+    Shows epoch, train and validation MSSE (mean over windows of the squared error summed
+    over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
+    summary with the validation RMSE in the data's units beside the naive forecast's.
+    Ctrl-C stops after the current batch and saves the best model so far (exit 130).
+
+    \b
+    rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
+    rnncli train sample_data/seattle_weather.csv --target temp_max --features temp_max \\
+        --features temp_min --features precipitation --features wind --past 14 --future 7 -o w.joblib
+    """
+    from .forecaster import Forecaster
+    from .progress import TrainingProgress
+
+    _check_writable(output)
+    model = Forecaster(past, future, cell=cell, hidden=hidden, layers=layers, epochs=epochs,
+                       batch_size=batch_size, lr=lr, optimizer=optimizer, clip=clip, val_frac=val_frac,
+                       patience=patience, scale=scale, seed=seed, dtype=dtype)
+    read = {"delimiter": delimiter, "encoding": encoding, "time_col": time_col, "fill": fill,
+            "resample": resample, "smooth": smooth}
+    series = _read(data, targets=targets, features=features, **read)
+    console = _console()
+    with _interruptible() as stop, TrainingProgress(console, epochs, quiet) as progress:
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop)
+    if model.interrupted_ and model.history_.best_epoch == 0:
+        console.print("interrupted before the first epoch was validated: nothing saved")
+        sys.exit(EXIT_INTERRUPTED)
+    d = _artifact_dict(model, series, data, read)
+    with _ignoring_sigint():
+        from .artifact import save
+
+        save(d, output)
+    summary = _train_summary(model, output)
+    if model.interrupted_:
+        console.print(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) "
+                      f"to {output}")
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        _print_train_summary(console, summary)
+    if fmt == "json":
+        from .report import to_json
+
+        click.echo(to_json(summary))
+
+
+def _artifact_dict(model, series, data, read) -> dict:
+    from datetime import datetime, timezone
+
+    from .io import sha256_of
+
+    d = model.to_dict()
+    d["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    d["data"] = {"source": "<stdin>" if data == "-" else os.path.basename(data), "sha256": sha256_of(data),
+                 "rows": len(series.values),
+                 "read": {**read, "time_col": series.time_col or "none"}}
+    return d
+
+
+def _train_summary(model, output) -> dict:
+    h = model.history_
+    targets = [model.columns_[i] for i in model.target_idx_]
+    return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
+            "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
+            "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
+            "val_rmse": dict(zip(targets, map(float, model.val_rmse_))),
+            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_)))}
+
+
+def _print_train_summary(console, s: dict) -> None:
+    from rich.table import Table
+
+    from .report import _g
+
+    t = Table(title="training summary", show_header=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    t.add_row("parameters", f"{s['params']:,}")
+    t.add_row("epochs run", f"{s['epochs_run']} ({s['stopped']}, best epoch {s['best_epoch']})")
+    t.add_row("scaling", s["scale"])
+    t.add_row("best validation MSSE", _g(s["best_val_msse"]))
+    for name in s["val_rmse"]:
+        t.add_row(f"validation RMSE {name}", f"{_g(s['val_rmse'][name])}  (naive {_g(s['naive_rmse'][name])})")
+    console.print(t)
+    console.print(f"saved model to {s['output']}")
+
+
+class _interruptible:
+    """SIGINT sets a flag that training polls between batches, instead of raising mid-step."""
+
+    def __enter__(self):
+        self.requested = False
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread
+            self._old = None
+        return lambda: self.requested
+
+    def _handler(self, signum, frame):
+        if not self.requested:
+            sys.stderr.write("\nstopping after this batch (Ctrl-C again is ignored while saving)...\n")
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN if self.requested else self._old)
+        return False
+
+
+class _ignoring_sigint:
+    """Ctrl-C is ignored while a model file is written."""
+
+    def __enter__(self):
+        try:
+            self._old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:
+            self._old = None
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+# -- predict --------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("model_path", metavar="MODEL")
+@click.argument("data", metavar="[DATA]", required=False)
+@click.option("--interval", type=float, default=None, metavar="LEVEL",
+              help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
+@click.option("--all-windows", is_flag=True,
+              help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@output_option
+@read_options
+def predict(model_path, data, interval, all_windows, fmt, output, delimiter, encoding):
+    """Forecast the next M steps after the training data, or after the end of DATA ('-' = stdin).
+
+    \b
+    rnncli predict airline.joblib
+    rnncli predict airline.joblib --interval 0.9 --format json
+    cat new.csv | rnncli predict airline.joblib - | tail -n +2
+    rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
+    """
+    from .io import future_times
+    from .report import backtest_records, forecast_records
+
+    d, model = _load_model(model_path)
+    time = d.get("time") or {}
+    time_name = time.get("col") or "step"
+    if all_windows and data is None:
+        raise CliError("--all-windows needs DATA to forecast from", exit_code=2)
+    series = _read_for_model(d, data, delimiter, encoding) if data is not None else None
+    if all_windows:
+        origins, y_hat = model.backtest(series)
+        times = series.time
+        extra = future_times(series, model.future) if times is not None else None
+        records = backtest_records(origins, y_hat, [model.columns_[i] for i in model.target_idx_], times, extra)
+    else:
+        fc = model.predict(series, interval=interval)
+        if series is not None:
+            times = future_times(series, model.future)
+        else:
+            times = _model_future_times(time, model.future)
+        records = forecast_records(fc, times, time_name)
+    write_records(records, output, fmt)
+
+
+def _model_future_times(time: dict, n: int):
+    if not time:
+        return None
+    import numpy as np
+
+    from .io import future_times
+
+    last = np.array([np.datetime64(time["last"], "ns")]) if time["kind"] == "datetime" \
+        else np.array([time["last"]], dtype=np.int64)
+    return future_times((last, time.get("freq"), time.get("step")), n)
+
+
+def _read_for_model(d: dict, data: str, delimiter, encoding):
+    """Read DATA the way the model's training data was read (columns, fill, resample, smooth)."""
+    read = d.get("data", {}).get("read", {})
+    cols = d["columns"]
+    return _read(data, delimiter=delimiter if delimiter != "," else read.get("delimiter", ","),
+                 encoding=encoding, time_col=read.get("time_col", "auto"),
+                 targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
+                 fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
+
+
+# -- evaluate -------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("model_path", metavar="MODEL")
+@click.argument("data", metavar="DATA")
+@click.option("--season", type=int, default=None, callback=_positive, metavar="N",
+              help="Season of the seasonal-naive baseline. Default: from the frequency "
+                   "(12 monthly, 4 quarterly, 7 daily, 24 hourly; else 1).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table: rich tables on stderr; csv/json: scores on stdout.")
+@click.option("--plot", default=None, metavar="FILE.png",
+              help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
+@output_option
+@read_options
+def evaluate(model_path, data, season, fmt, plot, output, delimiter, encoding):
+    """Score the model on every window of DATA against naive and seasonal-naive forecasts.
+
+    MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
+    against the naive forecast (1 - RMSE / RMSE_naive).
+
+    \b
+    rnncli evaluate airline.joblib sample_data/airline.csv
+    rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
+    """
+    from .report import default_season, evaluation_records, evaluation_table, horizon_table, to_json
+
+    if plot is not None:
+        _require_matplotlib()
+        _check_writable(plot)
+    d, model = _load_model(model_path)
+    series = _read_for_model(d, data, delimiter, encoding)
+    if season is None:
+        season = default_season(series.freq or (d.get("time") or {}).get("freq"))
+    ev = model.evaluate(series, season=season)
+    if fmt == "table":
+        console = _console()
+        console.print(evaluation_table(ev))
+        console.print(horizon_table(ev))
+    elif fmt == "json":
+        payload = {"windows": ev["windows"], "season": ev["season"], "scores": evaluation_records(ev)}
+        _write_text(output, lambda s: s.write(to_json(payload) + "\n"))
+    else:
+        write_records(evaluation_records(ev), output, "csv")
+    if plot is not None:
+        from .plot import plot_evaluation
+
+        plot_evaluation(ev, series, plot)
+        _console().print(f"wrote plot to {plot}")
+
+
+def _require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CliError("--plot needs matplotlib: pip install 'rnncli[plot]'") from None
+
+
+# -- info -----------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("model_path", metavar="MODEL")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: rich tables on stderr; json: on stdout.")
+@click.option("--audit", is_flag=True,
+              help="List the globals and array headers the file needs, without loading it.")
+def info(model_path, fmt, audit):
+    """Summarise a model file: layers and parameters, data, scaling, training and validation.
+
+    \b
+    rnncli info airline.joblib
+    rnncli info airline.joblib --format json | jq .total_params
+    rnncli info downloaded.joblib --audit
+    """
+    from .report import model_summary, summary_tables, to_json
+
+    if audit:
+        from .artifact import audit as audit_file
+
+        result = audit_file(model_path)
+        if fmt == "json":
+            click.echo(to_json(result))
+        else:
+            _console().print_json(to_json(result))
+        return
+    d, model = _load_model(model_path)
+    summary = model_summary(d, model.network_.summary())
+    if fmt == "json":
+        click.echo(to_json(summary))
+        return
+    console = _console()
+    for table in summary_tables(summary):
+        console.print(table)
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="rnncli")
+

@@ -1,0 +1,171 @@
+"""The fit loop: shuffled mini-batches, validation, early stopping, and a progress callback.
+
+The loop never prints: after each epoch it calls `on_epoch(EpochLog)`; between batches it asks
+`should_stop()` so a caller can end training cleanly (Ctrl-C). Everything it needs to continue
+later (the last completed epoch's weights, optimiser moments, epoch counter, RNG state, best
+weights) is in `Trainer.state()`, so a resumed run is bit-identical to an uninterrupted one.
+NaN and overflow are detected by checks, not warnings: the loop runs under `np.errstate`.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Network
+from .optim import clip_global_norm_, make_optimizer
+
+
+class DivergenceError(ArithmeticError):
+    """The loss or a gradient became NaN or infinite; the network holds the best weights so far."""
+
+    def __init__(self, epoch: int, what: str):
+        super().__init__(f"{what} became non-finite at epoch {epoch}")
+        self.epoch = epoch
+        self.what = what
+
+
+@dataclass
+class EpochLog:
+    """What `on_epoch` receives after each epoch (MSSE: see `Network`)."""
+
+    epoch: int  # 1-based
+    epochs: int
+    train_msse: float
+    val_msse: float | None
+    best_epoch: int
+    best_msse: float
+    improved: bool
+
+
+@dataclass
+class History:
+    """Per-epoch losses and the outcome of a fit."""
+
+    train_msse: list = field(default_factory=list)
+    val_msse: list = field(default_factory=list)
+    best_epoch: int = 0
+    best_msse: float = float("inf")
+    stopped: str = ""  # "", "early", "interrupted"
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.train_msse)
+
+
+class Trainer:
+    """Trains `net` on windows with a seeded generator; one object per training run, resumable."""
+
+    def __init__(self, net: Network, rng: np.random.Generator, optimizer: str = "adam",
+                 lr: float = 1e-3, batch_size: int = 32, clip: float | None = None, patience: int = 20):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if lr <= 0 or not np.isfinite(lr):
+            raise ValueError(f"lr must be a positive number, got {lr}")
+        if clip is not None and not clip > 0:
+            raise ValueError(f"clip must be a positive number, got {clip}")
+        if patience < 0:
+            raise ValueError(f"patience must be 0 (off) or more, got {patience}")
+        self.net, self.rng = net, rng
+        self.batch_size, self.clip, self.patience = int(batch_size), clip, int(patience)
+        self.optimizer = make_optimizer(optimizer, net.n_params, lr, net.dtype)
+        self.history = History()
+        self.best_flat = net.flat.copy()
+        self.wait = 0  # epochs since the best
+        # the state at the end of the last completed epoch, which a resumed run starts from
+        self._last = {"flat": net.flat.copy(), "optimizer_state": self.optimizer.state(),
+                      "rng_state": rng.bit_generator.state}
+
+    # -- resumable state ----------------------------------------------------------------
+
+    def state(self) -> dict:
+        """Everything needed to continue this run, as plain values and arrays."""
+        h = self.history
+        return {"optimizer": self.optimizer.name, "optimizer_state": self._last["optimizer_state"],
+                "rng_state": self._last["rng_state"], "last_flat": self._last["flat"].copy(),
+                "best_flat": self.best_flat.copy(),
+                "wait": self.wait, "train_msse": list(h.train_msse), "val_msse": list(h.val_msse),
+                "best_epoch": h.best_epoch, "best_msse": h.best_msse}
+
+    def load_state(self, state: dict) -> None:
+        """Continue from `state()`: the network gets the last completed epoch's weights."""
+        if state["optimizer"] != self.optimizer.name:
+            raise ValueError(f"cannot resume a {state['optimizer']} run with {self.optimizer.name}")
+        self.optimizer.load_state(state["optimizer_state"])
+        self.rng.bit_generator.state = state["rng_state"]
+        self.net.flat[...] = state["last_flat"]
+        self._last = {"flat": self.net.flat.copy(), "optimizer_state": self.optimizer.state(),
+                      "rng_state": self.rng.bit_generator.state}
+        self.best_flat[...] = state["best_flat"]
+        self.wait = int(state["wait"])
+        self.history = History(list(state["train_msse"]), list(state["val_msse"]),
+                               int(state["best_epoch"]), float(state["best_msse"]))
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def fit(self, X: np.ndarray, Y: np.ndarray, X_val: np.ndarray | None = None,
+            Y_val: np.ndarray | None = None, epochs: int = 200, on_epoch=None, should_stop=None) -> History:
+        """Train until `epochs` (counted over the whole run, resumes included), early stopping, or stop.
+
+        X (S, past, F), Y (S, future, n_targets); the validation windows, when given, drive early
+        stopping and the best-weights snapshot, else the training MSSE does. On return the network
+        holds the best weights. Raises DivergenceError (best weights restored) on NaN/inf.
+        """
+        net, h = self.net, self.history
+        xs_all = net.time_major(X)  # (T, S, F): batches are gathered along axis 1
+        Y_all = np.ascontiguousarray(Y, dtype=net.dtype)
+        S = xs_all.shape[1]
+        if S == 0:
+            raise ValueError("no training windows")
+        has_val = X_val is not None and len(X_val) > 0
+        if has_val:
+            X_val = np.asarray(X_val, dtype=net.dtype)
+            Y_val = np.asarray(Y_val, dtype=net.dtype)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop)
+        if h.best_epoch:
+            net.flat[...] = self.best_flat
+        return h
+
+    def _loop(self, xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
+        net, h = self.net, self.history
+        S = xs_all.shape[1]
+        bs = min(self.batch_size, S)
+        for epoch in range(h.epochs_run + 1, epochs + 1):
+            order = self.rng.permutation(S)
+            total, interrupted = 0.0, False
+            for start in range(0, S, bs):
+                idx = order[start : start + bs]
+                loss = net.loss_and_grad_tm(xs_all[:, idx], Y_all[idx])
+                norm = clip_global_norm_(net.grad_flat, self.clip)
+                if not (np.isfinite(loss) and np.isfinite(norm)):
+                    net.flat[...] = self.best_flat
+                    raise DivergenceError(epoch, "loss" if not np.isfinite(loss) else "gradient")
+                self.optimizer.step(net.flat, net.grad_flat)
+                total += 2.0 * loss * len(idx)
+                if should_stop is not None and should_stop():
+                    interrupted = True
+                    break
+            if interrupted:  # an incomplete epoch is neither validated nor recorded
+                h.stopped = "interrupted"
+                break
+            train_msse = total / S
+            val_msse = net.msse(X_val, Y_val) if has_val else None
+            monitored = val_msse if has_val else train_msse
+            if not np.isfinite(monitored):
+                net.flat[...] = self.best_flat
+                raise DivergenceError(epoch, "validation loss" if has_val else "loss")
+            h.train_msse.append(train_msse)
+            h.val_msse.append(val_msse)
+            improved = monitored < h.best_msse
+            if improved:
+                h.best_msse, h.best_epoch, self.wait = monitored, epoch, 0
+                self.best_flat[...] = net.flat
+            else:
+                self.wait += 1
+            if on_epoch is not None:
+                on_epoch(EpochLog(epoch, epochs, train_msse, val_msse, h.best_epoch, h.best_msse, improved))
+            self._last = {"flat": net.flat.copy(), "optimizer_state": self.optimizer.state(),
+                          "rng_state": self.rng.bit_generator.state}
+            if self.patience and self.wait >= self.patience:
+                h.stopped = "early"
+                break

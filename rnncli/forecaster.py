@@ -1,0 +1,362 @@
+"""The user-facing model: fit on a table of values, forecast, backtest and score.
+
+    >>> from rnncli import Forecaster, read_csv
+    >>> series = read_csv("sample_data/airline.csv")
+    >>> model = Forecaster(past=12, future=6).fit(series)
+    >>> model.predict().values            # (future, n_targets), in the data's units
+
+`fit` takes an `rnncli.io.Series` (what `read_csv` returns) or a plain array (n_steps,
+n_columns) with `targets=` / `features=` column indices. Fitted state ends in `_`.
+Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's plain data.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import __version__, baselines, metrics, scaling, windows
+from .engine.network import CELLS, DTYPES, Network
+from .engine.optim import OPTIMIZERS
+from .engine.train import DivergenceError, History, Trainer
+from .errors import ConfigError, DataError, NonFiniteLossError
+
+SCALES = ("auto", *scaling.KINDS)
+FORMAT = "rnncli-model"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Forecast:
+    """Forecasts of every target for `future` steps, with optional conformal bounds."""
+
+    values: np.ndarray  # (future, n_targets), data units
+    targets: list
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    level: float | None = None
+
+
+def _check_int(flag: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{flag} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_choice(flag: str, value, choices) -> str:
+    if value not in choices:
+        raise ConfigError(f"{flag} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+class Forecaster:
+    """A recurrent network that forecasts `future` steps of the targets from `past` steps of the features.
+
+    Options mirror `rnncli train` (see `rnncli train --help`); `scale="auto"` trains the min-max
+    and the differencing variants and keeps the one with the lower validation error.
+    """
+
+    def __init__(self, past: int, future: int, *, cell: str = "lstm", hidden: int = 64, layers: int = 1,
+                 epochs: int = 200, batch_size: int = 32, lr: float = 1e-3, optimizer: str = "adam",
+                 clip: float | None = None, val_frac: float = 0.2, patience: int = 20, scale: str = "auto",
+                 seed: int = 0, dtype: str = "float32"):
+        self.past = _check_int("--past", past, 1)
+        self.future = _check_int("--future", future, 1)
+        self.cell = _check_choice("--cell", cell, tuple(CELLS))
+        self.hidden = _check_int("--hidden", hidden, 1)
+        self.layers = _check_int("--layers", layers, 1)
+        self.epochs = _check_int("--epochs", epochs, 1)
+        self.batch_size = _check_int("--batch-size", batch_size, 1)
+        self.optimizer = _check_choice("--optimizer", optimizer, tuple(OPTIMIZERS))
+        self.patience = _check_int("--patience", patience, 0)
+        self.scale = _check_choice("--scale", scale, SCALES)
+        self.seed = _check_int("--seed", seed, 0)
+        self.dtype = _check_choice("--dtype", dtype, DTYPES)
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ConfigError(f"--lr must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+        if clip is not None and not (isinstance(clip, (int, float)) and math.isfinite(clip) and clip > 0):
+            raise ConfigError(f"--clip must be a positive number, got {clip!r}")
+        self.clip = None if clip is None else float(clip)
+        if not (isinstance(val_frac, (int, float)) and 0 <= val_frac < 1):
+            raise ConfigError(f"--val-frac must be in [0, 1), got {val_frac!r}")
+        self.val_frac = float(val_frac)
+
+    def get_params(self) -> dict:
+        """The constructor options, as plain values."""
+        names = ("past", "future", "cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer",
+                 "clip", "val_frac", "patience", "scale", "seed", "dtype")
+        return {k: getattr(self, k) for k in names}
+
+    # -- fitting ------------------------------------------------------------------------
+
+    def fit(self, data, *, targets=None, features=None, columns=None, on_epoch=None, should_stop=None,
+            on_variant=None) -> "Forecaster":
+        """Train on `data`; returns self.
+
+        `on_epoch(EpochLog)` after every epoch, `should_stop()` between batches (True ends
+        training after the current batch: `interrupted_` is then set), and `on_variant(kind,
+        index, count)` before each scaling variant that `scale="auto"` trains.
+        """
+        values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
+            data, targets, features, columns)
+        if not np.isfinite(values).all():
+            row, col = np.argwhere(~np.isfinite(values))[0]
+            raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
+                            "is missing or infinite; fill or drop it first")
+        kinds = ["minmax", "diff"] if self.scale == "auto" else [self.scale]
+        fits, self.interrupted_ = [], False
+        for n, kind in enumerate(kinds):
+            if on_variant is not None:
+                on_variant(kind, n + 1, len(kinds))
+            fits.append(self._fit_variant(kind, values, on_epoch, should_stop))
+            if fits[-1]["history"].stopped == "interrupted":
+                self.interrupted_ = True
+                break
+        best = min(fits, key=lambda f: f["score"])
+        self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
+        self.history_, self.trainer_ = best["history"], best["trainer"]
+        self.val_residuals_ = best["residuals"]
+        self.variant_scores_ = {f["kind"]: f["score"] for f in fits}
+        self.val_rmse_ = best["val_rmse"]
+        self.naive_rmse_ = best["naive_rmse"]
+        self.tail_ = values[-self.lookback_:].copy()
+        self.train_targets_ = values[:, self.target_idx_].copy()
+        self.n_rows_ = len(values)
+        return self
+
+    @property
+    def lookback_(self) -> int:
+        """Raw rows one forecast needs (past, plus one when modelling differences)."""
+        return scaling.lookback(self.scale_, self.past)
+
+    def _frame(self, values: np.ndarray, kind: str):
+        """Raw windows for scaling `kind`: inputs, targets and the targets' own past."""
+        lb = scaling.lookback(kind, self.past)
+        Xraw, Yraw = windows.make_windows(values, lb, self.future, self.feature_idx_, self.target_idx_)
+        Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
+        return Xraw, Yraw, Tpast
+
+    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop) -> dict:
+        lb = scaling.lookback(kind, self.past)
+        Xraw, Yraw, Tpast = self._frame(values, kind)
+        train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
+        scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
+                             self.feature_idx_, self.target_idx_)
+        X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
+        rng = np.random.default_rng(self.seed)
+        net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
+                      len(self.target_idx_), self.dtype).init(rng)
+        trainer = Trainer(net, rng, self.optimizer, self.lr, self.batch_size, self.clip, self.patience)
+        try:
+            history = trainer.fit(X[train], Y[train], X[val], Y[val], self.epochs, on_epoch, should_stop)
+        except DivergenceError as e:
+            raise NonFiniteLossError(
+                f"loss became NaN at epoch {e.epoch} (scaling {kind}); try a lower --lr (now {self.lr:g}) "
+                "or --clip 1.0", e.epoch) from e
+        fit = {"kind": kind, "scaler": scaler, "network": net, "history": history, "trainer": trainer}
+        if val.stop > val.start:
+            y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
+            y = Yraw[val]
+            naive = np.repeat(Tpast[val][:, -1:, :], self.future, axis=1)
+            fit["residuals"] = y - y_hat
+            fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
+            fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
+            # variants are compared on the same (last) validation windows, relative to naive
+            fit["score"] = float(np.mean(fit["val_rmse"] / np.maximum(fit["naive_rmse"], 1e-300)))
+        else:
+            fit["residuals"] = np.zeros((0, self.future, len(self.target_idx_)))
+            fit["val_rmse"] = fit["naive_rmse"] = np.full(len(self.target_idx_), np.nan)
+            fit["score"] = float(history.best_msse) if kind == "minmax" or self.scale != "auto" else np.inf
+        return fit
+
+    # -- forecasting ----------------------------------------------------------------------
+
+    def _values(self, data) -> np.ndarray:
+        """The model's columns of `data` (a Series or an array in the model's column order)."""
+        if data is None:
+            return self.tail_
+        if hasattr(data, "values") and hasattr(data, "columns"):
+            missing = [c for c in self.columns_ if c not in list(data.columns)]
+            if missing:
+                raise DataError(f"data lacks the model's column(s) {', '.join(missing)}; "
+                                f"the model was trained on {', '.join(self.columns_)}")
+            idx = [list(data.columns).index(c) for c in self.columns_]
+            values = np.asarray(data.values, dtype=np.float64)[:, idx]
+        else:
+            values = np.asarray(data, dtype=np.float64)
+            if values.ndim != 2 or values.shape[1] != len(self.columns_):
+                raise DataError(f"data must have shape (rows, {len(self.columns_)}), got {values.shape}")
+        if len(values) < self.lookback_:
+            raise DataError(f"data has {len(values)} rows but the model needs at least {self.lookback_} "
+                            f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
+        if not np.isfinite(values).all():
+            raise DataError("data has missing or infinite values; fill or drop them first")
+        return values
+
+    def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
+        X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
+        return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
+
+    def predict(self, data=None, interval: float | None = None) -> Forecast:
+        """Forecast the `future` steps after the end of `data` (default: of the training data)."""
+        values = self._values(data)[-self.lookback_:]
+        y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
+                                       values[None][:, :, self.target_idx_])[0]
+        fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])
+        if interval is not None:
+            q = self.interval_halfwidth(interval)
+            fc.lower, fc.upper, fc.level = y_hat - q, y_hat + q, interval
+        return fc
+
+    def interval_halfwidth(self, level: float) -> np.ndarray:
+        """Split-conformal half-widths (future, n_targets): the ceil((n+1) level)-th smallest |residual|.
+
+        n is the number of validation windows; with too few of them for `level`, the largest one.
+        """
+        if not 0 < level < 1:
+            raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
+        r = np.abs(self.val_residuals_)
+        n = len(r)
+        if n == 0:
+            raise DataError("the model has no validation residuals for --interval; train with --val-frac > 0")
+        k = min(n, math.ceil((n + 1) * level))
+        return np.sort(r, axis=0)[k - 1]
+
+    def backtest(self, data) -> tuple[np.ndarray, np.ndarray]:
+        """Forecasts from every origin of `data` with enough history.
+
+        Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
+        (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
+        """
+        values = self._values(data)
+        lb = self.lookback_
+        view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
+        origins = np.arange(lb - 1, len(values))
+        y_hat = np.concatenate([
+            self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
+                                   view[s : s + 4096][:, :, self.target_idx_])
+            for s in range(0, len(view), 4096)])
+        return origins, y_hat
+
+    def evaluate(self, data, season: int = 1) -> dict:
+        """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
+
+        Scored on the origins where all three have a forecast and the targets are known.
+        Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
+        "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
+        "skill": (targets,) = 1 - RMSE / RMSE_naive}.
+        """
+        season = _check_int("--season", season, 1)
+        values = self._values(data)
+        origins, y_hat = self.backtest(values)
+        y = values[:, self.target_idx_]
+        keep = (origins + self.future < len(values)) & (origins >= season - 1)
+        origins, y_hat = origins[keep], y_hat[keep]
+        if len(origins) == 0:
+            need = max(self.lookback_, season) + self.future
+            raise DataError(f"data has {len(values)} rows; scoring needs at least {need} "
+                            f"(--past {self.past}, --future {self.future}, --season {season})")
+        actual = y[origins[:, None] + np.arange(1, self.future + 1)[None, :]]
+        forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
+                     "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
+        scale = metrics.mase_scale(self.train_targets_, season)
+        per_step = {k: metrics.scores(actual, f, scale) for k, f in forecasts.items()}
+        overall = {k: metrics.overall(actual, f, scale) for k, f in forecasts.items()}
+        skill = 1.0 - overall["model"]["rmse"] / np.where(overall["naive"]["rmse"] > 0,
+                                                            overall["naive"]["rmse"], np.nan)
+        return {"windows": len(origins), "season": season, "origins": origins, "actual": actual,
+                "forecasts": forecasts, "per_step": per_step, "overall": overall, "skill": skill,
+                "targets": [self.columns_[i] for i in self.target_idx_]}
+
+    # -- plain data for the artifact --------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The fitted model as plain data: dicts, lists, str, int, float, None and ndarrays."""
+        h = self.history_
+        return {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "rnncli_version": __version__,
+            "numpy_version": np.__version__,
+            "options": self.get_params(),
+            "network": {**self.network_.config(), "flat": self.network_.flat.copy()},
+            "scale": self.scale_, "scaler": _plain(self.scaler_),
+            "variant_scores": {k: float(v) for k, v in self.variant_scores_.items()},
+            "columns": list(self.columns_), "feature_idx": [int(i) for i in self.feature_idx_],
+            "target_idx": [int(i) for i in self.target_idx_], "time": _plain(self.time_),
+            "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(), "n_rows": int(self.n_rows_),
+            "val_residuals": np.asarray(self.val_residuals_, dtype=np.float64),
+            "val_rmse": [float(v) for v in self.val_rmse_], "naive_rmse": [float(v) for v in self.naive_rmse_],
+            "history": {"train_msse": [float(v) for v in h.train_msse],
+                        "val_msse": [None if v is None else float(v) for v in h.val_msse],
+                        "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
+                        "stopped": h.stopped},
+            "interrupted": bool(self.interrupted_),
+            "trainer": _plain(self.trainer_.state()),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Forecaster":
+        """Rebuild a fitted model from `to_dict` data (already checked by the artifact loader)."""
+        model = cls(**d["options"])
+        cfg = {k: v for k, v in d["network"].items() if k != "flat"}
+        net = Network(**cfg)
+        net.flat[...] = d["network"]["flat"]
+        model.network_ = net
+        model.scale_, model.scaler_ = d["scale"], d["scaler"]
+        model.variant_scores_ = dict(d.get("variant_scores", {}))
+        model.columns_, model.feature_idx_, model.target_idx_ = d["columns"], d["feature_idx"], d["target_idx"]
+        model.time_ = d["time"]
+        model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
+        model.val_residuals_ = d["val_residuals"]
+        model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
+        h = d["history"]
+        model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
+                                 h["stopped"])
+        model.interrupted_ = d.get("interrupted", False)
+        model.trainer_state_ = d.get("trainer")
+        return model
+
+
+def _take(ctx: dict, rows) -> dict:
+    return {k: v[rows] for k, v in ctx.items()}
+
+
+def _plain(obj):
+    """Recursively turn NumPy scalars into Python numbers (arrays stay arrays)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def _table(data, targets, features, columns):
+    """(values, columns, feature_idx, target_idx, time info) from a Series or an array."""
+    if hasattr(data, "values") and hasattr(data, "features") and hasattr(data, "targets"):
+        cols = list(data.columns)
+        values = np.asarray(data.values, dtype=np.float64)
+        fidx = [cols.index(c) for c in data.features]
+        tidx = [cols.index(c) for c in data.targets]
+        time = None
+        if getattr(data, "time", None) is not None and len(data.time):
+            last = data.time[-1]
+            kind = "datetime" if np.issubdtype(np.asarray(data.time).dtype, np.datetime64) else "int"
+            time = {"col": data.time_col, "kind": kind,
+                    "last": str(last) if kind == "datetime" else int(last),
+                    "freq": getattr(data, "freq", None), "step": getattr(data, "step", None)}
+        return values, cols, fidx, tidx, time
+    values = np.asarray(data, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2:
+        raise DataError(f"data must be a 2-D array (rows, columns), got shape {values.shape}")
+    cols = list(columns) if columns is not None else [f"x{i}" for i in range(values.shape[1])]
+    if targets is None:
+        if values.shape[1] != 1:
+            raise ConfigError(f"data has {values.shape[1]} columns; name the targets (targets=[...])")
+        targets = [0]
+    tidx = [cols.index(t) if isinstance(t, str) else int(t) for t in targets]
+    fidx = tidx if features is None else [cols.index(f) if isinstance(f, str) else int(f) for f in features]
+    return values, cols, fidx, tidx, None

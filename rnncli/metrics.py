@@ -1,0 +1,51 @@
+"""Forecast accuracy metrics on arrays of shape (windows, horizon, targets).
+
+Each function reduces over the windows and returns (horizon, targets); `overall` averages a
+per-step table over the horizon. Definitions (e = y_hat - y, n windows):
+
+    MSE   = mean(e^2)                 RMSE = sqrt(MSE)           MAE = mean(|e|)
+    sMAPE = mean(200 |e| / (|y| + |y_hat|)), a term with y = y_hat = 0 counting as 0   (percent)
+    MASE  = MAE / scale, scale = mean |y(t) - y(t - m)| over the training targets (Hyndman & Koehler)
+    skill = 1 - RMSE / RMSE_naive     (> 0: better than the naive forecast)
+"""
+
+import numpy as np
+
+METRICS = ("mse", "rmse", "mae", "smape", "mase")
+
+
+def mse(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    return np.mean(np.square(y_hat - y), axis=0)
+
+
+def mae(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    return np.mean(np.abs(y_hat - y), axis=0)
+
+
+def smape(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    num = 200.0 * np.abs(y_hat - y)
+    den = np.abs(y) + np.abs(y_hat)
+    terms = np.divide(num, den, out=np.zeros_like(num, dtype=float), where=den > 0)
+    return np.mean(terms, axis=0)
+
+
+def mase_scale(train_targets: np.ndarray, season: int) -> np.ndarray:
+    """Per target, mean |y(t) - y(t - m)| over the training series (n, targets); NaN when undefined."""
+    m = season if len(train_targets) > season else 1
+    if len(train_targets) <= m:
+        return np.full(train_targets.shape[1], np.nan)
+    return np.mean(np.abs(train_targets[m:] - train_targets[:-m]), axis=0)
+
+
+def scores(y: np.ndarray, y_hat: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
+    """Every metric per horizon step and target: a dict of (horizon, targets) arrays."""
+    m_mse, m_mae = mse(y, y_hat), mae(y, y_hat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_mase = np.where(scale > 0, m_mae / np.where(scale > 0, scale, 1.0), np.nan)
+    return {"mse": m_mse, "rmse": np.sqrt(m_mse), "mae": m_mae, "smape": smape(y, y_hat), "mase": m_mase}
+
+
+def overall(y: np.ndarray, y_hat: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
+    """Every metric per target over all windows and horizon steps: a dict of (targets,) arrays."""
+    flat = lambda a: a.reshape(-1, 1, a.shape[-1])  # noqa: E731  (windows x steps as one axis)
+    return {k: v[0] for k, v in scores(flat(y), flat(y_hat), scale).items()}

@@ -1,0 +1,75 @@
+"""Training progress on stderr: a live rich display on a terminal, plain lines elsewhere.
+
+The engine reports through `on_epoch(EpochLog)`; this is the only module that draws.
+The live display is redrawn by rich's refresh thread at most `REFRESH_PER_SECOND` times a
+second, so an epoch costs one dictionary update however fast epochs are.
+"""
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+REFRESH_PER_SECOND = 4
+PLAIN_LINES = 20  # about this many lines per run when stderr is not a terminal
+
+
+def stderr_console() -> Console:
+    """The console for everything that is not data: stderr, colours only on a terminal."""
+    return Console(stderr=True, highlight=False)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+class TrainingProgress:
+    """Context manager that shows epoch / total, train and validation MSSE, best epoch and ETA."""
+
+    def __init__(self, console: Console, epochs: int, quiet: bool = False):
+        self.console, self.epochs, self.quiet = console, epochs, quiet
+        self.live = console.is_terminal and not quiet
+        self.every = max(1, epochs // PLAIN_LINES)
+        self._progress = None
+        self._task = None
+        self._label = ""
+        self._last_log = None
+
+    def __enter__(self) -> "TrainingProgress":
+        if self.live:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(),
+                TextColumn("epoch {task.completed:>4.0f}/{task.total:.0f}"),
+                TextColumn("train MSSE {task.fields[train]}"), TextColumn("val MSSE {task.fields[val]}"),
+                TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                TimeRemainingColumn(), console=self.console, refresh_per_second=REFRESH_PER_SECOND,
+                transient=False)
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+        elif not self.quiet and self._last_log is not None and self._last_log.epoch % self.every:
+            self._plain(self._last_log)  # the final epoch, when it was not printed already
+
+    def on_variant(self, kind: str, index: int, count: int) -> None:
+        """A new training run starts (scaling `auto` trains `count` of them)."""
+        self._label = f"scale {kind}" + (f" ({index}/{count})" if count > 1 else "")
+        if self._progress is not None:
+            self._task = self._progress.add_task(self._label, total=self.epochs, train="-", val="-", best="-")
+        elif not self.quiet:
+            if self._last_log is not None and self._last_log.epoch % self.every:
+                self._plain(self._last_log)
+            self._last_log = None
+            self.console.print(f"training with {self._label}")
+
+    def on_epoch(self, log) -> None:
+        self._last_log = log
+        if self._progress is not None:
+            self._progress.update(self._task, completed=log.epoch, train=_fmt(log.train_msse),
+                                  val=_fmt(log.val_msse), best=str(log.best_epoch))
+        elif not self.quiet and (log.epoch % self.every == 0 or log.epoch == 1):
+            self._plain(log)
+
+    def _plain(self, log) -> None:
+        self.console.print(f"epoch {log.epoch}/{log.epochs}  train MSSE {_fmt(log.train_msse)}  "
+                           f"val MSSE {_fmt(log.val_msse)}  best epoch {log.best_epoch}")

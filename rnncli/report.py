@@ -1,0 +1,220 @@
+"""Results as tables: records for CSV/JSON on stdout, rich tables for people on stderr.
+
+Every function here turns a library result into rows or a renderable; none computes anything.
+"""
+
+import json
+import math
+
+import numpy as np
+from rich.table import Table
+
+SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
+           "W": 52, "min": 60}
+
+
+def default_season(freq: str | None) -> int:
+    """Seasonal period from a pandas frequency alias: 12 monthly, 4 quarterly, 7 daily, 24 hourly, else 1."""
+    if not freq:
+        return 1
+    base = freq.split("-")[0].lstrip("0123456789")
+    return SEASONS.get(base, 1)
+
+
+def format_time(t) -> str | int:
+    """A timestamp as ISO text (date only at midnight), an integer time as an int."""
+    if t is None:
+        return None
+    if isinstance(t, (np.integer, int)):
+        return int(t)
+    t = np.datetime64(t, "s")
+    text = str(t)
+    return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+# -- forecasts ------------------------------------------------------------------------------------
+
+
+def forecast_records(fc, times, time_name: str) -> list[dict]:
+    """One record per future step: the time (or step number), each target, and its bounds."""
+    rows = []
+    for h in range(fc.values.shape[0]):
+        row = {time_name: format_time(times[h]) if times is not None else h + 1}
+        for k, name in enumerate(fc.targets):
+            row[name] = float(fc.values[h, k])
+            if fc.lower is not None:
+                row[f"{name}_lower"] = float(fc.lower[h, k])
+                row[f"{name}_upper"] = float(fc.upper[h, k])
+        rows.append(row)
+    return rows
+
+
+def backtest_records(origins, y_hat, targets, times, future_times) -> list[dict]:
+    """Long format: origin (time or row), step 1..M, the step's time (or row), one column per target."""
+    rows = []
+    n = len(times) if times is not None else None
+    for j, o in enumerate(origins):
+        for h in range(y_hat.shape[1]):
+            t = o + h + 1
+            if times is None:
+                origin, when = int(o), int(t)
+            else:
+                origin = format_time(times[o])
+                when = format_time(times[t] if t < n else (future_times[t - n] if future_times is not None
+                                                           else None))
+            row = {"origin": origin, "step": h + 1, "time": when}
+            row.update({name: float(y_hat[j, h, k]) for k, name in enumerate(targets)})
+            rows.append(row)
+    return rows
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+
+METHOD_NAMES = {"model": "model", "naive": "naive", "seasonal_naive": "seasonal naive"}
+
+
+def evaluation_records(ev: dict) -> list[dict]:
+    """Long format: target, method, step ("all" or 1..M), mse, rmse, mae, smape, mase, skill vs naive."""
+    rows = []
+    for k, target in enumerate(ev["targets"]):
+        for method in ev["overall"]:
+            blocks = [("all", ev["overall"][method], ev["overall"]["naive"], None)]
+            n_steps = ev["per_step"][method]["mse"].shape[0]
+            blocks += [(h + 1, ev["per_step"][method], ev["per_step"]["naive"], h) for h in range(n_steps)]
+            for step, scores, naive, h in blocks:
+                pick = (lambda a, h=h: a[k] if h is None else a[h, k])
+                row = {"target": target, "method": method, "step": step}
+                row.update({m: _num(pick(v)) for m, v in scores.items()})
+                naive_rmse = float(pick(naive["rmse"]))
+                row["skill"] = _num(1.0 - row["rmse"] / naive_rmse) if naive_rmse > 0 else None
+                rows.append(row)
+    return rows
+
+
+def evaluation_table(ev: dict) -> Table:
+    """Overall scores per target and method, then the model's RMSE per horizon step."""
+    table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}")
+    for col in ("target", "method", "RMSE", "MAE", "sMAPE %", "MASE", "skill vs naive"):
+        table.add_column(col, justify="left" if col in ("target", "method") else "right")
+    for row in evaluation_records(ev):
+        if row["step"] != "all":
+            continue
+        table.add_row(row["target"], METHOD_NAMES[row["method"]], _g(row["rmse"]), _g(row["mae"]),
+                      _g(row["smape"], 3), _g(row["mase"], 3), _g(row["skill"], 3))
+    return table
+
+
+def horizon_table(ev: dict) -> Table:
+    """RMSE per horizon step for each method and target."""
+    table = Table(title="RMSE per horizon step")
+    table.add_column("step", justify="right")
+    for target in ev["targets"]:
+        for method in ev["per_step"]:
+            table.add_column(f"{target} {METHOD_NAMES[method]}", justify="right")
+    n_steps = next(iter(ev["per_step"].values()))["rmse"].shape[0]
+    for h in range(n_steps):
+        cells = [str(h + 1)]
+        for k in range(len(ev["targets"])):
+            cells += [_g(ev["per_step"][m]["rmse"][h, k]) for m in ev["per_step"]]
+        table.add_row(*cells)
+    return table
+
+
+def _g(x, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:.{digits}g}"
+
+
+# -- model summary ----------------------------------------------------------------------------------
+
+
+def model_summary(d: dict, layers: list) -> dict:
+    """Everything `rnncli info` shows, as plain JSON-ready data, from the artifact dict."""
+    h = d["history"]
+    cols = d["columns"]
+    total = sum(p for _, _, p in layers)
+    return {
+        "layers": [{"layer": name, "output_shape": _shape(shape), "params": p} for name, shape, p in layers],
+        "total_params": total,
+        "features": [cols[i] for i in d["feature_idx"]], "targets": [cols[i] for i in d["target_idx"]],
+        "past": d["options"]["past"], "future": d["options"]["future"],
+        "cell": d["network"]["cell"], "hidden": d["network"]["hidden"], "layers_count": d["network"]["layers"],
+        "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
+        "time": d.get("time"), "data": d.get("data", {}),
+        "history": {"epochs_run": len(h["train_msse"]), "best_epoch": h["best_epoch"],
+                    "best_msse": _num(h["best_msse"]) if h["best_msse"] != float("inf") else None,
+                    "stopped": h["stopped"] or "completed", "final_train_msse":
+                        h["train_msse"][-1] if h["train_msse"] else None},
+        "validation": {"rmse": d["val_rmse"], "naive_rmse": d["naive_rmse"],
+                       "windows": int(len(d["val_residuals"]))},
+        "options": d["options"],
+        "versions": {"rnncli": d["rnncli_version"], "numpy": d.get("numpy_version"),
+                     "format": d["format_version"]},
+        "created": d.get("created"),
+    }
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ")"
+
+
+def summary_tables(s: dict) -> list:
+    """The Keras-like layer table and a table of the model's facts."""
+    layers = Table(title="model")
+    layers.add_column("Layer (type)")
+    layers.add_column("Output Shape")
+    layers.add_column("Param #", justify="right")
+    for row in s["layers"]:
+        layers.add_row(row["layer"], row["output_shape"], f"{row['params']:,}")
+    layers.add_section()
+    layers.add_row("Total params", "", f"{s['total_params']:,}")
+
+    facts = Table(show_header=False, title="details")
+    facts.add_column(style="bold")
+    facts.add_column()
+    time = s["time"] or {}
+    hist, val = s["history"], s["validation"]
+    items = [
+        ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
+        ("past / future", f"{s['past']} / {s['future']}"),
+        ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")),
+        ("dtype", s["dtype"]),
+        ("time column", f"{time.get('col')} (last {time.get('last')}, frequency "
+                        f"{time.get('freq') or (('step ' + str(time.get('step'))) if time.get('step') else '-')})"
+         if time else "none"),
+        ("training", f"{hist['epochs_run']} epochs, best epoch {hist['best_epoch']}, {hist['stopped']}"),
+        ("best validation MSSE", _g(hist["best_msse"])),
+        ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in zip(val["rmse"], val["naive_rmse"]))
+         + f" over {val['windows']} windows"),
+        ("data", f"{s['data'].get('source', '-')} ({s['data'].get('rows', '-')} rows)"),
+        ("data sha256", s["data"].get("sha256", "-")),
+        ("created", s["created"] or "-"),
+        ("versions", f"rnncli {s['versions']['rnncli']}, numpy {s['versions']['numpy']}, "
+                     f"format {s['versions']['format']}"),
+    ]
+    for k, v in items:
+        facts.add_row(k, str(v))
+    return [layers, facts]
+
+
+def to_json(obj) -> str:
+    """JSON text with NaN/inf written as null."""
+    def clean(o):
+        if isinstance(o, dict):
+            return {str(k): clean(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [clean(v) for v in o]
+        if isinstance(o, np.ndarray):
+            return clean(o.tolist())
+        if isinstance(o, np.generic):
+            o = o.item()
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        return o
+    return json.dumps(clean(obj), indent=2)
