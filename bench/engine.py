@@ -67,25 +67,26 @@ def torch_step(cfg, dtype, cell="lstm"):
 
 
 def floor_step(cfg, dtype, cell="lstm"):
-    """The bare products of one step: input projection, T-1 recurrent products forward and
-    backward, the weight-gradient products and the head's, on preallocated arrays."""
+    """The bare products of one step, in the engine's layout ((width, batch) blocks per step):
+    the input projection ([U; b]^T [x; 1]), T-1 recurrent products forward (W^T h) and backward (W dz), the
+    weight-gradient products over all steps and the head's, on preallocated arrays."""
     F, T, H, M, B = cfg
     G = 4 * H if cell == "lstm" else H
     rng = np.random.default_rng(0)
     a = lambda *s: rng.normal(size=s).astype(dtype)  # noqa: E731
-    x, U, h, W, WT, z = a(T * B, F), a(F, G), a(B, H), a(H, G), a(G, H), a(B, G)
-    hs, dZ, hl, Wd, dy = a((T - 1) * B, H), a((T - 1) * B, G), a(B, H), a(H, M), a(B, M)
-    A, rec, dh, dW, dU = (np.empty(s, dtype) for s in ((T * B, G), (B, G), (B, H), (H, G), (F, G)))
-    dZall = a(T * B, G)
+    xb, Ub, WT, W, h, z = a(T, F + 1, B), a(G, F + 1), a(G, H), a(H, G), a(H, B), a(G, B)
+    h_prev, dZ, x_all = a(H, (T - 1) * B), a(G, T, B), a(F, T * B)
+    hl, Wd, dy = a(B, H), a(H, M), a(B, M)
+    A, rec, dh, dW, dU = (np.empty(s, dtype) for s in ((T, G, B), (G, B), (H, B), (H, G), (F, G)))
 
     def step():
-        np.multiply(x, U[0], out=A) if F == 1 else np.matmul(x, U, out=A)
+        np.matmul(Ub, xb, out=A)
         for _ in range(T - 1):
-            np.matmul(h, W, out=rec)
+            np.matmul(WT, h, out=rec)
         for _ in range(T - 1):
-            np.matmul(z, WT, out=dh)
-        np.matmul(hs.T, dZ, out=dW)
-        np.matmul(x.T, dZall, out=dU)
+            np.matmul(W, z, out=dh)
+        np.matmul(h_prev, dZ[:, 1:].reshape(G, (T - 1) * B).T, out=dW)
+        np.matmul(x_all, dZ.reshape(G, T * B).T, out=dU)
         hl @ Wd, hl.T @ dy, dy @ Wd.T
 
     return step

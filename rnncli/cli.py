@@ -6,6 +6,7 @@ an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invok
 Heavy libraries are imported inside the commands so `--help` stays fast.
 """
 
+import contextlib
 import csv
 import os
 import signal
@@ -83,6 +84,7 @@ def read_options(f):
 
 def column_options(f):
     """Which columns are time, targets and features, and how gaps and resolution are handled."""
+    f = read_options(f)
     f = click.option("--smooth", type=int, default=None, metavar="N",
                      help="Trailing moving average over N rows before windowing.")(f)
     f = click.option("--resample", default=None, metavar="RULE",
@@ -95,7 +97,7 @@ def column_options(f):
                      help="Column to forecast (repeatable). Default: the only numeric column.")(f)
     f = click.option("--time-col", default="auto", show_default=True, metavar="NAME",
                      help="Timestamp column; 'auto' detects it, 'none' turns it off.")(f)
-    return read_options(f)
+    return f
 
 
 def output_option(f):
@@ -172,10 +174,13 @@ def _check_writable(path: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise CliError(f"cannot write to '{path}': it is a directory")
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise CliError(f"cannot write to '{path}': '{os.path.dirname(path)}' is not a directory")
     if not os.path.isdir(directory):
         raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' does not exist")
     if not os.access(directory, os.W_OK):
-        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' is not writable")
+        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' "
+                       "is not writable")
 
 
 def _load_model(path: str):
@@ -190,6 +195,13 @@ def _console():
     from .progress import stderr_console
 
     return stderr_console()
+
+
+def _say(text: str, console=None) -> None:
+    """A plain message line on stderr."""
+    from .progress import say
+
+    say(console or _console(), text)
 
 
 # -- window ---------------------------------------------------------------------------------------
@@ -218,7 +230,8 @@ def window(data, past, future, output, **read):
     series = _read(data, **read)
     fidx = [series.columns.index(c) for c in series.features]
     tidx = [series.columns.index(c) for c in series.targets]
-    X, Y = make_windows(series.values, past, future, fidx, tidx)
+    with _about(series):
+        X, Y = make_windows(series.values, past, future, fidx, tidx)
     if output.endswith(".npz"):
         import numpy as np
 
@@ -227,7 +240,7 @@ def window(data, past, future, output, **read):
         _check_writable(output)
         atomic_write(output, lambda f: np.savez(f, X=X, Y=Y, features=np.array(series.features),
                                                 targets=np.array(series.targets)))
-        _console().print(f"wrote X {X.shape} and Y {Y.shape} to {output}")
+        _say(f"wrote X {X.shape} and Y {Y.shape} to {output}")
         return
     write_records(_window_records(series, X, Y, past, future), output, "csv")
 
@@ -264,7 +277,8 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
 @click.option("--hidden", type=int, default=64, show_default=True, callback=_positive, help="Hidden units.")
 @click.option("--layers", type=int, default=1, show_default=True, callback=_positive,
               help="Stacked recurrent layers.")
-@click.option("--epochs", type=int, default=200, show_default=True, callback=_positive, help="Maximum epochs.")
+@click.option("--epochs", type=int, default=200, show_default=True, callback=_positive,
+              help="Maximum epochs.")
 @click.option("--batch-size", type=int, default=32, show_default=True, callback=_positive,
               help="Windows per mini-batch.")
 @click.option("--lr", type=float, default=0.001, show_default=True, help="Learning rate.")
@@ -310,10 +324,10 @@ def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, 
             "resample": resample, "smooth": smooth}
     series = _read(data, targets=targets, features=features, **read)
     console = _console()
-    with _interruptible() as stop, TrainingProgress(console, epochs, quiet) as progress:
+    with _about(series), _interruptible() as stop, TrainingProgress(console, epochs, quiet) as progress:
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop)
     if model.interrupted_ and model.history_.best_epoch == 0:
-        console.print("interrupted before the first epoch was validated: nothing saved")
+        _say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)
     d = _artifact_dict(model, series, data, read)
     with _ignoring_sigint():
@@ -322,8 +336,8 @@ def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, 
         save(d, output)
     summary = _train_summary(model, output)
     if model.interrupted_:
-        console.print(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) "
-                      f"to {output}")
+        _say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
+             console)
         sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         _print_train_summary(console, summary)
@@ -352,26 +366,15 @@ def _train_summary(model, output) -> dict:
     return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
             "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
-            "val_rmse": dict(zip(targets, map(float, model.val_rmse_))),
-            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_)))}
+            "val_rmse": dict(zip(targets, map(float, model.val_rmse_), strict=True)),
+            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_), strict=True))}
 
 
 def _print_train_summary(console, s: dict) -> None:
-    from rich.table import Table
+    from .report import train_summary_table
 
-    from .report import _g
-
-    t = Table(title="training summary", show_header=False)
-    t.add_column(style="bold")
-    t.add_column(justify="right")
-    t.add_row("parameters", f"{s['params']:,}")
-    t.add_row("epochs run", f"{s['epochs_run']} ({s['stopped']}, best epoch {s['best_epoch']})")
-    t.add_row("scaling", s["scale"])
-    t.add_row("best validation MSSE", _g(s["best_val_msse"]))
-    for name in s["val_rmse"]:
-        t.add_row(f"validation RMSE {name}", f"{_g(s['val_rmse'][name])}  (naive {_g(s['naive_rmse'][name])})")
-    console.print(t)
-    console.print(f"saved model to {s['output']}")
+    console.print(train_summary_table(s))
+    _say(f"saved model to {s['output']}", console)
 
 
 class _interruptible:
@@ -421,11 +424,12 @@ class _ignoring_sigint:
               help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
 @click.option("--all-windows", is_flag=True,
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="csv: a header and one row per step; json: an array of objects.")
 @output_option
 @read_options
 def predict(model_path, data, interval, all_windows, fmt, output, delimiter, encoding):
-    """Forecast the next M steps after the training data, or after the end of DATA ('-' = stdin).
+    """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
 
     \b
     rnncli predict airline.joblib
@@ -440,15 +444,20 @@ def predict(model_path, data, interval, all_windows, fmt, output, delimiter, enc
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
     if all_windows and data is None:
-        raise CliError("--all-windows needs DATA to forecast from", exit_code=2)
+        raise click.UsageError("--all-windows needs DATA to forecast from")
+    if all_windows and interval is not None:
+        raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
     series = _read_for_model(d, data, delimiter, encoding) if data is not None else None
     if all_windows:
-        origins, y_hat = model.backtest(series)
+        with _about(series):
+            origins, y_hat = model.backtest(series)
         times = series.time
         extra = future_times(series, model.future) if times is not None else None
-        records = backtest_records(origins, y_hat, [model.columns_[i] for i in model.target_idx_], times, extra)
+        targets = [model.columns_[i] for i in model.target_idx_]
+        records = backtest_records(origins, y_hat, targets, times, extra)
     else:
-        fc = model.predict(series, interval=interval)
+        with _about(series):
+            fc = model.predict(series, interval=interval)
         if series is not None:
             times = future_times(series, model.future)
         else:
@@ -471,12 +480,40 @@ def _model_future_times(time: dict, n: int):
 
 def _read_for_model(d: dict, data: str, delimiter, encoding):
     """Read DATA the way the model's training data was read (columns, fill, resample, smooth)."""
+    from .errors import ConfigError, DataError
+    from .io import read_header
+
     read = d.get("data", {}).get("read", {})
     cols = d["columns"]
-    return _read(data, delimiter=delimiter if delimiter != "," else read.get("delimiter", ","),
-                 encoding=encoding, time_col=read.get("time_col", "auto"),
-                 targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
-                 fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
+    delimiter = delimiter if delimiter != "," else read.get("delimiter", ",")
+    time_col = read.get("time_col", "auto")
+    try:
+        return _read(data, delimiter=delimiter, encoding=encoding, time_col=time_col,
+                     targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
+                     fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
+    except ConfigError:  # the model's columns, not the user's flags, are what DATA lacks
+        header = read_header(data, delimiter=delimiter, encoding=encoding)
+        needed = ([time_col] if time_col not in ("auto", "none", None) else []) + list(cols)
+        missing = [c for c in needed if c not in header]
+        if not missing:
+            raise
+        source = "<stdin>" if data == "-" else data
+        raise DataError(f"{source} lacks the model's column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(map(repr, missing))} (the model reads {', '.join(needed)}; "
+                        f"{source} has {', '.join(header)})") from None
+
+
+@contextlib.contextmanager
+def _about(series):
+    """Name DATA's file in the library's data errors ("data has 4 rows..." -> "x.csv: data has...")."""
+    from .errors import DataError
+
+    try:
+        yield
+    except DataError as e:
+        if series is None:
+            raise
+        raise DataError(f"{series.source}: {e}") from e
 
 
 # -- evaluate -------------------------------------------------------------------------------------
@@ -506,6 +543,8 @@ def evaluate(model_path, data, season, fmt, plot, output, delimiter, encoding):
     """
     from .report import default_season, evaluation_records, evaluation_table, horizon_table, to_json
 
+    if fmt == "table" and output != "-":
+        raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
     if plot is not None:
         _require_matplotlib()
         _check_writable(plot)
@@ -513,7 +552,8 @@ def evaluate(model_path, data, season, fmt, plot, output, delimiter, encoding):
     series = _read_for_model(d, data, delimiter, encoding)
     if season is None:
         season = default_season(series.freq or (d.get("time") or {}).get("freq"))
-    ev = model.evaluate(series, season=season)
+    with _about(series):
+        ev = model.evaluate(series, season=season)
     if fmt == "table":
         console = _console()
         console.print(evaluation_table(ev))
@@ -527,7 +567,7 @@ def evaluate(model_path, data, season, fmt, plot, output, delimiter, encoding):
         from .plot import plot_evaluation
 
         plot_evaluation(ev, series, plot)
-        _console().print(f"wrote plot to {plot}")
+        _say(f"wrote plot to {plot}")
 
 
 def _require_matplotlib() -> None:
@@ -549,6 +589,9 @@ def _require_matplotlib() -> None:
 def info(model_path, fmt, audit):
     """Summarise a model file: layers and parameters, data, scaling, training and validation.
 
+    --audit reads the file's pickle instructions without running them and lists what it would
+    need; the exit status is 1 when the safe loader would refuse the file.
+
     \b
     rnncli info airline.joblib
     rnncli info airline.joblib --format json | jq .total_params
@@ -558,12 +601,15 @@ def info(model_path, fmt, audit):
 
     if audit:
         from .artifact import audit as audit_file
+        from .report import audit_table
 
         result = audit_file(model_path)
         if fmt == "json":
             click.echo(to_json(result))
         else:
-            _console().print_json(to_json(result))
+            _console().print(audit_table(result))
+        if not result["safe"]:
+            sys.exit(1)
         return
     d, model = _load_model(model_path)
     summary = model_summary(d, model.network_.summary())

@@ -105,6 +105,9 @@ class Forecaster:
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
                             "is missing or infinite; fill or drop it first")
         kinds = ["minmax", "diff"] if self.scale == "auto" else [self.scale]
+        for kind in kinds:  # every variant's windows are checked before any training starts
+            _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
+                               self.val_frac, self.scale)
         fits, self.interrupted_ = [], False
         for n, kind in enumerate(kinds):
             if on_variant is not None:
@@ -283,9 +286,11 @@ class Forecaster:
             "variant_scores": {k: float(v) for k, v in self.variant_scores_.items()},
             "columns": list(self.columns_), "feature_idx": [int(i) for i in self.feature_idx_],
             "target_idx": [int(i) for i in self.target_idx_], "time": _plain(self.time_),
-            "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(), "n_rows": int(self.n_rows_),
+            "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(),
+            "n_rows": int(self.n_rows_),
             "val_residuals": np.asarray(self.val_residuals_, dtype=np.float64),
-            "val_rmse": [float(v) for v in self.val_rmse_], "naive_rmse": [float(v) for v in self.naive_rmse_],
+            "val_rmse": [float(v) for v in self.val_rmse_],
+            "naive_rmse": [float(v) for v in self.naive_rmse_],
             "history": {"train_msse": [float(v) for v in h.train_msse],
                         "val_msse": [None if v is None else float(v) for v in h.val_msse],
                         "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
@@ -304,7 +309,8 @@ class Forecaster:
         model.network_ = net
         model.scale_, model.scaler_ = d["scale"], d["scaler"]
         model.variant_scores_ = dict(d.get("variant_scores", {}))
-        model.columns_, model.feature_idx_, model.target_idx_ = d["columns"], d["feature_idx"], d["target_idx"]
+        model.columns_ = d["columns"]
+        model.feature_idx_, model.target_idx_ = d["feature_idx"], d["target_idx"]
         model.time_ = d["time"]
         model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
         model.val_residuals_ = d["val_residuals"]
@@ -315,6 +321,18 @@ class Forecaster:
         model.interrupted_ = d.get("interrupted", False)
         model.trainer_state_ = d.get("trainer")
         return model
+
+
+def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: float, scale: str) -> None:
+    """DataError, stating the numbers, when n rows give no window, or no training window, for `lookback`."""
+    need = lookback + future
+    if n < need:
+        extra = ""
+        if lookback > past:
+            extra = f" + 1 (--scale {scale} {'also ' if scale == 'auto' else ''}models differences)"
+        raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
+                        f"{need}; use a longer series or lower --past/--future")
+    windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
 
 
 def _take(ctx: dict, rows) -> dict:

@@ -39,7 +39,7 @@ from .errors import ConfigError, DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FILL_METHODS", "Series", "future_times", "read_csv", "sha256_of"]
+__all__ = ["FILL_METHODS", "Series", "future_times", "read_csv", "read_header", "sha256_of"]
 
 FILL_METHODS = ("error", "ffill", "interpolate", "drop")
 
@@ -128,6 +128,13 @@ def read_csv(
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise DataError(f"{source}: cannot read the table: {reason}") from exc
+
+
+def read_header(path_or_dash: str | Path, *, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
+    """The column names of a CSV file ("-" for stdin), read and checked as `read_csv` reads them."""
+    source = _source_name(path_or_dash)
+    text = _decode(_read_bytes(path_or_dash, source), _check_encoding(encoding), source)
+    return _split_records(text, _check_delimiter(delimiter), source)[0]
 
 
 def future_times(series: Series | tuple, n: int) -> np.ndarray | None:

@@ -16,9 +16,9 @@ def plot_evaluation(ev: dict, series, path: str) -> None:
     x = series.time[origins + 1] if series.time is not None else origins + 1
     n = len(ev["targets"])
     fig, axes = plt.subplots(n, 1, figsize=(10, 3.2 * n), squeeze=False)
-    for k, (ax, target) in enumerate(zip(axes[:, 0], ev["targets"])):
+    styles = {"model": ("tab:blue", "-"), "naive": ("tab:gray", ":"), "seasonal_naive": ("tab:orange", "--")}
+    for k, (ax, target) in enumerate(zip(axes[:, 0], ev["targets"], strict=True)):
         ax.plot(x, ev["actual"][:, 0, k], color="black", lw=1.5, label="actual")
-        styles = {"model": ("tab:blue", "-"), "naive": ("tab:gray", ":"), "seasonal_naive": ("tab:orange", "--")}
         for method, (color, ls) in styles.items():
             rmse = float(np.sqrt(np.mean((ev["forecasts"][method][:, 0, k] - ev["actual"][:, 0, k]) ** 2)))
             ax.plot(x, ev["forecasts"][method][:, 0, k], color=color, ls=ls, lw=1.2,

@@ -17,6 +17,11 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def say(console: Console, text: str) -> None:
+    """One plain line: no markup (a path may hold brackets), no wrapping (it stays copyable)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _fmt(value) -> str:
     return "-" if value is None else f"{value:.4g}"
 
@@ -60,7 +65,7 @@ class TrainingProgress:
             if self._last_log is not None and self._last_log.epoch % self.every:
                 self._plain(self._last_log)
             self._last_log = None
-            self.console.print(f"training with {self._label}")
+            say(self.console, f"training with {self._label}")
 
     def on_epoch(self, log) -> None:
         self._last_log = log
@@ -71,5 +76,5 @@ class TrainingProgress:
             self._plain(log)
 
     def _plain(self, log) -> None:
-        self.console.print(f"epoch {log.epoch}/{log.epochs}  train MSSE {_fmt(log.train_msse)}  "
-                           f"val MSSE {_fmt(log.val_msse)}  best epoch {log.best_epoch}")
+        say(self.console, f"epoch {log.epoch}/{log.epochs}  train MSSE {_fmt(log.train_msse)}  "
+                          f"val MSSE {_fmt(log.val_msse)}  best epoch {log.best_epoch}")

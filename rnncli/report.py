@@ -7,10 +7,21 @@ import json
 import math
 
 import numpy as np
-from rich.table import Table
+from rich.table import Table as _RichTable
+from rich.text import Text
 
 SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
            "W": 52, "min": 60}
+
+
+class Table(_RichTable):
+    """A rich table that shows str headers and cells as written: column names may hold '[...]'."""
+
+    def add_column(self, header="", *args, **kwargs) -> None:
+        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
 def default_season(freq: str | None) -> int:
@@ -87,13 +98,18 @@ def evaluation_records(ev: dict) -> list[dict]:
             n_steps = ev["per_step"][method]["mse"].shape[0]
             blocks += [(h + 1, ev["per_step"][method], ev["per_step"]["naive"], h) for h in range(n_steps)]
             for step, scores, naive, h in blocks:
-                pick = (lambda a, h=h: a[k] if h is None else a[h, k])
+                pick = _picker(k, h)
                 row = {"target": target, "method": method, "step": step}
                 row.update({m: _num(pick(v)) for m, v in scores.items()})
                 naive_rmse = float(pick(naive["rmse"]))
                 row["skill"] = _num(1.0 - row["rmse"] / naive_rmse) if naive_rmse > 0 else None
                 rows.append(row)
     return rows
+
+
+def _picker(k: int, h: int | None):
+    """Target k of an overall (targets,) array, or of step h of a per-step (future, targets) one."""
+    return (lambda a: a[k]) if h is None else (lambda a: a[h, k])
 
 
 def evaluation_table(ev: dict) -> Table:
@@ -131,6 +147,24 @@ def _g(x, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
+# -- training -------------------------------------------------------------------------------------
+
+
+def train_summary_table(s: dict) -> Table:
+    """The end-of-training summary: parameters, epochs, scaling, validation scores beside naive."""
+    t = Table(title="training summary", show_header=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    t.add_row("parameters", f"{s['params']:,}")
+    t.add_row("epochs run", f"{s['epochs_run']} ({s['stopped']}, best epoch {s['best_epoch']})")
+    t.add_row("scaling", s["scale"])
+    t.add_row("best validation MSSE", _g(s["best_val_msse"]))
+    for name in s["val_rmse"]:
+        t.add_row(f"validation RMSE {name}",
+                  f"{_g(s['val_rmse'][name])}  (naive {_g(s['naive_rmse'][name])})")
+    return t
+
+
 # -- model summary ----------------------------------------------------------------------------------
 
 
@@ -144,20 +178,31 @@ def model_summary(d: dict, layers: list) -> dict:
         "total_params": total,
         "features": [cols[i] for i in d["feature_idx"]], "targets": [cols[i] for i in d["target_idx"]],
         "past": d["options"]["past"], "future": d["options"]["future"],
-        "cell": d["network"]["cell"], "hidden": d["network"]["hidden"], "layers_count": d["network"]["layers"],
+        "cell": d["network"]["cell"], "hidden": d["network"]["hidden"],
+        "layers_count": d["network"]["layers"],
         "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
-        "time": d.get("time"), "data": d.get("data", {}),
+        "time": _time_info(d.get("time")), "data": d.get("data", {}),
         "history": {"epochs_run": len(h["train_msse"]), "best_epoch": h["best_epoch"],
                     "best_msse": _num(h["best_msse"]) if h["best_msse"] != float("inf") else None,
                     "stopped": h["stopped"] or "completed", "final_train_msse":
                         h["train_msse"][-1] if h["train_msse"] else None},
         "validation": {"rmse": d["val_rmse"], "naive_rmse": d["naive_rmse"],
-                       "windows": int(len(d["val_residuals"]))},
+                       "windows": len(d["val_residuals"])},
         "options": d["options"],
         "versions": {"rnncli": d["rnncli_version"], "numpy": d.get("numpy_version"),
                      "format": d["format_version"]},
         "created": d.get("created"),
     }
+
+
+def _time_info(time: dict | None) -> dict | None:
+    """The artifact's time facts with the last timestamp as `format_time` writes it (1960-12-01)."""
+    if not time:
+        return None
+    last = time.get("last")
+    if last is not None:
+        last = format_time(np.datetime64(last, "ns") if time.get("kind") == "datetime" else int(last))
+    return {**time, "last": last}
 
 
 def _shape(shape) -> str:
@@ -177,20 +222,20 @@ def summary_tables(s: dict) -> list:
 
     facts = Table(show_header=False, title="details")
     facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(overflow="fold")
     time = s["time"] or {}
+    spacing = time.get("freq") or (f"step {time['step']}" if time.get("step") else "-")
     hist, val = s["history"], s["validation"]
+    rmse = zip(val["rmse"], val["naive_rmse"], strict=True)
     items = [
         ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
         ("past / future", f"{s['past']} / {s['future']}"),
         ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")),
         ("dtype", s["dtype"]),
-        ("time column", f"{time.get('col')} (last {time.get('last')}, frequency "
-                        f"{time.get('freq') or (('step ' + str(time.get('step'))) if time.get('step') else '-')})"
-         if time else "none"),
+        ("time column", f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
         ("training", f"{hist['epochs_run']} epochs, best epoch {hist['best_epoch']}, {hist['stopped']}"),
         ("best validation MSSE", _g(hist["best_msse"])),
-        ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in zip(val["rmse"], val["naive_rmse"]))
+        ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in rmse)
          + f" over {val['windows']} windows"),
         ("data", f"{s['data'].get('source', '-')} ({s['data'].get('rows', '-')} rows)"),
         ("data sha256", s["data"].get("sha256", "-")),
@@ -201,6 +246,23 @@ def summary_tables(s: dict) -> list:
     for k, v in items:
         facts.add_row(k, str(v))
     return [layers, facts]
+
+
+def audit_table(result: dict) -> Table:
+    """What `artifact.audit` found: the globals, the array headers, and the verdict."""
+    table = Table(title="audit (nothing in the file was constructed)", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    table.add_row("globals", "\n".join(result["globals"]) or "none")
+    counts: dict[str, int] = {}
+    for a in result["arrays"]:
+        key = f"{a['dtype']} {tuple(a['shape'])} order {a['order']}"
+        counts[key] = counts.get(key, 0) + 1
+    table.add_row("arrays", "\n".join(f"{n} x {k}" for k, n in counts.items()) or "none")
+    verdict = "yes: the safe loader accepts every global, call and array header" if result["safe"] \
+        else "NO: " + "; ".join(result["reasons"])
+    table.add_row("safe", verdict)
+    return table
 
 
 def to_json(obj) -> str:

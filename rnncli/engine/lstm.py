@@ -25,7 +25,10 @@ sigmoid), and the three blocks whose gradient is scaled by dc, i f g, are [H:4H]
 (one call in backprop). `to_torch_order` / `from_torch_order` convert to the
 i, f, g, o order of Keras and PyTorch.
 
-Arrays are time-major inside the layer: sequences are (T, B, width).
+Inside the layer a sequence is (T, width, B): each time step is a (width, B) block, so every
+gate is a contiguous (H, B) block of rows (NumPy's elementwise loops are several times faster
+on contiguous blocks than on column slices) and the recurrent product W^T h(t-1) has
+contiguous operands.
 """
 
 import numpy as np
@@ -54,39 +57,37 @@ def init_params(params: dict, rng: np.random.Generator) -> None:
 
 
 def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, dict]:
-    """Run the layer over `xs` (T, B, F); return every h(t) as (T, B, H) and the cache for backward.
+    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward.
 
     Arrays come from the workspace `ws` when given (training reuses them step after step):
     the returned arrays are then valid until the next call with the same workspace.
     """
     U, W, b = params["U"], params["W"], params["b"]
-    T, B, F = xs.shape
+    T, F, B = xs.shape
     H = W.shape[0]
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
+    WT = ws.get("WT", (4 * H, H), dtype)
+    np.copyto(WT, W.T)  # contiguous W^T: the recurrent product is W^T h(t-1)
 
-    # Input projection of all time steps at once: A[t] = x(t) U + b, (T, B, 4H).
-    # With one feature, a broadcast product avoids BLAS's slow inner-dimension-1 path.
-    A = ws.get("acts", (T, B, 4 * H), dtype)
-    if F == 1:
-        np.multiply(xs, U[0], out=A)
-    else:
-        np.matmul(xs.reshape(T * B, F), U, out=A.reshape(T * B, 4 * H))
-    A += b
+    # Input projection of all time steps in one (batched) product, the bias folded in as a
+    # row of ones under x:  A[t] = [U; b]^T [x(t); 1],  (T, 4H, B).
+    A = ws.get("acts", (T, 4 * H, B), dtype)
+    np.matmul(_with_bias_row(U, b, ws), _with_ones_row(xs, ws), out=A)
 
-    hs = ws.get("hs", (T, B, H), dtype)  # h(t)
-    cs = ws.get("cs", (T, B, H), dtype)  # c(t)
-    tcs = ws.get("tcs", (T, B, H), dtype)  # tanh(c(t))
-    rec = ws.get("rec", (B, 4 * H), dtype)
-    fc = ws.get("fc", (B, H), dtype)
+    hs = ws.get("hs", (T, H, B), dtype)  # h(t)
+    cs = ws.get("cs", (T, H, B), dtype)  # c(t)
+    tcs = ws.get("tcs", (T, H, B), dtype)  # tanh(c(t))
+    rec = ws.get("rec", (4 * H, B), dtype)
+    fc = ws.get("fc", (H, B), dtype)
     for t in range(T):
-        a = A[t]  # pre-activations, turned into activations in place: [o, i, f, g]
+        a = A[t]  # pre-activations, turned into activations in place: rows [o, i, f, g]
         if t > 0:
-            np.matmul(hs[t - 1], W, out=rec)
-            a += rec  # + h(t-1) W
-        sigmoid_(a[:, : 3 * H])
-        np.tanh(a[:, 3 * H :], out=a[:, 3 * H :])
-        o, i, f, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            np.matmul(WT, hs[t - 1], out=rec)
+            a += rec  # + W^T h(t-1)
+        sigmoid_(a[: 3 * H])
+        np.tanh(a[3 * H :], out=a[3 * H :])
+        o, i, f, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
         c = cs[t]
         np.multiply(i, g, out=c)  # c(t) = i * c~ ...
         if t > 0:
@@ -97,6 +98,23 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     return hs, {"xs": xs, "acts": A, "hs": hs, "cs": cs, "tcs": tcs}
 
 
+def _with_bias_row(U: np.ndarray, b: np.ndarray, ws: Workspace) -> np.ndarray:
+    """[U; b]^T, contiguous (width, F + 1)."""
+    Ub = ws.get("Ub", (U.shape[1], U.shape[0] + 1), U.dtype)
+    np.copyto(Ub[:, :-1], U.T)
+    Ub[:, -1] = b
+    return Ub
+
+
+def _with_ones_row(xs: np.ndarray, ws: Workspace) -> np.ndarray:
+    """[x(t); 1] for every t, (T, F + 1, B)."""
+    T, F, B = xs.shape
+    xb = ws.get("x1", (T, F + 1, B), xs.dtype)
+    xb[:, :F] = xs
+    xb[:, F] = 1.0
+    return xb
+
+
 # Elements per block of precomputed backprop factors: small enough to stay in cache.
 _BLOCK_ELEMENTS = 1 << 16
 
@@ -105,24 +123,24 @@ def _factors(acts: np.ndarray, tcs: np.ndarray, c_prev: np.ndarray, N: np.ndarra
              K: np.ndarray, tmp: np.ndarray) -> None:
     """The parts of the gate gradients that do not depend on the recurrence, for a block of steps.
 
-    N[..., gate] = d(gate pre-activation) / d(what scales it), with s' = s (1 - s) for a sigmoid:
+    N[:, gate] = d(gate pre-activation) / d(what scales it), with s' = s (1 - s) for a sigmoid:
         o: tanh(c) o'  (scaled by dh)     i: c~ i'    f: c(t-1) f'    g: i (1 - c~^2)   (scaled by dc)
     K = o (1 - tanh(c)^2), so that dh(t) adds dh K to dc(t).
     `c_prev` is c(t-1) for the block's steps, one shorter when the block starts at t = 0.
     """
-    H = K.shape[-1]
-    o, i, g = acts[..., :H], acts[..., H : 2 * H], acts[..., 3 * H :]
-    sig = acts[..., : 3 * H]
-    np.subtract(1.0, sig, out=N[..., : 3 * H])
-    N[..., : 3 * H] *= sig  # s (1 - s) for o, i, f
-    N[..., :H] *= tcs
-    N[..., H : 2 * H] *= g
+    H = K.shape[1]
+    o, i, g = acts[:, :H], acts[:, H : 2 * H], acts[:, 3 * H :]
+    sig = acts[:, : 3 * H]
+    np.subtract(1.0, sig, out=N[:, : 3 * H])
+    N[:, : 3 * H] *= sig  # s (1 - s) for o, i, f
+    N[:, :H] *= tcs
+    N[:, H : 2 * H] *= g
     n, m = len(N), len(c_prev)  # m = n - 1 when the block starts at t = 0, where c(-1) = 0
-    N[: n - m, :, 2 * H : 3 * H] = 0.0
-    N[n - m :, :, 2 * H : 3 * H] *= c_prev
+    N[: n - m, 2 * H : 3 * H] = 0.0
+    N[n - m :, 2 * H : 3 * H] *= c_prev
     np.multiply(g, g, out=tmp)
     np.subtract(1.0, tmp, out=tmp)
-    np.multiply(i, tmp, out=N[..., 3 * H :])  # i (1 - c~^2)
+    np.multiply(i, tmp, out=N[:, 3 * H :])  # i (1 - c~^2)
     np.multiply(tcs, tcs, out=K)
     np.subtract(1.0, K, out=K)
     K *= o  # o (1 - tanh(c)^2)
@@ -132,32 +150,33 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
              grads: dict, need_dx: bool = True, ws: Workspace | None = None) -> np.ndarray | None:
     """Backpropagation through time.
 
-    `dhs` (T, B, H) is dL/dh(t) arriving from the layer above (None when only the last step
-    feeds the head), `dh_last` (B, H) is dL/dh(T-1) from the head. Writes dU, dW, db into
-    `grads` (arrays of the parameters' shapes, overwritten) and returns dL/dx (T, B, F).
+    `dhs` (T, H, B) is dL/dh(t) arriving from the layer above (None when only the last step
+    feeds the head), `dh_last` (H, B) is dL/dh(T-1) from the head. Writes dU, dW, db into
+    `grads` (arrays of the parameters' shapes, overwritten) and returns dL/dx (T, F, B).
 
     Per step:  dc(t) = dc(t+1) f(t+1) + dh(t) o (1 - tanh^2 c(t))
-               dZ(t) = [dh N_o, dc N_i, dc N_f, dc N_g]     (chain rule through each gate)
-               dh(t-1) = dZ(t) W^T (+ dL/dh(t-1) from above)
+               dz(t) = [dh N_o, dc N_i, dc N_f, dc N_g]     (chain rule through each gate)
+               dh(t-1) = W dz(t) (+ dL/dh(t-1) from above)
+    and then, for all steps at once:  dW = sum_t h(t-1) dz(t)^T,  dU = sum_t x(t) dz(t)^T,  db = sum_t dz(t).
     """
     U, W = params["U"], params["W"]
     xs, acts, hs, cs, tcs = cache["xs"], cache["acts"], cache["hs"], cache["cs"], cache["tcs"]
-    T, B, F = xs.shape
+    T, F, B = xs.shape
     H = W.shape[0]
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
 
-    WT = ws.get("WT", (4 * H, H), dtype)
-    WT[...] = W.T  # a contiguous W^T: BLAS is faster on it than on the transposed view
     blk = max(1, min(T, _BLOCK_ELEMENTS // (B * 4 * H)))
-    N = ws.get("N", (blk, B, 4 * H), dtype)
-    K = ws.get("K", (blk, B, H), dtype)
-    tmp_blk = ws.get("tmp_blk", (blk, B, H), dtype)
-    dZ = ws.get("dZ", (T, B, 4 * H), dtype)  # dL/d(pre-activations)
-    dZ4 = dZ.reshape(T, B, 4, H)
-    dh = ws.get("dh", (B, H), dtype)
-    dc = ws.get("dc", (B, H), dtype)
-    tmp = ws.get("tmp", (B, H), dtype)
+    N = ws.get("N", (blk, 4 * H, B), dtype)
+    K = ws.get("K", (blk, H, B), dtype)
+    tmp_blk = ws.get("tmp_blk", (blk, H, B), dtype)
+    dZ = ws.get("dZ", (4 * H, T, B), dtype)  # dz(t) of every step, laid out for the dW product
+    z = ws.get("z", (4 * H, B), dtype)  # this step's dz
+    z_ifg = z[H:].reshape(3, H, B)
+    dh = ws.get("dh", (H, B), dtype)
+    dc = ws.get("dc", (H, B), dtype)
+    tmp = ws.get("tmp", (H, B), dtype)
+    dxs = ws.get("dxs", (T, F, B), dtype) if need_dx else None
     dh[...] = 0.0 if dh_last is None else dh_last
     dc[...] = 0.0
     t0 = T
@@ -165,30 +184,37 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
         if t < t0:  # precompute the factors of the next block of steps [t0, t + 1)
             t0 = max(0, t + 1 - blk)
             n = t + 1 - t0
-            c_prev = cs[max(t0 - 1, 0) : t]
-            _factors(acts[t0 : t + 1], tcs[t0 : t + 1], c_prev, N[:n], K[:n], tmp_blk[:n])
+            _factors(acts[t0 : t + 1], tcs[t0 : t + 1], cs[max(t0 - 1, 0) : t], N[:n], K[:n], tmp_blk[:n])
         j = t - t0
         if dhs is not None:
             dh += dhs[t]
         np.multiply(dh, K[j], out=tmp)
         dc += tmp  # dc(t) = dc(t+1) f(t+1) + dh(t) o (1 - tanh^2 c(t))
-        np.multiply(dh, N[j, :, :H], out=dZ[t, :, :H])  # output gate
-        np.multiply(dc[:, None, :], N[j].reshape(B, 4, H)[:, 1:], out=dZ4[t, :, 1:])  # i, f, g gates
+        np.multiply(dh, N[j, :H], out=z[:H])  # output gate
+        np.multiply(dc, N[j, H:].reshape(3, H, B), out=z_ifg)  # input, forget, candidate
+        dZ[:, t] = z
+        if need_dx:
+            np.matmul(U, z, out=dxs[t])  # dx(t) = U dz(t)
         if t > 0:
-            np.matmul(dZ[t], WT, out=dh)  # dh(t-1) = dZ(t) W^T
-            dc *= acts[t, :, 2 * H : 3 * H]  # carry dc(t) f(t) back to t-1
+            np.matmul(W, z, out=dh)  # dh(t-1) = W dz(t)
+            dc *= acts[t, 2 * H : 3 * H]  # carry dc(t) f(t) back to t-1
 
-    # Weight gradients as one product over all time steps: dW = sum_t h(t-1)^T dZ(t), h(-1) = 0.
-    dZ2 = dZ.reshape(T * B, 4 * H)
+    # Weight gradients as one product over all time steps (h(-1) = 0, so t starts at 1 for dW).
+    dZ2 = dZ.reshape(4 * H, T * B)
     if T > 1:
-        np.matmul(hs[:-1].reshape((T - 1) * B, H).T, dZ[1:].reshape((T - 1) * B, 4 * H), out=grads["W"])
+        h_prev = ws.get("h_prev", (H, T - 1, B), dtype)
+        np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
+        np.matmul(h_prev.reshape(H, (T - 1) * B), dZ[:, 1:].reshape(4 * H, (T - 1) * B).T, out=grads["W"])
     else:
         grads["W"][...] = 0.0
-    np.matmul(xs.reshape(T * B, F).T, dZ2, out=grads["U"])
-    np.sum(dZ2, axis=0, out=grads["b"])
-    if not need_dx:
-        return None
-    return (dZ2 @ U.T).reshape(T, B, F)
+    if F == 1:
+        np.matmul(dZ2, xs.reshape(T * B), out=grads["U"][0])
+    else:
+        x_all = ws.get("x_all", (F, T, B), dtype)
+        np.copyto(x_all, xs.transpose(1, 0, 2))
+        np.matmul(x_all.reshape(F, T * B), dZ2.T, out=grads["U"])
+    np.sum(dZ2, axis=1, out=grads["b"])
+    return dxs
 
 
 def to_torch_order(a: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -88,22 +88,22 @@ class Network:
     # -- forward and backward -------------------------------------------------------------
 
     def time_major(self, X: np.ndarray) -> np.ndarray:
-        """(B, T, F) windows as a contiguous (T, B, F) array of the network's dtype."""
+        """(B, T, F) windows as the layers' contiguous (T, F, B) layout, in the network's dtype."""
         X = np.asarray(X)
         if X.ndim != 3 or X.shape[2] != self.n_features:
             raise ValueError(f"X must have shape (windows, past, {self.n_features}), got {X.shape}")
-        return np.ascontiguousarray(X.transpose(1, 0, 2), dtype=self.dtype)
+        return np.ascontiguousarray(X.transpose(1, 2, 0), dtype=self.dtype)
 
     def _forward(self, xs: np.ndarray, reuse: bool = False) -> tuple[np.ndarray, list]:
         caches = []
         for k, params in enumerate(self.params[:-1]):
             xs, cache = self.layer.forward(params, xs, self._ws[k] if reuse else None)
             caches.append(cache)
-        y = dense.forward(self.params[-1], xs[-1])
+        y = dense.forward(self.params[-1], xs[-1].T)  # the last h(t), as (B, H)
         return y, caches
 
     def forward_tm(self, xs: np.ndarray) -> np.ndarray:
-        """Forecasts (B, future, n_targets) for time-major windows xs (T, B, F)."""
+        """Forecasts (B, future, n_targets) for windows in the layers' layout xs (T, F, B)."""
         y, _ = self._forward(xs)
         return y.reshape(-1, self.future, self.n_targets)
 
@@ -118,17 +118,17 @@ class Network:
         return out
 
     def loss_and_grad_tm(self, xs: np.ndarray, Y: np.ndarray) -> float:
-        """L = 1/2 sum (y_hat - y)^2 / B for time-major xs (T, B, F) and Y (B, future, n_targets).
+        """L = 1/2 sum (y_hat - y)^2 / B for windows xs (T, F, B) and Y (B, future, n_targets).
 
         Fills `grad_flat` (and so every array in `grads`) with dL/dparameters.
         """
-        B = xs.shape[1]
+        B = xs.shape[2]
         y, caches = self._forward(xs, reuse=True)
         err = y
         err -= Y.reshape(B, -1)  # y_hat - y, in place of y_hat
         loss = 0.5 * float(np.vdot(err, err)) / B
         err /= B  # dL/dy_hat
-        dh = dense.backward(self.params[-1], caches[-1]["hs"][-1], err, self.grads[-1])
+        dh = dense.backward(self.params[-1], caches[-1]["hs"][-1].T, err, self.grads[-1]).T
         dhs = None
         for k in range(self.layers - 1, -1, -1):
             dhs = self.layer.backward(self.params[k], caches[k], dhs, dh, self.grads[k], need_dx=k > 0,

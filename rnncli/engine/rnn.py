@@ -10,11 +10,12 @@ Parameters (Keras counts: F H + H H + H)
 ----------------------------------------
     Wx (F, H)   input weights     Wh (H, H)   recurrent weights     b (H,)   bias
 
-Sequences are time-major inside the layer: (T, B, width).
+Inside the layer a sequence is (T, width, B), as in `lstm`.
 """
 
 import numpy as np
 
+from .lstm import _with_bias_row, _with_ones_row
 from .workspace import Workspace
 
 
@@ -33,27 +34,26 @@ def init_params(params: dict, rng: np.random.Generator) -> None:
 
 
 def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, dict]:
-    """Run the layer over `xs` (T, B, F); return every h(t) as (T, B, H) and the cache for backward.
+    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward.
 
     Arrays come from the workspace `ws` when given (see `lstm.forward`).
     """
     Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
-    T, B, F = xs.shape
+    T, F, B = xs.shape
     H = Wh.shape[0]
     ws = Workspace() if ws is None else ws
-    # Input projection of all time steps at once; it then holds h(t) in place.
-    hs = ws.get("hs", (T, B, H), Wh.dtype)
-    if F == 1:
-        np.multiply(xs, Wx[0], out=hs)
-    else:
-        np.matmul(xs.reshape(T * B, F), Wx, out=hs.reshape(T * B, H))
-    hs += b
-    rec = ws.get("rec", (B, H), Wh.dtype)
+    WhT = ws.get("WhT", (H, H), Wh.dtype)
+    np.copyto(WhT, Wh.T)
+    # Input projection of all time steps in one product, bias folded in (see `lstm.forward`);
+    # the array then holds h(t) in place.
+    hs = ws.get("hs", (T, H, B), Wh.dtype)
+    np.matmul(_with_bias_row(Wx, b, ws), _with_ones_row(xs, ws), out=hs)
+    rec = ws.get("rec", (H, B), Wh.dtype)
     for t in range(T):
         if t > 0:
-            np.matmul(hs[t - 1], Wh, out=rec)
+            np.matmul(WhT, hs[t - 1], out=rec)
             hs[t] += rec
-        np.tanh(hs[t], out=hs[t])  # h(t) = tanh(x Wx + h(t-1) Wh + b)
+        np.tanh(hs[t], out=hs[t])  # h(t) = tanh(Wx^T x + Wh^T h(t-1) + b)
     return hs, {"xs": xs, "hs": hs}
 
 
@@ -61,34 +61,45 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
              grads: dict, need_dx: bool = True, ws: Workspace | None = None) -> np.ndarray | None:
     """Backpropagation through time; see `lstm.backward` for the arguments.
 
-    Per step:  dz(t) = dh(t) (1 - h(t)^2),   dh(t-1) = dz(t) Wh^T (+ dL/dh(t-1) from above)
+    Per step:  dz(t) = dh(t) (1 - h(t)^2),   dh(t-1) = Wh dz(t) (+ dL/dh(t-1) from above)
+    then:      dWh = sum_t h(t-1) dz(t)^T,   dWx = sum_t x(t) dz(t)^T,   db = sum_t dz(t)
     """
     Wx, Wh = params["Wx"], params["Wh"]
     xs, hs = cache["xs"], cache["hs"]
-    T, B, F = xs.shape
+    T, F, B = xs.shape
     H = Wh.shape[0]
+    dtype = Wh.dtype
     ws = Workspace() if ws is None else ws
-    WhT = ws.get("WhT", (H, H), Wh.dtype)
-    WhT[...] = Wh.T  # contiguous: faster in BLAS than the transposed view
-    dZ = ws.get("dZ", (T, B, H), Wh.dtype)
+    dZ = ws.get("dZ", (T, H, B), dtype)
     np.multiply(hs, hs, out=dZ)
     np.subtract(1.0, dZ, out=dZ)  # 1 - h^2 for all t; becomes dL/dz in place
-    dh = ws.get("dh", (B, H), Wh.dtype)
+    dh = ws.get("dh", (H, B), dtype)
     dh[...] = 0.0 if dh_last is None else dh_last
+    dxs = ws.get("dxs", (T, F, B), dtype) if need_dx else None
     for t in range(T - 1, -1, -1):
         if dhs is not None:
             dh += dhs[t]
         dZ[t] *= dh  # dz(t) = dh(t) (1 - h(t)^2)   (backprop through tanh)
+        if need_dx:
+            np.matmul(Wx, dZ[t], out=dxs[t])  # dx(t) = Wx dz(t)
         if t > 0:
-            np.matmul(dZ[t], WhT, out=dh)  # dh(t-1) = dz(t) Wh^T
+            np.matmul(Wh, dZ[t], out=dh)  # dh(t-1) = Wh dz(t)
 
-    dZ2 = dZ.reshape(T * B, H)
+    # Weight gradients as one product each over all time steps, on (width, T, B) copies.
+    dZ_all = ws.get("dZ_all", (H, T, B), dtype)
+    np.copyto(dZ_all, dZ.transpose(1, 0, 2))
+    dZ2 = dZ_all.reshape(H, T * B)
     if T > 1:
-        np.matmul(hs[:-1].reshape((T - 1) * B, H).T, dZ[1:].reshape((T - 1) * B, H), out=grads["Wh"])
+        h_prev = ws.get("h_prev", (H, T - 1, B), dtype)
+        np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
+        np.matmul(h_prev.reshape(H, (T - 1) * B), dZ_all[:, 1:].reshape(H, (T - 1) * B).T, out=grads["Wh"])
     else:
         grads["Wh"][...] = 0.0
-    np.matmul(xs.reshape(T * B, F).T, dZ2, out=grads["Wx"])
-    np.sum(dZ2, axis=0, out=grads["b"])
-    if not need_dx:
-        return None
-    return (dZ2 @ Wx.T).reshape(T, B, F)
+    if F == 1:
+        np.matmul(dZ2, xs.reshape(T * B), out=grads["Wx"][0])
+    else:
+        x_all = ws.get("x_all", (F, T, B), dtype)
+        np.copyto(x_all, xs.transpose(1, 0, 2))
+        np.matmul(x_all.reshape(F, T * B), dZ2.T, out=grads["Wx"])
+    np.sum(dZ2, axis=1, out=grads["b"])
+    return dxs

@@ -111,9 +111,9 @@ class Trainer:
         holds the best weights. Raises DivergenceError (best weights restored) on NaN/inf.
         """
         net, h = self.net, self.history
-        xs_all = net.time_major(X)  # (T, S, F): batches are gathered along axis 1
+        xs_all = net.time_major(X)  # (T, F, S): batches are gathered along the last axis
         Y_all = np.ascontiguousarray(Y, dtype=net.dtype)
-        S = xs_all.shape[1]
+        S = xs_all.shape[2]
         if S == 0:
             raise ValueError("no training windows")
         has_val = X_val is not None and len(X_val) > 0
@@ -128,14 +128,14 @@ class Trainer:
 
     def _loop(self, xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
         net, h = self.net, self.history
-        S = xs_all.shape[1]
+        S = xs_all.shape[2]
         bs = min(self.batch_size, S)
         for epoch in range(h.epochs_run + 1, epochs + 1):
             order = self.rng.permutation(S)
             total, interrupted = 0.0, False
             for start in range(0, S, bs):
                 idx = order[start : start + bs]
-                loss = net.loss_and_grad_tm(xs_all[:, idx], Y_all[idx])
+                loss = net.loss_and_grad_tm(xs_all[:, :, idx], Y_all[idx])
                 norm = clip_global_norm_(net.grad_flat, self.clip)
                 if not (np.isfinite(loss) and np.isfinite(norm)):
                     net.flat[...] = self.best_flat
