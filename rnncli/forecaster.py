@@ -91,12 +91,15 @@ class Forecaster:
     # -- fitting ------------------------------------------------------------------------
 
     def fit(self, data, *, targets=None, features=None, columns=None, on_epoch=None, should_stop=None,
-            on_variant=None) -> "Forecaster":
+            on_variant=None, resume: dict | None = None) -> "Forecaster":
         """Train on `data`; returns self.
 
         `on_epoch(EpochLog)` after every epoch, `should_stop()` between batches (True ends
         training after the current batch: `interrupted_` is then set), and `on_variant(kind,
         index, count)` before each scaling variant that `scale="auto"` trains.
+        `resume`, a saved model's `to_dict()`, continues that run (its weights, optimiser
+        moments, epoch counter and RNG state) up to `epochs` in total, on the same data and
+        architecture (a difference raises ConfigError or DataError naming it).
         """
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
@@ -105,6 +108,9 @@ class Forecaster:
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
                             "is missing or infinite; fill or drop it first")
         kinds = ["minmax", "diff"] if self.scale == "auto" else [self.scale]
+        if resume is not None:
+            self._check_resume(resume, values)
+            kinds = [resume["scale"]]
         for kind in kinds:  # every variant's windows are checked before any training starts
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
@@ -112,7 +118,7 @@ class Forecaster:
         for n, kind in enumerate(kinds):
             if on_variant is not None:
                 on_variant(kind, n + 1, len(kinds))
-            fits.append(self._fit_variant(kind, values, on_epoch, should_stop))
+            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume))
             if fits[-1]["history"].stopped == "interrupted":
                 self.interrupted_ = True
                 break
@@ -140,7 +146,25 @@ class Forecaster:
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
         return Xraw, Yraw, Tpast
 
-    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop) -> dict:
+    def _check_resume(self, d: dict, values: np.ndarray) -> None:
+        """Refuse to resume `d` with other data or another architecture, naming the difference."""
+        fixed = ("past", "future", "cell", "hidden", "layers", "dtype", "optimizer", "val_frac", "seed")
+        for k in fixed:
+            if d["options"][k] != getattr(self, k):
+                flag = "--" + k.replace("_", "-")
+                raise ConfigError(f"cannot resume: the model was trained with {flag} {d['options'][k]}, "
+                                  f"not {getattr(self, k)}; drop {flag} or start a new model")
+        for name, mine, theirs in (("columns", self.columns_, d["columns"]),
+                                   ("features", self.feature_idx_, d["feature_idx"]),
+                                   ("targets", self.target_idx_, d["target_idx"])):
+            if list(mine) != list(theirs):
+                raise DataError(f"cannot resume: the data's {name} differ from the model's "
+                                f"({', '.join(d['columns'])})")
+        if len(values) != d["n_rows"] or not np.array_equal(values[-len(d["tail"]):], d["tail"]):
+            raise DataError(f"cannot resume: the data differ from the model's training data "
+                            f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
+
+    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None) -> dict:
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw, Tpast = self._frame(values, kind)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
@@ -151,6 +175,8 @@ class Forecaster:
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
                       len(self.target_idx_), self.dtype).init(rng)
         trainer = Trainer(net, rng, self.optimizer, self.lr, self.batch_size, self.clip, self.patience)
+        if resume is not None:
+            trainer.load_state(resume["trainer"])
         try:
             history = trainer.fit(X[train], Y[train], X[val], Y[val], self.epochs, on_epoch, should_stop)
         except DivergenceError as e:

@@ -232,7 +232,8 @@ def summary_tables(s: dict) -> list:
         ("past / future", f"{s['past']} / {s['future']}"),
         ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")),
         ("dtype", s["dtype"]),
-        ("time column", f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
+        ("time column",
+         f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
         ("training", f"{hist['epochs_run']} epochs, best epoch {hist['best_epoch']}, {hist['stopped']}"),
         ("best validation MSSE", _g(hist["best_msse"])),
         ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in rmse)

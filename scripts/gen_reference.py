@@ -32,7 +32,8 @@ def help_text(args: list[str]) -> str:
 def reference() -> str:
     """The markdown section: the group's help, then each command's, in the order they are defined."""
     parts = [HEADING, "",
-             "Generated from `--help` by `python scripts/gen_reference.py`; a test fails when they differ.", ""]
+             "Generated from `--help` by `python scripts/gen_reference.py`; a test fails when they differ.",
+             ""]
     for args in [[], *([name] for name in cli.commands)]:
         parts += [f"### {' '.join(['rnncli', *args])}", "", "```text", help_text(args).rstrip(), "```", ""]
     return "\n".join(parts)

@@ -62,7 +62,8 @@ def _train(tmp_path_factory, name: str, *args) -> Path:
 @pytest.fixture(scope="session")
 def airline_model(tmp_path_factory) -> Path:
     """airline.csv, --past 6 --future 3, a tiny LSTM."""
-    return _train(tmp_path_factory, "airline.joblib", SAMPLES / "airline.csv", "--past", 6, "--future", 3, *TINY)
+    return _train(tmp_path_factory, "airline.joblib", SAMPLES / "airline.csv", "--past", 6, "--future", 3,
+                  *TINY)
 
 
 @pytest.fixture(scope="session")

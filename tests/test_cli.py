@@ -108,10 +108,12 @@ def test_window_smooth_averages_trailing_rows(run):
 
 
 def test_window_resample_takes_the_mean_of_each_month(run):
-    table = rows(run("window", SEATTLE, "--target", "temp_max", "--resample", "MS", "--past", 1, "--future", 1).stdout)
+    result = run("window", SEATTLE, "--target", "temp_max", "--resample", "MS", "--past", 1, "--future", 1)
+    table = rows(result.stdout)
     daily = np.loadtxt(SEATTLE, delimiter=",", skiprows=1, usecols=2)  # 2012-01-01 .. 2015-12-31
     assert table[1][0] == "2012-02-01"
-    assert [float(v) for v in table[1][1:]] == pytest.approx([daily[:31].mean(), daily[31:60].mean()], rel=1e-14)
+    january, february = daily[:31].mean(), daily[31:60].mean()
+    assert [float(v) for v in table[1][1:]] == pytest.approx([january, february], rel=1e-14)
     assert len(table) == 1 + 48 - 1
 
 
@@ -136,8 +138,8 @@ def test_window_reads_a_semicolon_delimited_latin1_file(run, tmp_path):
 def trained(run, tmp_path_factory):
     """One run with the default output: (result, model path)."""
     path = tmp_path_factory.mktemp("train") / "m.joblib"
-    return run("train", AIRLINE, "--past", 6, "--future", 3, "--hidden", 6, "--epochs", 5, "--scale", "minmax",
-               "-o", path), path
+    return run("train", AIRLINE, "--past", 6, "--future", 3, "--hidden", 6, "--epochs", 5,
+               "--scale", "minmax", "-o", path), path
 
 
 def test_train_writes_a_loadable_model(trained):
@@ -173,8 +175,8 @@ def test_train_prints_a_summary_and_the_model_path_on_stderr(trained):
 
 
 def test_train_prints_a_plain_line_every_few_epochs_on_long_runs(run, tmp_path):
-    result = run("train", AIRLINE, "--past", 3, "--future", 2, "--hidden", 4, "--epochs", 40, "--scale", "minmax",
-                 "--patience", 0, "-o", tmp_path / "m.joblib")
+    result = run("train", AIRLINE, "--past", 3, "--future", 2, "--hidden", 4, "--epochs", 40,
+                 "--scale", "minmax", "--patience", 0, "-o", tmp_path / "m.joblib")
     epochs = [int(line.split()[1].split("/")[0]) for line in result.stderr.splitlines()
               if line.startswith("epoch ")]
     assert epochs == [1, *range(2, 41, 2)]
@@ -187,12 +189,13 @@ def test_train_quiet_prints_nothing(run, tmp_path):
 
 def test_train_format_json_prints_the_summary_on_stdout(run, tmp_path):
     path = tmp_path / "m.joblib"
-    result = run("train", AIRLINE, "--past", 6, "--future", 3, "--hidden", 6, "--epochs", 5, "--scale", "minmax",
-                 "-o", path, "--quiet", "--format", "json")
+    result = run("train", AIRLINE, "--past", 6, "--future", 3, "--hidden", 6, "--epochs", 5,
+                 "--scale", "minmax", "-o", path, "--quiet", "--format", "json")
     summary = json.loads(result.stdout)
     d = load(path)
-    assert summary == {"output": str(path), "params": 213, "epochs_run": 5, "best_epoch": d["history"]["best_epoch"],
-                       "stopped": "completed", "scale": "minmax", "best_val_msse": d["history"]["best_msse"],
+    assert summary == {"output": str(path), "params": 213, "epochs_run": 5,
+                       "best_epoch": d["history"]["best_epoch"], "stopped": "completed", "scale": "minmax",
+                       "best_val_msse": d["history"]["best_msse"],
                        "val_rmse": {"passengers": d["val_rmse"][0]},
                        "naive_rmse": {"passengers": d["naive_rmse"][0]}}
 
@@ -297,7 +300,8 @@ def test_train_several_features_forecast_one_target(seattle_model):
 
 def test_train_reads_stdin(run, tmp_path):
     path = tmp_path / "m.joblib"
-    result = run("train", "-", "--past", 3, "--future", 2, *TINY, "-o", path, "--quiet", input=AIRLINE.read_bytes())
+    result = run("train", "-", "--past", 3, "--future", 2, *TINY, "-o", path, "--quiet",
+                 input=AIRLINE.read_bytes())
     assert result.exit_code == 0
     assert load(path)["data"]["source"] == "<stdin>"
 
@@ -347,7 +351,8 @@ def test_predict_interval_keeps_the_point_forecast(run, airline_model):
 
 def test_predict_json_has_the_csv_values(run, airline_model):
     records = json.loads(run("predict", airline_model, "--format", "json").stdout)
-    assert records == [{"month": t, "passengers": float(v)} for t, v in rows(run("predict", airline_model).stdout)[1:]]
+    table = rows(run("predict", airline_model).stdout)
+    assert records == [{"month": t, "passengers": float(v)} for t, v in table[1:]]
 
 
 def test_predict_all_windows_is_long_format_from_every_origin(run, airline_model):
@@ -435,8 +440,8 @@ def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model):
 
 def test_evaluate_season_sets_the_seasonal_naive_lag(run, airline_model):
     payload = json.loads(run("evaluate", airline_model, AIRLINE, "--format", "json", "--season", 1).stdout)
-    naive = [r for r in payload["scores"] if r["method"] == "naive" and r["step"] == "all"][0]
-    seasonal = [r for r in payload["scores"] if r["method"] == "seasonal_naive" and r["step"] == "all"][0]
+    overall = {r["method"]: r for r in payload["scores"] if r["step"] == "all"}
+    naive, seasonal = overall["naive"], overall["seasonal_naive"]
     assert payload["season"] == 1
     assert (seasonal["rmse"], seasonal["mae"]) == (naive["rmse"], naive["mae"])  # lag 1 is the naive forecast
 
@@ -465,8 +470,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path):
     """evaluate --format json equals a hand computation on predict --all-windows output."""
     past, future, season = 12, 6, 12
     path = tmp_path / "m.joblib"
-    run("train", AIRLINE, "--past", past, "--future", future, "--hidden", 6, "--epochs", 5, "--scale", "minmax",
-        "-o", path, "--quiet")
+    run("train", AIRLINE, "--past", past, "--future", future, "--hidden", 6, "--epochs", 5,
+        "--scale", "minmax", "-o", path, "--quiet")
     y = np.loadtxt(AIRLINE, delimiter=",", skiprows=1, usecols=1)
     months = [line.split(",")[0] for line in AIRLINE.read_text().splitlines()[1:]]
     row_of = {f"{m}-01": i for i, m in enumerate(months)}
@@ -493,7 +498,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path):
     for method, forecast in (("model", model), ("naive", naive)):
         expected = scores(forecast)
         assert {k: overall[method][k] for k in expected} == pytest.approx(expected, rel=1e-12)
-    assert overall["model"]["skill"] == pytest.approx(1 - scores(model)["rmse"] / scores(naive)["rmse"], rel=1e-12)
+    skill = 1 - scores(model)["rmse"] / scores(naive)["rmse"]
+    assert overall["model"]["skill"] == pytest.approx(skill, rel=1e-12)
 
 
 # -- info -----------------------------------------------------------------------------------------
@@ -506,8 +512,8 @@ def lstm400(run, tmp_path_factory):
     data = folder / "a40.csv"
     data.write_text("".join(AIRLINE.read_text().splitlines(keepends=True)[:41]))
     path = folder / "m.joblib"
-    result = run("train", data, "--hidden", 400, "--future", 8, "--past", 3, "--epochs", 1, "--scale", "minmax",
-                 "-o", path, "--quiet")
+    result = run("train", data, "--hidden", 400, "--future", 8, "--past", 3, "--epochs", 1,
+                 "--scale", "minmax", "-o", path, "--quiet")
     assert result.exit_code == 0, result.stderr
     return path
 
@@ -531,7 +537,8 @@ def test_info_json_total_params(run, lstm400):
 
 
 def test_info_shows_the_last_timestamp_as_a_date(run, airline_model):
-    assert "│ time column          │ month (last 1960-12-01, frequency MS)" in run("info", airline_model).stderr
+    stderr = run("info", airline_model).stderr
+    assert "│ time column          │ month (last 1960-12-01, frequency MS)" in stderr
 
 
 def test_info_json_last_timestamp_is_a_date(run, airline_model):

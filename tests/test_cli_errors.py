@@ -153,12 +153,14 @@ def test_past_must_be_a_positive_integer(run, error_line, tmp_path, value, messa
 
 def test_future_must_be_a_positive_integer(run, error_line):
     result = run("window", AIRLINE, "--past", 3, "--future", 0)
-    assert error_line(result, 2, usage=True) == "Error: Invalid value for '--future': must be at least 1, got 0"
+    assert error_line(result, 2, usage=True) == \
+        "Error: Invalid value for '--future': must be at least 1, got 0"
 
 
 def test_unknown_target_lists_the_columns(run, error_line, tmp_path):
     result = run("train", AIRLINE, *FAST, "--target", "foo", "-o", tmp_path / "m.joblib")
-    assert error_line(result, 2) == f"Error: unknown --target 'foo' in {AIRLINE}; available columns: month, passengers"
+    assert error_line(result, 2) == \
+        f"Error: unknown --target 'foo' in {AIRLINE}; available columns: month, passengers"
 
 
 def test_unknown_feature_lists_the_columns(run, error_line):
@@ -169,7 +171,8 @@ def test_unknown_feature_lists_the_columns(run, error_line):
 
 
 def test_text_column_as_a_feature(run, error_line):
-    result = run("window", SEATTLE, "--past", 2, "--future", 1, "--target", "temp_max", "--features", "weather")
+    result = run("window", SEATTLE, "--past", 2, "--future", 1, "--target", "temp_max",
+                 "--features", "weather")
     assert error_line(result, 1) == (
         f"Error: {SEATTLE} line 2, column 'weather': 'drizzle' is text, so 'weather' cannot be a feature; "
         "choose numeric columns (numeric: precipitation, temp_max, temp_min, wind)")
@@ -177,8 +180,8 @@ def test_text_column_as_a_feature(run, error_line):
 
 def test_several_numeric_columns_ask_for_target(run, error_line):
     assert error_line(run("window", SEATTLE, "--past", 2, "--future", 1), 1) == (
-        f"Error: {SEATTLE} has 4 numeric columns (precipitation, temp_max, temp_min, wind); choose the one to "
-        "forecast with --target")
+        f"Error: {SEATTLE} has 4 numeric columns (precipitation, temp_max, temp_min, wind); "
+        "choose the one to forecast with --target")
 
 
 def test_lr_must_be_positive(run, error_line, tmp_path):
@@ -313,8 +316,8 @@ def test_malicious_model_file_is_refused_and_never_runs(run, error_line, tmp_pat
         joblib.dump(Payload(marker), path, compress=3)
     args = [AIRLINE] if command == "evaluate" else []
     assert error_line(run(command, path, *args), 1) == (
-        f"Error: '{path}' asks for the global {os.mkdir.__module__}.mkdir, which rnncli's safe loader refuses; "
-        "re-train the model or get it from a source you trust")
+        f"Error: '{path}' asks for the global {os.mkdir.__module__}.mkdir, which rnncli's safe loader "
+        "refuses; re-train the model or get it from a source you trust")
     assert not marker.exists()
 
 
@@ -344,7 +347,8 @@ def test_output_that_is_a_directory(run, error_line, tmp_path):
 def test_output_under_a_file(run, error_line, tmp_path):
     parent = write(tmp_path, "x", "file.txt")
     result = run("window", AIRLINE, "--past", 2, "--future", 1, "-o", parent / "w.csv")
-    assert error_line(result, 1) == f"Error: cannot write to '{parent / 'w.csv'}': '{parent}' is not a directory"
+    assert error_line(result, 1) == \
+        f"Error: cannot write to '{parent / 'w.csv'}': '{parent}' is not a directory"
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not root")
@@ -365,4 +369,5 @@ def test_output_in_a_directory_that_refuses_files_as_root(run, error_line):
 
 def test_plot_in_a_missing_directory(run, error_line, airline_model):
     result = run("evaluate", airline_model, AIRLINE, "--plot", "/nonexistent/p.png")
-    assert error_line(result, 1) == "Error: cannot write to '/nonexistent/p.png': directory '/nonexistent' does not exist"
+    assert error_line(result, 1) == \
+        "Error: cannot write to '/nonexistent/p.png': directory '/nonexistent' does not exist"

@@ -56,8 +56,8 @@ def test_default_season_from_the_frequency(freq, season):
 
 
 def test_forecast_records_with_bounds():
-    fc = Forecast(np.array([[1.5], [2.5]]), ["y"], lower=np.array([[1.0], [2.0]]), upper=np.array([[2.0], [3.0]]),
-                  level=0.9)
+    fc = Forecast(np.array([[1.5], [2.5]]), ["y"], lower=np.array([[1.0], [2.0]]),
+                  upper=np.array([[2.0], [3.0]]), level=0.9)
     times = np.array(["2000-01-01", "2000-02-01"], dtype="datetime64[ns]")
     assert forecast_records(fc, times, "month") == [
         {"month": "2000-01-01", "y": 1.5, "y_lower": 1.0, "y_upper": 2.0},
@@ -66,15 +66,18 @@ def test_forecast_records_with_bounds():
 
 def test_forecast_records_number_the_steps_without_times():
     fc = Forecast(np.array([[1.0, 10.0], [2.0, 20.0]]), ["a", "b"])
-    assert forecast_records(fc, None, "step") == [{"step": 1, "a": 1.0, "b": 10.0}, {"step": 2, "a": 2.0, "b": 20.0}]
+    assert forecast_records(fc, None, "step") == [
+        {"step": 1, "a": 1.0, "b": 10.0}, {"step": 2, "a": 2.0, "b": 20.0}]
 
 
 def test_backtest_records_continue_times_past_the_end_of_the_data():
     times = np.array([2000, 2001, 2002], dtype=np.int64)
     y_hat = np.array([[[1.0], [2.0]], [[3.0], [4.0]]])
     assert backtest_records(np.array([1, 2]), y_hat, ["y"], times, np.array([2003, 2004])) == [
-        {"origin": 2001, "step": 1, "time": 2002, "y": 1.0}, {"origin": 2001, "step": 2, "time": 2003, "y": 2.0},
-        {"origin": 2002, "step": 1, "time": 2003, "y": 3.0}, {"origin": 2002, "step": 2, "time": 2004, "y": 4.0}]
+        {"origin": 2001, "step": 1, "time": 2002, "y": 1.0},
+        {"origin": 2001, "step": 2, "time": 2003, "y": 2.0},
+        {"origin": 2002, "step": 1, "time": 2003, "y": 3.0},
+        {"origin": 2002, "step": 2, "time": 2004, "y": 4.0}]
 
 
 def _ev(naive_rmse: float) -> dict:
@@ -105,8 +108,8 @@ def test_evaluation_records_write_nan_as_null():
 
 
 def test_to_json_writes_non_finite_numbers_as_null_and_numpy_as_plain():
-    assert json.loads(to_json({"a": np.float32(1.5), "b": float("nan"), "c": np.array([1, 2]), "d": np.inf})) == \
-        {"a": 1.5, "b": None, "c": [1, 2], "d": None}
+    text = to_json({"a": np.float32(1.5), "b": float("nan"), "c": np.array([1, 2]), "d": np.inf})
+    assert json.loads(text) == {"a": 1.5, "b": None, "c": [1, 2], "d": None}
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -134,7 +137,8 @@ def test_train_summary_table_rows():
 
 
 def test_audit_table_gives_the_reasons_a_file_is_unsafe():
-    result = {"globals": ["posix.system"], "arrays": [], "safe": False, "reasons": ["asks for the global posix.system"]}
+    result = {"globals": ["posix.system"], "arrays": [], "safe": False,
+              "reasons": ["asks for the global posix.system"]}
     text = render(audit_table(result))
     assert "│ safe    │ NO: asks for the global posix.system │" in text
 
