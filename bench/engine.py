@@ -137,13 +137,15 @@ def main():
     print(f"# rnncli engine step, {args.cell}, {args.threads} threads, numpy {np.__version__}"
           + (f", torch {torch.__version__}" if have_torch else ", torch not installed")
           + f"; load average {os.getloadavg()[0]:.2f}")
-    print("| config | dtype | rnncli ms | windows/s | torch ms | rnncli / torch | floor ms | rnncli / floor |")
+    print("| config | dtype | rnncli ms | windows/s | torch ms | rnncli / torch | floor ms "
+          "| rnncli / floor |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     with threadpool_limits(args.threads):
         for dtype in args.dtypes.split(","):
             for name in args.configs.split(","):
                 cfg = CONFIGS[name]
-                fns = {"rnncli": rnncli_step(cfg, dtype, args.cell), "floor": floor_step(cfg, dtype, args.cell)}
+                fns = {"rnncli": rnncli_step(cfg, dtype, args.cell),
+                       "floor": floor_step(cfg, dtype, args.cell)}
                 if have_torch:
                     fns["torch"] = torch_step(cfg, dtype, args.cell)
                 t = measure(fns, args.repeats)

@@ -35,7 +35,7 @@ def main():
     from rnncli.progress import TrainingProgress
 
     series = read_csv(args.data)
-    devnull = open(os.devnull, "w")  # noqa: SIM115
+    devnull = open(os.devnull, "w")
 
     def train(mode: str) -> float:
         model = Forecaster(args.past, args.future, hidden=args.hidden, epochs=args.epochs, patience=0,

@@ -34,6 +34,7 @@ contiguous operands.
 import numpy as np
 
 from .activations import sigmoid_
+from .recurrent import input_projection, weight_grads
 from .workspace import Workspace
 
 GATES = ("o", "i", "f", "g")
@@ -63,7 +64,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     the returned arrays are then valid until the next call with the same workspace.
     """
     U, W, b = params["U"], params["W"], params["b"]
-    T, F, B = xs.shape
+    T, _, B = xs.shape
     H = W.shape[0]
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
@@ -73,7 +74,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     # Input projection of all time steps in one (batched) product, the bias folded in as a
     # row of ones under x:  A[t] = [U; b]^T [x(t); 1],  (T, 4H, B).
     A = ws.get("acts", (T, 4 * H, B), dtype)
-    np.matmul(_with_bias_row(U, b, ws), _with_ones_row(xs, ws), out=A)
+    input_projection(U, b, xs, A, ws)
 
     hs = ws.get("hs", (T, H, B), dtype)  # h(t)
     cs = ws.get("cs", (T, H, B), dtype)  # c(t)
@@ -96,23 +97,6 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
         np.tanh(c, out=tcs[t])
         np.multiply(o, tcs[t], out=hs[t])  # h(t) = o * tanh(c(t))
     return hs, {"xs": xs, "acts": A, "hs": hs, "cs": cs, "tcs": tcs}
-
-
-def _with_bias_row(U: np.ndarray, b: np.ndarray, ws: Workspace) -> np.ndarray:
-    """[U; b]^T, contiguous (width, F + 1)."""
-    Ub = ws.get("Ub", (U.shape[1], U.shape[0] + 1), U.dtype)
-    np.copyto(Ub[:, :-1], U.T)
-    Ub[:, -1] = b
-    return Ub
-
-
-def _with_ones_row(xs: np.ndarray, ws: Workspace) -> np.ndarray:
-    """[x(t); 1] for every t, (T, F + 1, B)."""
-    T, F, B = xs.shape
-    xb = ws.get("x1", (T, F + 1, B), xs.dtype)
-    xb[:, :F] = xs
-    xb[:, F] = 1.0
-    return xb
 
 
 # Elements per block of precomputed backprop factors: small enough to stay in cache.
@@ -199,21 +183,7 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
             np.matmul(W, z, out=dh)  # dh(t-1) = W dz(t)
             dc *= acts[t, 2 * H : 3 * H]  # carry dc(t) f(t) back to t-1
 
-    # Weight gradients as one product over all time steps (h(-1) = 0, so t starts at 1 for dW).
-    dZ2 = dZ.reshape(4 * H, T * B)
-    if T > 1:
-        h_prev = ws.get("h_prev", (H, T - 1, B), dtype)
-        np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
-        np.matmul(h_prev.reshape(H, (T - 1) * B), dZ[:, 1:].reshape(4 * H, (T - 1) * B).T, out=grads["W"])
-    else:
-        grads["W"][...] = 0.0
-    if F == 1:
-        np.matmul(dZ2, xs.reshape(T * B), out=grads["U"][0])
-    else:
-        x_all = ws.get("x_all", (F, T, B), dtype)
-        np.copyto(x_all, xs.transpose(1, 0, 2))
-        np.matmul(x_all.reshape(F, T * B), dZ2.T, out=grads["U"])
-    np.sum(dZ2, axis=1, out=grads["b"])
+    weight_grads(xs, hs, dZ, grads["U"], grads["W"], grads["b"], ws)
     return dxs
 
 

@@ -15,7 +15,7 @@ Inside the layer a sequence is (T, width, B), as in `lstm`.
 
 import numpy as np
 
-from .lstm import _with_bias_row, _with_ones_row
+from .recurrent import input_projection, weight_grads
 from .workspace import Workspace
 
 
@@ -39,7 +39,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     Arrays come from the workspace `ws` when given (see `lstm.forward`).
     """
     Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
-    T, F, B = xs.shape
+    T, _, B = xs.shape
     H = Wh.shape[0]
     ws = Workspace() if ws is None else ws
     WhT = ws.get("WhT", (H, H), Wh.dtype)
@@ -47,7 +47,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     # Input projection of all time steps in one product, bias folded in (see `lstm.forward`);
     # the array then holds h(t) in place.
     hs = ws.get("hs", (T, H, B), Wh.dtype)
-    np.matmul(_with_bias_row(Wx, b, ws), _with_ones_row(xs, ws), out=hs)
+    input_projection(Wx, b, xs, hs, ws)
     rec = ws.get("rec", (H, B), Wh.dtype)
     for t in range(T):
         if t > 0:
@@ -88,18 +88,5 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
     # Weight gradients as one product each over all time steps, on (width, T, B) copies.
     dZ_all = ws.get("dZ_all", (H, T, B), dtype)
     np.copyto(dZ_all, dZ.transpose(1, 0, 2))
-    dZ2 = dZ_all.reshape(H, T * B)
-    if T > 1:
-        h_prev = ws.get("h_prev", (H, T - 1, B), dtype)
-        np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
-        np.matmul(h_prev.reshape(H, (T - 1) * B), dZ_all[:, 1:].reshape(H, (T - 1) * B).T, out=grads["Wh"])
-    else:
-        grads["Wh"][...] = 0.0
-    if F == 1:
-        np.matmul(dZ2, xs.reshape(T * B), out=grads["Wx"][0])
-    else:
-        x_all = ws.get("x_all", (F, T, B), dtype)
-        np.copyto(x_all, xs.transpose(1, 0, 2))
-        np.matmul(x_all.reshape(F, T * B), dZ2.T, out=grads["Wx"])
-    np.sum(dZ2, axis=1, out=grads["b"])
+    weight_grads(xs, hs, dZ_all, grads["Wx"], grads["Wh"], grads["b"], ws)
     return dxs
