@@ -10,6 +10,7 @@ n_columns) with `targets=` / `features=` column indices. Fitted state ends in `_
 Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's plain data.
 """
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -130,6 +131,7 @@ class Forecaster:
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.tail_ = values[-self.lookback_:].copy()
+        self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
         return self
@@ -160,7 +162,10 @@ class Forecaster:
             if list(mine) != list(theirs):
                 raise DataError(f"cannot resume: the data's {name} differ from the model's "
                                 f"({', '.join(d['columns'])})")
-        if len(values) != d["n_rows"] or not np.array_equal(values[-len(d["tail"]):], d["tail"]):
+        if d["scale"] != self.scale and self.scale != "auto":
+            raise ConfigError(f"cannot resume: the model was trained with --scale {d['scale']}, not "
+                              f"{self.scale}; drop --scale or start a new model")
+        if _fingerprint(values) != d.get("values_sha256"):
             raise DataError(f"cannot resume: the data differ from the model's training data "
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
@@ -313,7 +318,7 @@ class Forecaster:
             "columns": list(self.columns_), "feature_idx": [int(i) for i in self.feature_idx_],
             "target_idx": [int(i) for i in self.target_idx_], "time": _plain(self.time_),
             "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(),
-            "n_rows": int(self.n_rows_),
+            "n_rows": int(self.n_rows_), "values_sha256": self.values_sha256_,
             "val_residuals": np.asarray(self.val_residuals_, dtype=np.float64),
             "val_rmse": [float(v) for v in self.val_rmse_],
             "naive_rmse": [float(v) for v in self.naive_rmse_],
@@ -339,6 +344,7 @@ class Forecaster:
         model.feature_idx_, model.target_idx_ = d["feature_idx"], d["target_idx"]
         model.time_ = d["time"]
         model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
+        model.values_sha256_ = d.get("values_sha256")
         model.val_residuals_ = d["val_residuals"]
         model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
         h = d["history"]
@@ -359,6 +365,11 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
         raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
                         f"{need}; use a longer series or lower --past/--future")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
+
+
+def _fingerprint(values: np.ndarray) -> str:
+    """sha256 of the used columns' values (float64, C order): what resume checks the data against."""
+    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()
 
 
 def _take(ctx: dict, rows) -> dict:

@@ -1,0 +1,374 @@
+"""The public Python API: `Forecaster`, `read_csv`, `save_model` and `load_model`.
+
+Fit, forecast, intervals, backtests and scores; the plain-data round trip; determinism; the
+scaling variants; the errors a caller can make; and resuming a run where it stopped.
+Every model is tiny (a few hidden units, a few epochs): these tests are about the API's
+behaviour, not about how well the network learns.
+"""
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncli import Forecaster, load_model, read_csv, save_model
+from rnncli.errors import ConfigError, DataError, NonFiniteLossError
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+PAST, FUTURE = 6, 3
+TINY = {"hidden": 4, "epochs": 3}
+SEATTLE_FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
+
+
+@pytest.fixture(scope="module")
+def airline():
+    """sample_data/airline.csv: 144 monthly passenger counts, one column."""
+    return read_csv(SAMPLES / "airline.csv")
+
+
+@pytest.fixture(scope="module")
+def sunspots():
+    return read_csv(SAMPLES / "sunspots.csv")
+
+
+@pytest.fixture(scope="module")
+def model(airline) -> Forecaster:
+    """A tiny min-max LSTM on airline.csv, past 6, future 3."""
+    return Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(airline)
+
+
+def with_values(series, values: np.ndarray):
+    """The same Series (columns, time) holding other values."""
+    return dataclasses.replace(series, values=values)
+
+
+# -- fit and predict --------------------------------------------------------------------------------
+
+
+def test_fit_returns_the_model_itself(airline):
+    model = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY)
+    assert model.fit(airline) is model
+
+
+def test_predict_gives_a_finite_value_per_future_step_and_target(model):
+    forecast = model.predict()
+    assert forecast.values.shape == (FUTURE, 1)
+    assert np.isfinite(forecast.values).all()
+    assert forecast.targets == ["passengers"]
+
+
+def test_predict_without_data_continues_the_training_series(model, airline):
+    assert np.array_equal(model.predict().values, model.predict(airline).values)
+
+
+def test_predict_on_an_array_forecasts_from_its_last_past_rows(model, airline):
+    head = airline.values[:100]
+    assert np.array_equal(model.predict(head).values, model.predict(head[-PAST:]).values)
+
+
+def test_predict_on_other_data_gives_another_forecast(model, airline):
+    assert not np.array_equal(model.predict(airline.values[:100]).values, model.predict().values)
+
+
+def test_predict_on_a_series_continues_after_its_end(model, airline):
+    first_120 = read_csv(SAMPLES / "airline_train.csv")  # the first 120 rows of airline.csv
+    assert np.array_equal(first_120.values, airline.values[:120])
+    assert np.array_equal(model.predict(first_120).values, model.predict(airline.values[:120]).values)
+
+
+# -- conformal intervals -------------------------------------------------------------------------------
+
+
+def test_an_interval_brackets_the_forecast(model):
+    forecast = model.predict(interval=0.9)
+    assert forecast.level == 0.9
+    assert (forecast.lower <= forecast.values).all()
+    assert (forecast.values <= forecast.upper).all()
+
+
+def test_the_interval_is_the_forecast_plus_and_minus_the_halfwidth(model):
+    forecast = model.predict(interval=0.8)
+    halfwidth = model.interval_halfwidth(0.8)
+    assert np.array_equal(forecast.lower, forecast.values - halfwidth)
+    assert np.array_equal(forecast.upper, forecast.values + halfwidth)
+
+
+def test_a_95_percent_interval_is_wider_than_a_50_percent_one(model):
+    wide, narrow = model.predict(interval=0.95), model.predict(interval=0.5)
+    assert (wide.upper - wide.lower > narrow.upper - narrow.lower).all()
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9])
+def test_the_halfwidth_is_the_ceil_n_plus_1_times_level_th_smallest_absolute_residual(level, model):
+    residuals = model.val_residuals_  # (n validation windows, future, targets)
+    n = len(residuals)
+    k = math.ceil((n + 1) * level)
+    assert 1 <= k <= n
+    expected = np.array([[sorted(abs(float(r)) for r in residuals[:, h, t])[k - 1]
+                          for t in range(residuals.shape[2])] for h in range(FUTURE)])
+    assert np.array_equal(model.interval_halfwidth(level), expected)
+
+
+def test_with_too_few_residuals_for_the_level_the_halfwidth_is_the_largest(model):
+    n = len(model.val_residuals_)
+    level = 0.999
+    assert math.ceil((n + 1) * level) > n
+    assert np.array_equal(model.interval_halfwidth(level), np.abs(model.val_residuals_).max(axis=0))
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5, -0.1])
+def test_an_interval_level_outside_0_1_names_the_flag(level, model):
+    with pytest.raises(ConfigError, match=r"^--interval must be between 0 and 1"):
+        model.interval_halfwidth(level)
+
+
+# -- backtest and evaluate -----------------------------------------------------------------------------
+
+
+def test_backtest_forecasts_from_every_origin_with_past_rows_of_history(model, airline):
+    origins, y_hat = model.backtest(airline)
+    n = len(airline.values)
+    assert np.array_equal(origins, np.arange(PAST - 1, n))
+    assert y_hat.shape == (n - PAST + 1, FUTURE, 1)
+
+
+def test_a_backtest_forecast_is_the_forecast_from_the_data_up_to_its_origin(model, airline):
+    origins, y_hat = model.backtest(airline)
+    for i in (0, 50, len(origins) - 1):
+        expected = model.predict(airline.values[: origins[i] + 1]).values
+        # the network runs in float32, and a batch of windows rounds differently from one window
+        np.testing.assert_allclose(y_hat[i], expected, rtol=1e-6)
+
+
+def test_evaluate_returns_the_documented_keys(model, airline):
+    scores = model.evaluate(airline)
+    assert set(scores) == {"windows", "season", "origins", "actual", "forecasts", "per_step", "overall",
+                           "skill", "targets"}
+    assert set(scores["forecasts"]) == {"model", "naive", "seasonal_naive"}
+    assert scores["targets"] == ["passengers"]
+
+
+def test_evaluate_scores_the_backtest_forecasts_whose_targets_are_known(model, airline):
+    values = airline.values
+    origins, y_hat = model.backtest(airline)
+    known = origins + FUTURE < len(values)
+    actual = np.array([[values[o + h, 0] for h in range(1, FUTURE + 1)] for o in origins[known]])
+    rmse = math.sqrt(np.mean((y_hat[known][:, :, 0] - actual) ** 2))
+
+    scores = model.evaluate(airline)
+    assert scores["windows"] == len(values) - PAST - FUTURE + 1
+    assert np.array_equal(scores["origins"], origins[known])
+    assert scores["overall"]["model"]["rmse"].shape == (1,)
+    assert scores["overall"]["model"]["rmse"][0] == pytest.approx(rmse, rel=1e-12)
+
+
+# -- plain data and model files ------------------------------------------------------------------------
+
+
+def test_from_dict_of_to_dict_forecasts_bit_identically(model, airline):
+    copy = Forecaster.from_dict(model.to_dict())
+    assert np.array_equal(copy.predict().values, model.predict().values)
+    assert np.array_equal(copy.predict(interval=0.9).lower, model.predict(interval=0.9).lower)
+    assert np.array_equal(copy.backtest(airline)[1], model.backtest(airline)[1])
+
+
+def test_a_model_saved_and_loaded_forecasts_bit_identically(model, airline, tmp_path):
+    save_model(model, tmp_path / "m.joblib")
+    copy = load_model(tmp_path / "m.joblib")
+    assert np.array_equal(copy.network_.flat, model.network_.flat)
+    assert np.array_equal(copy.predict().values, model.predict().values)
+    assert np.array_equal(copy.predict(interval=0.9).upper, model.predict(interval=0.9).upper)
+    assert np.array_equal(copy.backtest(airline)[1], model.backtest(airline)[1])
+
+
+# -- determinism ---------------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_bit_identical_weights(airline):
+    a = Forecaster(past=PAST, future=FUTURE, scale="minmax", seed=7, **TINY).fit(airline)
+    b = Forecaster(past=PAST, future=FUTURE, scale="minmax", seed=7, **TINY).fit(airline)
+    assert np.array_equal(a.network_.flat, b.network_.flat)
+
+
+def test_another_seed_gives_other_weights(airline):
+    a = Forecaster(past=PAST, future=FUTURE, scale="minmax", seed=7, **TINY).fit(airline)
+    b = Forecaster(past=PAST, future=FUTURE, scale="minmax", seed=8, **TINY).fit(airline)
+    assert not np.array_equal(a.network_.flat, b.network_.flat)
+
+
+# -- scaling -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["airline", "sunspots"])
+def test_scale_auto_keeps_the_variant_with_the_lower_validation_score(name, request):
+    series = request.getfixturevalue(name)
+    model = Forecaster(past=PAST, future=FUTURE, scale="auto", **TINY).fit(series)
+    assert set(model.variant_scores_) == {"minmax", "diff"}
+    assert model.scale_ == min(model.variant_scores_, key=model.variant_scores_.get)
+
+
+@pytest.mark.parametrize("kind", ["none", "minmax", "standard", "window", "diff"])
+def test_every_scale_kind_fits_and_forecasts_finite_values(kind, airline):
+    model = Forecaster(past=PAST, future=FUTURE, scale=kind, hidden=4, epochs=2).fit(airline)
+    assert model.scale_ == kind
+    forecast = model.predict(interval=0.9)
+    assert forecast.values.shape == (FUTURE, 1)
+    assert np.isfinite(forecast.values).all()
+    assert np.isfinite(forecast.lower).all()
+    assert np.isfinite(forecast.upper).all()
+
+
+# -- several features ----------------------------------------------------------------------------------
+
+
+def test_one_target_is_forecast_from_four_features():
+    weather = read_csv(SAMPLES / "seattle_weather.csv", targets=["temp_max"], features=SEATTLE_FEATURES)
+    model = Forecaster(past=5, future=FUTURE, scale="minmax", hidden=4, epochs=2).fit(weather)
+    assert model.network_.config()["n_features"] == 4
+    assert [model.columns_[i] for i in model.feature_idx_] == SEATTLE_FEATURES
+    forecast = model.predict()
+    assert forecast.targets == ["temp_max"]
+    assert forecast.values.shape == (FUTURE, 1)
+    assert np.isfinite(forecast.values).all()
+
+
+# -- errors --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("option", "flag"), [
+    ({"past": 0}, "--past"),
+    ({"future": -1}, "--future"),
+    ({"hidden": 2.5}, "--hidden"),
+    ({"lr": -1}, "--lr"),
+    ({"lr": float("nan")}, "--lr"),
+    ({"val_frac": 1}, "--val-frac"),
+    ({"scale": "x"}, "--scale"),
+    ({"cell": "gru"}, "--cell"),
+    ({"optimizer": "rmsprop"}, "--optimizer"),
+    ({"clip": 0}, "--clip"),
+])
+def test_a_bad_option_raises_config_error_naming_the_flag_and_the_value(option, flag):
+    with pytest.raises(ConfigError) as info:
+        Forecaster(**{"past": PAST, "future": FUTURE, **option})
+    message = str(info.value)
+    assert message.startswith(f"{flag} ")
+    assert repr(next(iter(option.values()))) in message
+
+
+@pytest.mark.parametrize(("rows", "scale", "val_frac", "message"), [
+    (8, "minmax", 0.2, "the data has 8 rows but --past 6 + --future 3 needs at least 9; "
+                       "use a longer series or lower --past/--future"),
+    (9, "auto", 0.0, "the data has 9 rows but --past 6 + --future 3 + 1 (--scale auto also models "
+                     "differences) needs at least 10; use a longer series or lower --past/--future"),
+])
+def test_data_too_short_for_past_and_future_states_the_numbers(rows, scale, val_frac, message):
+    model = Forecaster(past=PAST, future=FUTURE, scale=scale, val_frac=val_frac, **TINY)
+    with pytest.raises(DataError) as info:
+        model.fit(np.arange(float(rows)))
+    assert str(info.value) == message
+
+
+def test_a_missing_value_in_the_data_names_its_column_and_row():
+    values = np.arange(50.0)
+    values[10] = np.nan
+    with pytest.raises(DataError) as info:
+        Forecaster(past=PAST, future=FUTURE, **TINY).fit(values, columns=["level"])
+    assert str(info.value) == ("value nan in column 'level' (row 11) is missing or infinite; "
+                               "fill or drop it first")
+
+
+def test_a_huge_learning_rate_stops_with_non_finite_loss_error_and_a_hint(airline):
+    model = Forecaster(past=PAST, future=FUTURE, scale="minmax", hidden=4, epochs=10, lr=1e4,
+                       optimizer="sgd", dtype="float32")
+    with pytest.raises(NonFiniteLossError) as info:
+        model.fit(airline)
+    message = str(info.value)
+    match = re.search(r"loss became NaN at epoch (\d+)", message)
+    assert match is not None, message
+    assert int(match[1]) == info.value.epoch
+    assert 1 <= info.value.epoch <= 10
+    assert "--lr" in message
+    assert "--clip" in message
+
+
+# -- resume --------------------------------------------------------------------------------------------
+
+RESUMABLE = {"past": PAST, "future": FUTURE, "hidden": 4, "patience": 0, "scale": "minmax"}
+
+
+@pytest.fixture(scope="module")
+def three_epochs(airline) -> dict:
+    """The plain data of a run stopped after 3 epochs."""
+    return Forecaster(epochs=3, **RESUMABLE).fit(airline).to_dict()
+
+
+def test_resuming_3_epochs_to_6_equals_an_uninterrupted_6_epoch_run(three_epochs, airline):
+    uninterrupted = Forecaster(epochs=6, **RESUMABLE).fit(airline)
+    resumed = Forecaster(epochs=6, **RESUMABLE).fit(airline, resume=three_epochs)
+    assert resumed.history_.epochs_run == 6
+    assert resumed.history_ == uninterrupted.history_
+    assert np.array_equal(resumed.network_.flat, uninterrupted.network_.flat)
+    assert np.array_equal(resumed.predict().values, uninterrupted.predict().values)
+
+
+def test_resuming_a_saved_and_loaded_run_equals_an_uninterrupted_one(three_epochs, airline, tmp_path):
+    from rnncli.artifact import load, save
+
+    save(three_epochs, tmp_path / "m.joblib")
+    resumed = Forecaster(epochs=6, **RESUMABLE).fit(airline, resume=load(tmp_path / "m.joblib"))
+    uninterrupted = Forecaster(epochs=6, **RESUMABLE).fit(airline)
+    assert resumed.history_ == uninterrupted.history_
+    assert np.array_equal(resumed.network_.flat, uninterrupted.network_.flat)
+
+
+@pytest.mark.parametrize(("option", "flag", "message"), [
+    ({"hidden": 5}, "--hidden", "the model was trained with --hidden 4, not 5"),
+    ({"past": 7}, "--past", "the model was trained with --past 6, not 7"),
+    ({"seed": 1}, "--seed", "the model was trained with --seed 0, not 1"),
+])
+def test_resuming_with_another_architecture_or_seed_names_the_flag(option, flag, message, three_epochs,
+                                                                    airline):
+    with pytest.raises(ConfigError) as info:
+        Forecaster(epochs=6, **{**RESUMABLE, **option}).fit(airline, resume=three_epochs)
+    assert str(info.value) == f"cannot resume: {message}; drop {flag} or start a new model"
+
+
+def test_resuming_on_data_with_another_end_is_refused(three_epochs, airline):
+    values = airline.values.copy()
+    values[-1, 0] += 1.0
+    with pytest.raises(DataError) as info:
+        Forecaster(epochs=6, **RESUMABLE).fit(with_values(airline, values), resume=three_epochs)
+    assert str(info.value) == ("cannot resume: the data differ from the model's training data "
+                               "(144 rows now, 144 then); resume needs the same data")
+
+
+def test_resuming_on_fewer_rows_is_refused(three_epochs, airline):
+    with pytest.raises(DataError, match=r"^cannot resume: the data differ .* \(143 rows now, 144 then\)"):
+        Forecaster(epochs=6, **RESUMABLE).fit(with_values(airline, airline.values[1:]), resume=three_epochs)
+
+
+def test_resuming_on_other_columns_is_refused(three_epochs, airline):
+    with pytest.raises(DataError) as info:
+        Forecaster(epochs=6, **RESUMABLE).fit(airline.values, columns=["level"], resume=three_epochs)
+    assert str(info.value) == "cannot resume: the data's columns differ from the model's (passengers)"
+
+
+def test_resuming_on_data_changed_before_its_last_rows_is_refused(three_epochs, airline):
+    values = airline.values.copy()
+    values[0, 0] += 50.0  # a training row: the scaler and every early window change
+    with pytest.raises(DataError, match=r"^cannot resume: the data differ"):
+        Forecaster(epochs=6, **RESUMABLE).fit(with_values(airline, values), resume=three_epochs)
+
+
+def test_resuming_with_another_explicit_scale_names_the_flag(three_epochs, airline):
+    with pytest.raises(ConfigError, match=r"^cannot resume: .*--scale"):
+        Forecaster(epochs=6, **{**RESUMABLE, "scale": "diff"}).fit(airline, resume=three_epochs)
+
+
+def test_resuming_with_scale_auto_continues_the_saved_scaling(three_epochs, airline):
+    resumed = Forecaster(epochs=6, **{**RESUMABLE, "scale": "auto"}).fit(airline, resume=three_epochs)
+    assert resumed.scale_ == "minmax"
+    assert resumed.history_.epochs_run == 6
