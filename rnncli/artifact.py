@@ -277,9 +277,26 @@ def load(path) -> dict:
         raise UnsafeArtifactError(f"'{name}' asks for {e}, which rnncli's safe loader refuses; "
                                   "re-train the model or get it from a source you trust") from None
     except Exception as e:  # fail closed: whatever the bytes did to the parser, it is a bad file
+        if not _looks_like_joblib(name):
+            raise ArtifactError(f"'{name}' is not an rnncli model file (it does not start like a joblib "
+                                "file); pass a model saved by 'rnncli train'") from e
         raise ArtifactError(f"'{name}' is corrupt or truncated: {_short(e)}; "
                             "re-train or re-download it") from e
     return obj
+
+
+# How a joblib file starts: a pickle (protocol 2+) or one of joblib's compressors.
+_JOBLIB_STARTS = (b"\x80", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x5d\x00\x00",
+                  b"\x04\x22\x4d\x18")
+
+
+def _looks_like_joblib(name: str) -> bool:
+    try:
+        with open(name, "rb") as f:
+            head = f.read(6)
+    except OSError:
+        return True  # let the original error stand
+    return head.startswith(_JOBLIB_STARTS)
 
 
 @contextlib.contextmanager

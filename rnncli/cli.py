@@ -22,10 +22,13 @@ EXIT_INTERRUPTED = 130
 
 
 class CliError(click.ClickException):
-    """One `Error: ...` line on stderr with the library error's exit code."""
+    """One `Error: ...` line on stderr with the library error's exit code.
+
+    Line breaks inside the message (a column name may hold one) are shown escaped, as \\n.
+    """
 
     def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message)
+        super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
         self.exit_code = exit_code
 
 
@@ -129,11 +132,36 @@ def _cell(v):
     return "" if v is None else v
 
 
+class _Chunks:
+    """A text stream that passes what it is given to `target` in chunks of at least `size` characters.
+
+    Small results reach stdout in one write even when Python's stdout is unbuffered
+    (PYTHONUNBUFFERED, -u), so `rnncli predict m.joblib | head -1` never races the reader.
+    """
+
+    def __init__(self, target, size: int = 1 << 16):
+        self.target, self.size, self.parts, self.length = target, size, [], 0
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        self.length += len(text)
+        if self.length >= self.size:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.target.write("".join(self.parts))
+            self.parts, self.length = [], 0
+        self.target.flush()
+
+
 def _write_text(output: str, text_fn) -> None:
     """Write what `text_fn(stream)` writes to stdout, or atomically to a file."""
     if output == "-":
-        text_fn(sys.stdout)
-        sys.stdout.flush()
+        stream = _Chunks(sys.stdout)
+        text_fn(stream)
+        stream.flush()
         return
     from .artifact import atomic_write
 
@@ -267,8 +295,10 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("data", metavar="DATA")
-@click.option("--past", type=int, required=True, callback=_positive, help="Input steps per window (N).")
-@click.option("--future", type=int, required=True, callback=_positive, help="Steps to forecast (M).")
+@click.option("--past", type=int, callback=_positive,
+              help="Input steps per window (N). Required unless --resume.")
+@click.option("--future", type=int, callback=_positive,
+              help="Steps to forecast (M). Required unless --resume.")
 @column_options
 @click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
               help="Where to save the model (written atomically).")
@@ -297,10 +327,11 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
               help="Floating-point precision of the network.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json also prints the summary as JSON on stdout.")
+@click.option("--resume", default=None, metavar="MODEL",
+              help="Continue training MODEL on the same DATA (weights, optimiser state, epoch counter, "
+                   "RNG) up to --epochs in total; options not given are the model's.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, lr, optimizer, clip, val_frac,
-          patience, scale, seed, dtype, fmt, quiet, delimiter, encoding, time_col, targets, features, fill,
-          resample, smooth):
+def train(data, output, fmt, quiet, resume, **options):
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
@@ -312,20 +343,31 @@ def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, 
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
     rnncli train sample_data/seattle_weather.csv --target temp_max --features temp_max \\
         --features temp_min --features precipitation --features wind --past 14 --future 7 -o w.joblib
+    rnncli train sample_data/airline.csv --resume airline.joblib --epochs 400 -o airline.joblib
     """
+    from .errors import ConfigError
     from .forecaster import Forecaster
     from .progress import TrainingProgress
 
     _check_writable(output)
-    model = Forecaster(past, future, cell=cell, hidden=hidden, layers=layers, epochs=epochs,
-                       batch_size=batch_size, lr=lr, optimizer=optimizer, clip=clip, val_frac=val_frac,
-                       patience=patience, scale=scale, seed=seed, dtype=dtype)
-    read = {"delimiter": delimiter, "encoding": encoding, "time_col": time_col, "fill": fill,
-            "resample": resample, "smooth": smooth}
-    series = _read(data, targets=targets, features=features, **read)
+    saved = _resumed_options(resume, options) if resume is not None else None
+    for flag in ("past", "future"):
+        if options[flag] is None:
+            raise click.UsageError(f"Missing option '--{flag}' (or --resume a model).")
+    read = {k: options.pop(k) for k in ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")}
+    targets, features = options.pop("targets"), options.pop("features")
+    model = Forecaster(options.pop("past"), options.pop("future"), **options)
+    try:
+        series = _read(data, targets=targets, features=features, **read)
+    except ConfigError:
+        if saved is not None:
+            _raise_if_lacking(saved, data, read["delimiter"], read["encoding"], read["time_col"])
+        raise
     console = _console()
-    with _about(series), _interruptible() as stop, TrainingProgress(console, epochs, quiet) as progress:
-        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop)
+    with _about(series), _interruptible() as stop, \
+            TrainingProgress(console, model.epochs, quiet) as progress:
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
+                  resume=saved)
     if model.interrupted_ and model.history_.best_epoch == 0:
         _say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)
@@ -345,6 +387,30 @@ def train(data, past, future, output, cell, hidden, layers, epochs, batch_size, 
         from .report import to_json
 
         click.echo(to_json(summary))
+
+
+def _resumed_options(path: str, options: dict) -> dict:
+    """Load the model to resume; the options not given on the command line become the model's."""
+    from click.core import ParameterSource
+
+    from .artifact import load
+
+    saved = load(path)
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
+    for k, v in saved["options"].items():
+        if k in options and k not in given:
+            options[k] = v
+    read = saved.get("data", {}).get("read", {})
+    for k, v in read.items():
+        if k in options and k not in given:
+            options[k] = v
+    cols = saved["columns"]
+    if "targets" not in given:
+        options["targets"] = tuple(cols[i] for i in saved["target_idx"])
+    if "features" not in given:
+        options["features"] = tuple(cols[i] for i in saved["feature_idx"])
+    return saved
 
 
 def _artifact_dict(model, series, data, read) -> dict:
@@ -440,13 +506,13 @@ def predict(model_path, data, interval, all_windows, fmt, output, delimiter, enc
     from .io import future_times
     from .report import backtest_records, forecast_records
 
-    d, model = _load_model(model_path)
-    time = d.get("time") or {}
-    time_name = time.get("col") or "step"
     if all_windows and data is None:
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    d, model = _load_model(model_path)
+    time = d.get("time") or {}
+    time_name = time.get("col") or "step"
     series = _read_for_model(d, data, delimiter, encoding) if data is not None else None
     if all_windows:
         with _about(series):
@@ -480,8 +546,7 @@ def _model_future_times(time: dict, n: int):
 
 def _read_for_model(d: dict, data: str, delimiter, encoding):
     """Read DATA the way the model's training data was read (columns, fill, resample, smooth)."""
-    from .errors import ConfigError, DataError
-    from .io import read_header
+    from .errors import ConfigError
 
     read = d.get("data", {}).get("read", {})
     cols = d["columns"]
@@ -491,12 +556,20 @@ def _read_for_model(d: dict, data: str, delimiter, encoding):
         return _read(data, delimiter=delimiter, encoding=encoding, time_col=time_col,
                      targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
                      fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
-    except ConfigError:  # the model's columns, not the user's flags, are what DATA lacks
-        header = read_header(data, delimiter=delimiter, encoding=encoding)
-        needed = ([time_col] if time_col not in ("auto", "none", None) else []) + list(cols)
-        missing = [c for c in needed if c not in header]
-        if not missing:
-            raise
+    except ConfigError:
+        _raise_if_lacking(d, data, delimiter, encoding, time_col)
+        raise
+
+
+def _raise_if_lacking(d: dict, data: str, delimiter: str, encoding: str, time_col) -> None:
+    """DataError naming the model's columns that DATA lacks (the model's columns, not the user's flags)."""
+    from .errors import DataError
+    from .io import read_header
+
+    header = read_header(data, delimiter=delimiter, encoding=encoding)
+    needed = ([time_col] if time_col not in ("auto", "none", None) else []) + list(d["columns"])
+    missing = [c for c in needed if c not in header]
+    if missing:
         source = "<stdin>" if data == "-" else data
         raise DataError(f"{source} lacks the model's column{'s' if len(missing) > 1 else ''} "
                         f"{', '.join(map(repr, missing))} (the model reads {', '.join(needed)}; "

@@ -36,7 +36,8 @@ class TrainingProgress:
         self._progress = None
         self._task = None
         self._label = ""
-        self._last_log = None
+        self._last_log = None  # of the current variant
+        self._printed = None  # the last log printed as a plain line
 
     def __enter__(self) -> "TrainingProgress":
         if self.live:
@@ -53,8 +54,8 @@ class TrainingProgress:
     def __exit__(self, *exc) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
-        elif not self.quiet and self._last_log is not None and self._last_log.epoch % self.every:
-            self._plain(self._last_log)  # the final epoch, when it was not printed already
+        else:
+            self._plain_last()
 
     def on_variant(self, kind: str, index: int, count: int) -> None:
         """A new training run starts (scaling `auto` trains `count` of them)."""
@@ -62,19 +63,25 @@ class TrainingProgress:
         if self._progress is not None:
             self._task = self._progress.add_task(self._label, total=self.epochs, train="-", val="-", best="-")
         elif not self.quiet:
-            if self._last_log is not None and self._last_log.epoch % self.every:
-                self._plain(self._last_log)
+            self._plain_last()
             self._last_log = None
             say(self.console, f"training with {self._label}")
 
     def on_epoch(self, log) -> None:
+        first = self._last_log is None  # epoch 1, or the first epoch of a resumed run
         self._last_log = log
         if self._progress is not None:
             self._progress.update(self._task, completed=log.epoch, train=_fmt(log.train_msse),
                                   val=_fmt(log.val_msse), best=str(log.best_epoch))
-        elif not self.quiet and (log.epoch % self.every == 0 or log.epoch == 1):
+        elif not self.quiet and (log.epoch % self.every == 0 or first):
             self._plain(log)
 
+    def _plain_last(self) -> None:
+        """The variant's final epoch as a plain line, when it was not printed already."""
+        if not self.quiet and self._last_log is not None and self._last_log is not self._printed:
+            self._plain(self._last_log)
+
     def _plain(self, log) -> None:
+        self._printed = log
         say(self.console, f"epoch {log.epoch}/{log.epochs}  train MSSE {_fmt(log.train_msse)}  "
                           f"val MSSE {_fmt(log.val_msse)}  best epoch {log.best_epoch}")

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from rnncli.artifact import load
 from rnncli.engine.network import Network
+from rnncli.engine.train import EpochLog
+from rnncli.progress import TrainingProgress
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
 AIRLINE = SAMPLES / "airline.csv"
@@ -466,12 +469,16 @@ def test_evaluate_plot_without_matplotlib_names_the_plot_extra(run, airline_mode
     assert not (tmp_path / "p.png").exists()
 
 
-def test_evaluate_scores_what_all_windows_exports(run, tmp_path):
-    """evaluate --format json equals a hand computation on predict --all-windows output."""
+@pytest.mark.parametrize(("scale", "windows"), [("minmax", 144 - 12 - 6 + 1), ("diff", 144 - 13 - 6 + 1)])
+def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows):
+    """evaluate --format json equals a hand computation on predict --all-windows output.
+
+    diff needs one more row per window (past + 1), so its first origin is one row later.
+    """
     past, future, season = 12, 6, 12
     path = tmp_path / "m.joblib"
     run("train", AIRLINE, "--past", past, "--future", future, "--hidden", 6, "--epochs", 5,
-        "--scale", "minmax", "-o", path, "--quiet")
+        "--scale", scale, "-o", path, "--quiet")
     y = np.loadtxt(AIRLINE, delimiter=",", skiprows=1, usecols=1)
     months = [line.split(",")[0] for line in AIRLINE.read_text().splitlines()[1:]]
     row_of = {f"{m}-01": i for i, m in enumerate(months)}
@@ -494,7 +501,7 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path):
 
     payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json").stdout)
     overall = {r["method"]: r for r in payload["scores"] if r["step"] == "all"}
-    assert payload["windows"] == len(origins) == 144 - 12 - 6 + 1
+    assert payload["windows"] == len(origins) == windows
     for method, forecast in (("model", model), ("naive", naive)):
         expected = scores(forecast)
         assert {k: overall[method][k] for k in expected} == pytest.approx(expected, rel=1e-12)
@@ -570,3 +577,79 @@ def test_info_audit_table_says_the_file_is_safe(run, airline_model):
     result = run("info", airline_model, "--audit")
     assert (result.exit_code, result.stdout) == (0, "")
     assert "│ safe    │ yes: the safe loader accepts every global, call and array header │" in result.stderr
+
+
+# -- the progress display -------------------------------------------------------------------------
+
+
+def _show(progress_args: dict, epochs: int) -> str:
+    """What TrainingProgress draws for one scaling variant of `epochs` epochs."""
+    out = io.StringIO()
+    console = Console(file=out, width=120, color_system=None, **progress_args.pop("console", {}))
+    with TrainingProgress(console, epochs, **progress_args) as progress:
+        progress.on_variant("minmax", 1, 1)
+        for e in range(1, epochs + 1):
+            progress.on_epoch(EpochLog(e, epochs, 1.0 / e, 2.0 / e, e, 2.0 / e, True))
+    return out.getvalue()
+
+
+def test_progress_on_a_terminal_is_a_live_bar_not_lines():
+    text = _show({"console": {"force_terminal": True}}, 5)
+    assert "epoch    5/5" in text
+    assert "train MSSE 0.2" in text
+    assert "val MSSE 0.4" in text
+    assert "epoch 1/5  train" not in text
+
+
+def test_progress_elsewhere_prints_the_first_every_nth_and_last_epoch():
+    lines = _show({}, 45).splitlines()
+    assert lines[0] == "training with scale minmax"
+    assert [int(line.split()[1].split("/")[0]) for line in lines[1:]] == [1, *range(2, 45, 2), 45]
+
+
+def test_progress_quiet_draws_nothing():
+    assert _show({"quiet": True}, 5) == ""
+
+
+def test_progress_prints_an_epoch_only_once_when_a_run_stops_at_epoch_1():
+    out = io.StringIO()
+    with TrainingProgress(Console(file=out, width=120, color_system=None), 45) as progress:
+        progress.on_variant("minmax", 1, 1)
+        progress.on_epoch(EpochLog(1, 45, 1.0, 2.0, 1, 2.0, True))
+    assert out.getvalue() == ("training with scale minmax\n"
+                              "epoch 1/45  train MSSE 1  val MSSE 2  best epoch 1\n")
+
+
+def test_progress_of_a_resumed_run_starts_with_its_first_epoch():
+    out = io.StringIO()
+    with TrainingProgress(Console(file=out, width=120, color_system=None), 45) as progress:
+        progress.on_variant("minmax", 1, 1)
+        for e in (7, 8, 9):
+            progress.on_epoch(EpochLog(e, 45, 1.0, 2.0, e, 2.0, True))
+    assert [line.split("  ")[0] for line in out.getvalue().splitlines()[1:]] == [
+        "epoch 7/45", "epoch 8/45", "epoch 9/45"]
+
+
+# -- train --resume -------------------------------------------------------------------------------
+
+RESUMABLE = ("--past", 6, "--future", 3, "--hidden", 4, "--scale", "minmax", "--patience", 0)
+
+
+def test_resume_without_repeating_options_continues_like_an_uninterrupted_run(run, tmp_path):
+    first = train(run, tmp_path, *RESUMABLE, "--epochs", 3, name="m.joblib")
+    resumed = train(run, tmp_path, "--resume", tmp_path / "m.joblib", "--epochs", 6, name="r.joblib")
+    whole = train(run, tmp_path, *RESUMABLE, "--epochs", 6, name="u.joblib")
+    assert first["history"]["train_msse"] == whole["history"]["train_msse"][:3]
+    assert resumed["history"] == whole["history"]
+    assert resumed["network"]["flat"].tobytes() == whole["network"]["flat"].tobytes()
+
+
+def test_resume_keeps_the_model_epoch_total_when_epochs_is_not_given(run, tmp_path):
+    train(run, tmp_path, *RESUMABLE, "--epochs", 3, name="m.joblib")
+    resumed = train(run, tmp_path, "--resume", tmp_path / "m.joblib", name="r.joblib")
+    assert len(resumed["history"]["train_msse"]) == 3
+
+
+def test_train_without_past_or_resume_is_a_usage_error(run, error_line, tmp_path):
+    result = run("train", AIRLINE, "--future", 3, "-o", tmp_path / "m.joblib")
+    assert error_line(result, 2, usage=True) == "Error: Missing option '--past' (or --resume a model)."

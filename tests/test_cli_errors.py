@@ -10,6 +10,8 @@ from pathlib import Path
 
 import joblib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnncli.artifact import load, save
 from rnncli.errors import DataError
@@ -210,6 +212,13 @@ def test_interval_must_be_between_0_and_1(run, error_line, airline_model):
         "Error: --interval must be between 0 and 1 (e.g. 0.9), got 1.5"
 
 
+def test_interval_needs_validation_residuals(run, error_line, tmp_path):
+    path = tmp_path / "m.joblib"
+    run("train", AIRLINE, *FAST, "--val-frac", 0, "-o", path, "--quiet")
+    assert error_line(run("predict", path, "--interval", 0.9), 1) == \
+        "Error: the model has no validation residuals for --interval; train with --val-frac > 0"
+
+
 def test_evaluate_output_file_needs_a_machine_format(run, error_line, airline_model, tmp_path):
     result = run("evaluate", airline_model, AIRLINE, "-o", tmp_path / "s.csv")
     assert error_line(result, 2, usage=True) == \
@@ -269,8 +278,8 @@ def test_model_file_that_is_not_a_model(run, error_line, tmp_path):
 def test_model_file_that_is_text(run, error_line, tmp_path):
     path = write(tmp_path, "month,passengers\n1949-01,112\n", "m.joblib")
     line = error_line(run("info", path), 1)
-    assert line.startswith(f"Error: '{path}' is corrupt or truncated: ")
-    assert line.endswith("; re-train or re-download it")
+    assert line == (f"Error: '{path}' is not an rnncli model file (it does not start like a joblib file); "
+                    "pass a model saved by 'rnncli train'")
 
 
 def test_model_file_truncated(run, error_line, airline_model, tmp_path):
@@ -371,3 +380,47 @@ def test_plot_in_a_missing_directory(run, error_line, airline_model):
     result = run("evaluate", airline_model, AIRLINE, "--plot", "/nonexistent/p.png")
     assert error_line(result, 1) == \
         "Error: cannot write to '/nonexistent/p.png': directory '/nonexistent' does not exist"
+
+
+def test_a_line_break_in_a_column_name_stays_on_the_error_line(run, error_line):
+    result = run("window", "-", "--past", 1, "--future", 1, input=b'",1\n"1,5"\n1,1')
+    assert error_line(result, 1) == \
+        'Error: <stdin> has 2 numeric columns (,1\\n1, 5"); choose the one to forecast with --target'
+
+
+# -- any bytes ------------------------------------------------------------------------------------
+
+CELLS = st.sampled_from(["1", "2.5", "-3", "", "nan", "inf", "1e999", "abc", "1949-01", "1949-13", "2000",
+                         '"1,5"', '"', "x;y", "\t", " ", "NA", "0x10", "1_000", "\u00e9"])
+LINES = st.lists(CELLS, min_size=1, max_size=4).map(",".join)
+TEXTS = st.lists(LINES, min_size=0, max_size=8).map("\n".join)
+DATA = st.one_of(TEXTS.map(str.encode), st.binary(max_size=200),
+                 TEXTS.map(lambda t: ("month,value\n" + t).encode()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=DATA)
+def test_any_bytes_give_windows_or_one_error_line(run, error_line, data):
+    result = run("window", "-", "--past", 1, "--future", 1, input=data)
+    if result.exit_code == 0:
+        assert result.stderr == ""
+        assert result.stdout.count("\n") >= 2  # a header and at least one window
+    else:
+        assert result.exit_code in (1, 2)
+        error_line(result, result.exit_code)
+
+
+def test_resume_on_data_lacking_the_model_columns(run, error_line, airline_model, tmp_path):
+    sunspots = SAMPLES / "sunspots.csv"
+    result = run("train", sunspots, "--resume", airline_model, "-o", tmp_path / "r.joblib")
+    assert error_line(result, 1) == (
+        f"Error: {sunspots} lacks the model's columns 'month', 'passengers' (the model reads month, "
+        f"passengers; {sunspots} has year, sunspots)")
+
+
+def test_resume_on_other_rows_of_the_same_columns(run, error_line, airline_model, tmp_path):
+    path = write(tmp_path, "".join(AIRLINE.read_text().splitlines(keepends=True)[:41]))
+    result = run("train", path, "--resume", airline_model, "-o", tmp_path / "r.joblib")
+    assert error_line(result, 1) == (
+        f"Error: {path}: cannot resume: the data differ from the model's training data (40 rows now, 144 "
+        "then); resume needs the same data")

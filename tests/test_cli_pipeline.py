@@ -12,7 +12,7 @@ import click
 import pytest
 
 from rnncli import __version__
-from rnncli.cli import cli
+from rnncli.cli import _Chunks, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRLINE = ROOT / "sample_data" / "airline.csv"
@@ -25,8 +25,12 @@ needs_script = pytest.mark.skipif(RNNCLI is None or BASH is None,
 
 
 def shell(script: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run `script` in bash with the venv's bin first on PATH; `set -o pipefail` makes any failure count."""
-    env = {**os.environ, "PATH": f"{Path(RNNCLI).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    """Run `script` in bash with the venv's bin first on PATH; `set -o pipefail` makes any failure count.
+
+    PYTHONUNBUFFERED=1 is the harsh case: every write Python makes reaches the pipe at once.
+    """
+    env = {**os.environ, "PATH": f"{Path(RNNCLI).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONUNBUFFERED": "1"}
     env.pop("RNNCLI_DEBUG", None)
     return subprocess.run([BASH, "-c", f"set -o pipefail\n{script}"], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120)
@@ -73,6 +77,37 @@ def test_an_error_in_a_pipeline_is_one_line_and_fails_the_pipeline(tmp_path):
     done = shell("rnncli predict missing.joblib | head -1", tmp_path)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "Error: no such model file 'missing.joblib'\n"
+
+
+class Recorder:
+    """A text stream that records each write it is given."""
+
+    def __init__(self):
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_a_small_result_reaches_stdout_in_one_write():
+    target = Recorder()
+    stream = _Chunks(target)
+    for line in ("month,passengers\n", "1961-01-01,1.0\n", "1961-02-01,2.0\n"):
+        stream.write(line)
+    stream.flush()
+    assert target.writes == ["month,passengers\n1961-01-01,1.0\n1961-02-01,2.0\n"]
+
+
+def test_a_large_result_is_written_in_chunks_of_64_kib():
+    target = Recorder()
+    stream = _Chunks(target)
+    for _ in range(3000):
+        stream.write("x" * 49 + "\n")
+    stream.flush()
+    assert [len(w) for w in target.writes] == [65550, 65550, 18900]  # 1311 lines of 50 reach 65,536
 
 
 def test_python_m_rnncli_runs_the_cli():
