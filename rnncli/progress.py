@@ -1,9 +1,13 @@
 """Training progress on stderr: a live rich display on a terminal, plain lines elsewhere.
 
 The engine reports through `on_epoch(EpochLog)`; this is the only module that draws.
-The live display is redrawn by rich's refresh thread at most `REFRESH_PER_SECOND` times a
-second, so an epoch costs one dictionary update however fast epochs are.
+The live display is redrawn from `on_epoch` at most `REFRESH_PER_SECOND` times a second, in
+the training thread: an epoch costs one dictionary update however fast epochs are, and no
+refresh thread competes with training for the GIL (rich's own thread cost 10-17 % on fast
+epochs; see bench/progress_overhead.py). A slow epoch is followed by a redraw at once.
 """
+
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -46,9 +50,9 @@ class TrainingProgress:
                 TextColumn("epoch {task.completed:>4.0f}/{task.total:.0f}"),
                 TextColumn("train MSSE {task.fields[train]}"), TextColumn("val MSSE {task.fields[val]}"),
                 TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), console=self.console, refresh_per_second=REFRESH_PER_SECOND,
-                transient=False)
+                TimeRemainingColumn(), console=self.console, auto_refresh=False, transient=False)
             self._progress.__enter__()
+            self._drawn = 0.0
         return self
 
     def __exit__(self, *exc) -> None:
@@ -73,6 +77,10 @@ class TrainingProgress:
         if self._progress is not None:
             self._progress.update(self._task, completed=log.epoch, train=_fmt(log.train_msse),
                                   val=_fmt(log.val_msse), best=str(log.best_epoch))
+            now = time.monotonic()
+            if now - self._drawn >= 1.0 / REFRESH_PER_SECOND or log.epoch == log.epochs:
+                self._progress.refresh()
+                self._drawn = now
         elif not self.quiet and (log.epoch % self.every == 0 or first):
             self._plain(log)
 
