@@ -25,10 +25,10 @@ sigmoid), and the three blocks whose gradient is scaled by dc, i f g, are [H:4H]
 (one call in backprop). `to_torch_order` / `from_torch_order` convert to the
 i, f, g, o order of Keras and PyTorch.
 
-Inside the layer a sequence is (T, width, B): each time step is a (width, B) block, so every
-gate is a contiguous (H, B) block of rows (NumPy's elementwise loops are several times faster
-on contiguous blocks than on column slices) and the recurrent product W^T h(t-1) has
-contiguous operands.
+The equations use Keras's row vectors; inside the layer the states are stored transposed. A
+sequence is (T, width, B): each time step is a (width, B) block, so every gate is a contiguous
+(H, B) block of rows (NumPy's elementwise loops are several times faster on contiguous blocks
+than on column slices) and the recurrent product W^T h(t-1) has contiguous operands.
 """
 
 import numpy as np
