@@ -29,6 +29,10 @@ class NonFiniteLossError(TrainingError):
         self.epoch = epoch
 
 
+class ClusterError(RnncliError):
+    """A Dask scheduler cannot be used: missing extra, bad address, unreachable, no workers, no rnncli."""
+
+
 class ArtifactError(RnncliError):
     """A model file is corrupt, truncated, of an unknown version, or not an rnncli model."""
 

@@ -1,0 +1,146 @@
+"""Many series on a Dask cluster: the same weights as one process, and clear, bounded failures.
+
+A real `distributed.LocalCluster` (two worker processes, one thread each, bound to 127.0.0.1) is started
+once for the module and shut down after it. Skipped when the `dask` extra is not installed.
+"""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from rnncli import __version__, many
+from rnncli.errors import ClusterError
+
+distributed = pytest.importorskip("distributed")
+
+TINY = {"past": 4, "future": 2, "hidden": 4, "epochs": 3, "scale": "minmax"}
+
+
+def make_series() -> dict:
+    """12 noisy sines of 80-118 points, then a series too short to train."""
+    rng = np.random.default_rng(5)
+    series = {f"sine-{i}": np.sin(np.arange(80 + 4 * i) / 3 + i) + rng.normal(0, 0.1, 80 + 4 * i)
+              for i in range(12)}
+    series["too-short"] = np.arange(5.0)
+    return series
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def address(cluster) -> str:
+    return cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def serial() -> list:
+    return many.train_many(make_series(), TINY)
+
+
+def test_the_cluster_gives_the_weights_of_one_process(address, serial):
+    pids = []
+    results = many.train_many(make_series(), TINY, scheduler=address,
+                              on_result=lambda r: pids.append(os.getpid()))
+    assert [(r["id"], r["status"], r["error"]) for r in results] == [
+        (r["id"], r["status"], r["error"]) for r in serial]
+    for got, want in zip(results, serial, strict=True):
+        if want["status"] == "ok":
+            assert np.array_equal(got["artifact"]["network"]["flat"], want["artifact"]["network"]["flat"])
+            assert got["val_rmse"] == want["val_rmse"]
+    assert pids == [os.getpid()] * len(serial)  # results are handed over in the client
+
+
+def test_the_client_writes_the_model_directory(address, tmp_path):
+    series = make_series()
+    with many.ModelDirWriter(tmp_path / "m", ids=series, info=many.dir_info(None, TINY)) as out:
+        results = many.train_many(series, TINY, scheduler=address, chunk_size=5, on_result=out.add)
+    assert many.exit_code(results) == 3
+    manifest = many.read_manifest(tmp_path / "m")
+    assert manifest["counts"] == {"ok": 12, "failed": 1, "cancelled": 0}
+    assert sorted(os.listdir(tmp_path / "m" / "series")) == sorted(f"sine-{i}.joblib" for i in range(12))
+    model = many.load_series(tmp_path / "m", "sine-7")
+    assert np.array_equal(model.network_.flat, results[7]["artifact"]["network"]["flat"])
+
+
+def test_fail_fast_cancels_the_chunks_not_yet_done(address):
+    series = make_series()
+    data = {"too-short": series.pop("too-short"), **series}
+    results = many.train_many(data, TINY, scheduler=address, chunk_size=1, fail_fast=True)
+    statuses = [r["status"] for r in results]
+    assert statuses[0] == "failed"
+    assert statuses.count("failed") == 1
+    assert set(statuses[1:]) <= {"ok", "cancelled"}
+
+
+def test_a_sweep_on_the_cluster_ranks_like_one_process(address):
+    data = make_series()["sine-0"]
+    grid = {"hidden": [4, 6], "lr": [0.01, 0.001]}
+    local, remote = many.sweep(data, grid, TINY), many.sweep(data, grid, TINY, scheduler=address)
+    assert [(r["id"], r["val_rmse"]) for r in remote["rows"]] == [
+        (r["id"], r["val_rmse"]) for r in local["rows"]]
+    assert np.array_equal(remote["best"]["network"]["flat"], local["best"]["network"]["flat"])
+
+
+def test_an_unreachable_scheduler_fails_within_the_timeout():
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as info:
+        many.train_many(make_series(), TINY, scheduler="tcp://127.0.0.1:1", connect_timeout=1)
+    assert time.monotonic() - start < 10
+    assert str(info.value) == (
+        "cannot connect to the Dask scheduler at tcp://127.0.0.1:1 within 1 s (OSError: Timed out trying to "
+        "connect to tcp://127.0.0.1:1 after 1 s); check --scheduler, or start one with 'dask scheduler'")
+
+
+def test_an_unknown_scheme_fails_at_once():
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as info:
+        many.train_many(make_series(), TINY, scheduler="foo://x", connect_timeout=1)
+    assert time.monotonic() - start < 0.5
+    assert str(info.value) == ("invalid --scheduler 'foo://x'; use a Dask scheduler address such as "
+                               "tcp://host:8786 (schemes: tcp, tls, inproc, ws, wss, ucx)")
+
+
+def test_a_scheduler_without_workers_fails_within_the_timeout():
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+        start = time.monotonic()
+        with pytest.raises(ClusterError) as info:
+            many.train_many(make_series(), TINY, scheduler=empty.scheduler_address, connect_timeout=1)
+        assert time.monotonic() - start < 10
+    assert str(info.value) == (f"the Dask scheduler at {empty.scheduler_address} has no workers after 1 s; "
+                               f"start some with 'dask worker {empty.scheduler_address}'")
+
+
+@pytest.fixture(scope="module")
+def threads_cluster():
+    """Workers in this process, so that a monkeypatched canary is the one they run."""
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        yield cluster
+
+
+def test_workers_without_rnncli_fail_the_canary_clearly(threads_cluster, monkeypatch):
+    def canary():
+        raise ModuleNotFoundError("No module named 'rnncli'", name="rnncli")
+
+    monkeypatch.setattr(many, "_canary", canary)
+    calls, address = [], threads_cluster.scheduler_address
+    with pytest.raises(ClusterError) as info:
+        many.train_many(make_series(), TINY, scheduler=address, on_result=calls.append)
+    assert str(info.value) == (f"the Dask workers at {address} cannot import rnncli (ModuleNotFoundError: "
+                               f"No module named 'rnncli'); install rnncli {__version__} on every worker")
+    assert calls == []
+
+
+def test_workers_with_another_rnncli_version_are_refused(threads_cluster, monkeypatch):
+    monkeypatch.setattr(many, "_canary", lambda: "0.0.1")
+    address = threads_cluster.scheduler_address
+    with pytest.raises(ClusterError) as info:
+        many.train_many(make_series(), TINY, scheduler=address)
+    assert str(info.value) == (f"the Dask workers at {address} run rnncli 0.0.1 but this is rnncli "
+                               f"{__version__}; install the same version on every worker")
