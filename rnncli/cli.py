@@ -4,6 +4,10 @@ Each command parses options, makes one library call, and formats the result: dat
 JSON) on stdout, tables and progress on stderr. Library errors become one `Error:` line and
 an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invoke`.
 Heavy libraries are imported inside the commands so `--help` stays fast.
+
+Many series (`train --id-col`, `sweep`, and `predict`/`evaluate`/`info` on a model directory)
+are declared here and carried out in `cli_many.py`; their exit code is 0 when every series
+worked, 3 when some failed, 1 when none did.
 """
 
 import contextlib
@@ -69,6 +73,7 @@ def cli(ctx, debug):
     rnncli predict airline.joblib
     rnncli evaluate airline.joblib sample_data/airline.csv
     rnncli info airline.joblib
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150 --lr 0.001,0.01
     """
     ctx.obj = {"debug": debug}
 
@@ -108,10 +113,79 @@ def output_option(f):
                         help="Where to write the result ('-' is stdout).")(f)
 
 
+def id_option(f):
+    return click.option("--id", "ids", multiple=True, metavar="VALUE",
+                        help="With a model directory: only this series (repeatable). Default: all.")(f)
+
+
 def _positive(ctx, param, value):
     if value is not None and value < 1:
         raise click.BadParameter(f"must be at least 1, got {value}")
     return value
+
+
+SCHEDULER_ENV = "RNNCLI_SCHEDULER"
+SCALINGS = ["auto", "minmax", "standard", "window", "diff", "none"]
+MANY_FLAGS = {"n_jobs": "-j/--n-jobs", "scheduler": "--scheduler", "connect_timeout": "--connect-timeout",
+              "chunk_size": "--chunk-size", "fail_fast": "--fail-fast"}
+
+
+def parallel_options(f):
+    """Where many models train: -j local processes or --scheduler a Dask cluster, chunking, --fail-fast."""
+    f = click.option("--fail-fast", is_flag=True,
+                     help="Stop at the first failure; the models not yet trained are cancelled.")(f)
+    f = click.option("--chunk-size", type=int, default=None, callback=_positive, metavar="N",
+                     help="Models per task. Default: about a second of work per Dask task; joblib's "
+                          "automatic batching for -j.")(f)
+    f = click.option("--connect-timeout", type=float, default=10, show_default=True, metavar="SECONDS",
+                     help="How long to wait for the Dask scheduler, a worker and a test task.")(f)
+    f = click.option("--scheduler", envvar=SCHEDULER_ENV, default=None, metavar="ADDRESS",
+                     help=f"Train on a Dask cluster (tcp://host:8786; needs the 'dask' extra). Default: "
+                          f"${SCHEDULER_ENV}, which an explicit -j overrides.")(f)
+    f = click.option("-j", "--n-jobs", type=int, default=1, show_default=True, metavar="N",
+                     help="Local processes (-1 = all cores); each runs single-threaded BLAS.")(f)
+    return f
+
+
+def _parallel(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast) -> dict:
+    """The keyword arguments of many.train_many / many.sweep, with -j and --scheduler reconciled.
+
+    Both on the command line is a usage error; --scheduler from the environment gives way to -j.
+    """
+    from click.core import ParameterSource
+
+    given_j = ctx.get_parameter_source("n_jobs") is ParameterSource.COMMANDLINE
+    scheduler = scheduler or None
+    if scheduler is not None and given_j:
+        if ctx.get_parameter_source("scheduler") is not ParameterSource.ENVIRONMENT:
+            raise click.UsageError("use either -j/--n-jobs (local processes) or --scheduler (a Dask "
+                                   "cluster), not both")
+        scheduler = None
+    return {"n_jobs": n_jobs, "scheduler": scheduler, "connect_timeout": connect_timeout,
+            "chunk_size": chunk_size, "fail_fast": fail_fast}
+
+
+class CommaList(click.ParamType):
+    """A comma-separated list of values of one type ("50,150,500"), each checked; repeats dropped."""
+
+    name = "list"
+
+    def __init__(self, item: click.ParamType, minimum: float | None = None):
+        self.item, self.minimum = item, minimum
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (list, tuple)):
+            return value
+        parts = [p.strip() for p in str(value).split(",")]
+        if not all(parts):
+            self.fail(f"{value!r} has an empty item; separate values by commas, e.g. 50,150", param, ctx)
+        items = []
+        for part in parts:
+            item = self.item.convert(part, param, ctx)
+            if self.minimum is not None and item < self.minimum:
+                self.fail(f"{part} is below {self.minimum:g}", param, ctx)
+            items.append(item)
+        return tuple(dict.fromkeys(items))
 
 
 def _read(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
@@ -301,7 +375,8 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
               help="Steps to forecast (M). Required unless --resume.")
 @column_options
 @click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
-              help="Where to save the model (written atomically).")
+              help="Where to save the model (written atomically). With --id-col: the model directory, "
+                   "default 'models'.")
 @click.option("--cell", type=click.Choice(["lstm", "rnn"]), default="lstm", show_default=True,
               help="Recurrent cell.")
 @click.option("--hidden", type=int, default=64, show_default=True, callback=_positive, help="Hidden units.")
@@ -327,11 +402,21 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
               help="Floating-point precision of the network.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json also prints the summary as JSON on stdout.")
-@click.option("--resume", default=None, metavar="MODEL",
+@click.option("--resume", is_flag=False, flag_value="", default=None, metavar="MODEL|DIR",
               help="Continue training MODEL on the same DATA (weights, optimiser state, epoch counter, "
-                   "RNG) up to --epochs in total; options not given are the model's.")
+                   "RNG) up to --epochs in total; options not given are the model's. With a model "
+                   "directory DIR (or --id-col and --resume alone, for -o's): train only the series not "
+                   "trained yet on the same data with the same options; options, id column and read "
+                   "settings not given are the manifest's.")
+@click.option("--id-col", default=None, metavar="NAME",
+              help="DATA is a long CSV of many series told apart by this column: train one model per "
+                   "series into the model directory -o (default 'models'). Exit 0 when all trained, "
+                   "3 when some failed (see failures.csv), 1 when none could.")
+@parallel_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
-def train(data, output, fmt, quiet, resume, **options):
+@click.pass_context
+def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, chunk_size,
+          fail_fast, **options):
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
@@ -344,11 +429,23 @@ def train(data, output, fmt, quiet, resume, **options):
     rnncli train sample_data/seattle_weather.csv --target temp_max --features temp_max \\
         --features temp_min --features precipitation --features wind --past 14 --future 7 -o w.joblib
     rnncli train sample_data/airline.csv --resume airline.joblib --epochs 400 -o airline.joblib
+    rnncli train long.csv --id-col store --past 12 --future 6 -j -1 -o models/
+    rnncli train long.csv --id-col store --past 12 --future 6 --scheduler tcp://host:8786 -o models/
     """
     from .errors import ConfigError
     from .forecaster import Forecaster
     from .progress import TrainingProgress
 
+    parallel = _parallel(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    if id_col is not None or (resume and os.path.isdir(resume)):
+        from .cli_many import train_series
+
+        code = train_series(data, id_col=id_col, output=output, resume=resume, fmt=fmt, quiet=quiet,
+                            parallel=parallel, options=options)
+        ctx.exit(code)
+    _refuse_many_options(ctx)
+    if resume == "":
+        raise click.UsageError("--resume needs the MODEL file to continue (a model directory needs --id-col)")
     _check_writable(output)
     saved = _resumed_options(resume, options) if resume is not None else None
     for flag in ("past", "future"):
@@ -389,6 +486,16 @@ def train(data, output, fmt, quiet, resume, **options):
         click.echo(to_json(summary))
 
 
+def _refuse_many_options(ctx) -> None:
+    """-j, --scheduler... given to a command that trains one model: a usage error naming --id-col."""
+    from click.core import ParameterSource
+
+    for name, flag in MANY_FLAGS.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{flag} trains many series at once: add --id-col NAME (the column "
+                                   "that tells the series of a long CSV apart)")
+
+
 def _resumed_options(path: str, options: dict) -> dict:
     """Load the model to resume; the options not given on the command line become the model's."""
     from click.core import ParameterSource
@@ -414,15 +521,23 @@ def _resumed_options(path: str, options: dict) -> dict:
 
 
 def _artifact_dict(model, series, data, read) -> dict:
+    return _with_data(model.to_dict(), series, data, read)
+
+
+def _with_data(d: dict, series, data, read, sha256: str | None = None, **extra) -> dict:
+    """The artifact dict `d` with when it was made and what it was trained on (how DATA was read).
+
+    sha256: DATA's, when it is known already (else DATA is read again to compute it).
+    """
     from datetime import datetime, timezone
 
     from .io import sha256_of
 
-    d = model.to_dict()
     d["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    d["data"] = {"source": "<stdin>" if data == "-" else os.path.basename(data), "sha256": sha256_of(data),
+    d["data"] = {"source": "<stdin>" if data == "-" else os.path.basename(data),
+                 "sha256": sha256 or sha256_of(data),
                  "rows": len(series.values),
-                 "read": {**read, "time_col": series.time_col or "none"}}
+                 "read": {**read, "time_col": series.time_col or "none"}, **extra}
     return d
 
 
@@ -480,6 +595,66 @@ class _ignoring_sigint:
         return False
 
 
+# -- sweep ----------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, required=True, callback=_positive, help="Input steps per window (N).")
+@click.option("--future", type=int, required=True, callback=_positive, help="Steps to forecast (M).")
+@column_options
+@click.option("--cell", type=CommaList(click.Choice(["lstm", "rnn"])), default="lstm", show_default=True,
+              help="Recurrent cells to try, comma-separated (lstm,rnn).")
+@click.option("--hidden", type=CommaList(click.INT, 1), default="64", show_default=True,
+              help="Hidden units to try, comma-separated (50,150,500).")
+@click.option("--layers", type=CommaList(click.INT, 1), default="1", show_default=True,
+              help="Stacked recurrent layers to try, comma-separated.")
+@click.option("--batch-size", type=CommaList(click.INT, 1), default="32", show_default=True,
+              help="Mini-batch sizes to try, comma-separated.")
+@click.option("--lr", type=CommaList(click.FLOAT), default="0.001", show_default=True,
+              help="Learning rates to try, comma-separated (0.001,0.01).")
+@click.option("--optimizer", type=CommaList(click.Choice(["adam", "sgd"])), default="adam",
+              show_default=True, help="Optimisers to try, comma-separated (adam,sgd).")
+@click.option("--scale", type=CommaList(click.Choice(SCALINGS)), default="auto", show_default=True,
+              help="Scalings to try, comma-separated (minmax,diff).")
+@click.option("--epochs", type=int, default=200, show_default=True, callback=_positive,
+              help="Maximum epochs of every model.")
+@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
+@click.option("--val-frac", type=float, default=0.2, show_default=True,
+              help="Last fraction of the windows used for validation, and for the ranking.")
+@click.option("--patience", type=int, default=20, show_default=True,
+              help="Epochs without improvement before stopping; 0 turns early stopping off.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every model.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
+              help="Floating-point precision of the networks.")
+@parallel_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table: ranked on stderr; csv/json: the ranking on stdout.")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Save the best model (lowest validation RMSE) to FILE.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress or messages on stderr (the table still shows).")
+@click.pass_context
+def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast,
+          **options):
+    """Train a model for every combination of the listed values and rank them by validation RMSE.
+
+    Options given several values (comma-separated) form the grid; every combination trains
+    with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
+    The ranking shows each model's validation RMSE (data units, mean over targets) beside the
+    naive forecast's. Exit 0 when every model trained, 3 when some failed, 1 when none did.
+
+    \b
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --cell lstm,rnn -j 2 -o best.joblib
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 16,32 --format csv > ranking.csv
+    """
+    from .cli_many import sweep_models
+
+    parallel = _parallel(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))
+
+
 # -- predict --------------------------------------------------------------------------------------
 
 
@@ -492,16 +667,26 @@ class _ignoring_sigint:
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
+@id_option
 @output_option
 @read_options
-def predict(model_path, data, interval, all_windows, fmt, output, delimiter, encoding):
+@click.pass_context
+def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
+
+    MODEL may be a model directory (`train --id-col`): every series is forecast (or those
+    chosen with --id) as long-format rows, the id column first; DATA is then a long CSV with
+    that id column, and each series is forecast after the end of its own rows. Series with no
+    model (failed in training) are skipped with a note; exit 3 when a chosen series could not
+    be forecast from DATA (the others are written), 1 when none could.
 
     \b
     rnncli predict airline.joblib
     rnncli predict airline.joblib --interval 0.9 --format json
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
     rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
+    rnncli predict models/ --id store-1 --id store-7
+    rnncli predict models/ new_long.csv > forecasts.csv
     """
     from .io import future_times
     from .report import backtest_records, forecast_records
@@ -510,6 +695,12 @@ def predict(model_path, data, interval, all_windows, fmt, output, delimiter, enc
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    if os.path.isdir(model_path):
+        from .cli_many import predict_series
+
+        ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
+                                output=output, delimiter=delimiter, encoding=encoding))
+    _refuse_ids(ids)
     d, model = _load_model(model_path)
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
@@ -530,6 +721,12 @@ def predict(model_path, data, interval, all_windows, fmt, output, delimiter, enc
             times = _model_future_times(time, model.future)
         records = forecast_records(fc, times, time_name)
     write_records(records, output, fmt)
+
+
+def _refuse_ids(ids) -> None:
+    if ids:
+        raise click.UsageError("--id chooses series of a model directory (train --id-col), and MODEL is a "
+                               "model file")
 
 
 def _model_future_times(time: dict, n: int):
@@ -602,22 +799,39 @@ def _about(series):
               show_default=True, help="table: rich tables on stderr; csv/json: scores on stdout.")
 @click.option("--plot", default=None, metavar="FILE.png",
               help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
+@id_option
 @output_option
 @read_options
-def evaluate(model_path, data, season, fmt, plot, output, delimiter, encoding):
+@click.pass_context
+def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encoding, ids):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
     against the naive forecast (1 - RMSE / RMSE_naive).
 
+    MODEL may be a model directory and DATA a long CSV with its id column: each series (or
+    those chosen with --id) is scored on its own rows, one row per series, target and method
+    in csv/json (a `series` column; steps pooled), then rows with series "ALL": the mean over
+    the series of each score, windows summed, and skill = 1 - mean RMSE / mean naive RMSE.
+    Exit 3 when some series could not be scored (each is named on stderr), 1 when none could.
+
     \b
     rnncli evaluate airline.joblib sample_data/airline.csv
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
+    rnncli evaluate models/ long.csv --format csv > scores.csv
     """
     from .report import default_season, evaluation_records, evaluation_table, horizon_table, to_json
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
+    if os.path.isdir(model_path):
+        if plot is not None:
+            raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
+        from .cli_many import evaluate_series
+
+        ctx.exit(evaluate_series(model_path, data, ids, season=season, fmt=fmt, output=output,
+                                 delimiter=delimiter, encoding=encoding))
+    _refuse_ids(ids)
     if plot is not None:
         _require_matplotlib()
         _check_writable(plot)
@@ -665,12 +879,26 @@ def info(model_path, fmt, audit):
     --audit reads the file's pickle instructions without running them and lists what it would
     need; the exit status is 1 when the safe loader would refuse the file.
 
+    A model directory (`train --id-col`) is summarised from its manifest: the run's options,
+    data and counts, then each series' status and validation RMSE beside the naive forecast's;
+    --format json prints the manifest (and the directory's path).
+
     \b
     rnncli info airline.joblib
     rnncli info airline.joblib --format json | jq .total_params
     rnncli info downloaded.joblib --audit
+    rnncli info models/
     """
     from .report import model_summary, summary_tables, to_json
+
+    if os.path.isdir(model_path):
+        if audit:
+            raise click.UsageError("--audit reads one model file: pass one series' file "
+                                   "(DIR/series/<name>.joblib)")
+        from .cli_many import info_series
+
+        info_series(model_path, fmt)
+        return
 
     if audit:
         from .artifact import audit as audit_file

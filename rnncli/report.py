@@ -165,6 +165,148 @@ def train_summary_table(s: dict) -> Table:
     return t
 
 
+# -- many series: sweeps, per-series scores, model directories ------------------------------------
+
+ALL_SERIES = "ALL"  # the `series` of the rows that pool every series in `series_evaluation_records`
+
+
+def _skill(rmse, naive_rmse) -> float | None:
+    """1 - RMSE / RMSE_naive, or None when either is missing or the naive RMSE is 0."""
+    if rmse is None or naive_rmse is None or not naive_rmse > 0:
+        return None
+    return _num(1.0 - rmse / naive_rmse)
+
+
+def sweep_records(rows: list[dict]) -> list[dict]:
+    """One record per model of `many.sweep`, best first: rank, model, the grid's options, scores, status."""
+    records = []
+    for r in rows:
+        records.append({"rank": r["rank"], "model": r["id"], **r["options"], "val_rmse": r["val_rmse"],
+                        "naive_rmse": r["naive_rmse"], "skill": _skill(r["val_rmse"], r["naive_rmse"]),
+                        "epochs_run": r["epochs_run"],
+                        "seconds": None if r["seconds"] is None else round(float(r["seconds"]), 3),
+                        "status": r["status"], "error": r["error"]})
+    return records
+
+
+def sweep_table(records: list[dict]) -> Table:
+    """The ranking: validation RMSE beside the naive forecast's, then the models that did not train."""
+    table = Table(title=f"sweep: {len(records)} models ranked by validation RMSE (mean over targets)")
+    for col in ("rank", "model", "val RMSE", "naive RMSE", "skill vs naive", "epochs", "seconds"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    table.add_column("status", overflow="fold")
+    for r in records:
+        status = r["status"] if r["error"] is None else f"{r['status']}: {r['error']}"
+        table.add_row("-" if r["rank"] is None else str(r["rank"]), r["model"], _g(r["val_rmse"]),
+                      _g(r["naive_rmse"]), _g(r["skill"], 3), "-" if r["epochs_run"] is None
+                      else str(r["epochs_run"]), _g(r["seconds"], 3), status)
+    return table
+
+
+METRICS = ("mse", "rmse", "mae", "smape", "mase")
+
+
+def series_evaluation_records(evaluations: list[tuple[str, dict]]) -> list[dict]:
+    """Scores of many series: per series, target and method (steps pooled), then the "ALL" rows.
+
+    Each record: series, target, method, windows, season, mse, rmse, mae, smape, mase, skill (vs
+    naive). An "ALL" row holds the mean over the series of each score, the windows summed, the
+    season when every series had the same (else None), and skill = 1 - mean RMSE / mean naive RMSE
+    (of the same target).
+    """
+    rows = []
+    for key, ev in evaluations:
+        for r in evaluation_records(ev):
+            if r["step"] == "all":
+                rows.append({"series": key, "target": r["target"], "method": r["method"],
+                             "windows": ev["windows"], "season": ev["season"], **{m: r[m] for m in METRICS},
+                             "skill": r["skill"]})
+    pooled: dict[tuple, list[dict]] = {}
+    for r in rows:
+        pooled.setdefault((r["target"], r["method"]), []).append(r)
+    overall = []
+    for (target, method), group in pooled.items():
+        seasons = {r["season"] for r in group}
+        row = {"series": ALL_SERIES, "target": target, "method": method,
+               "windows": sum(r["windows"] for r in group),
+               "season": seasons.pop() if len(seasons) == 1 else None}
+        for m in METRICS:
+            values = [r[m] for r in group if r[m] is not None]
+            row[m] = _num(np.mean(values)) if values else None
+        overall.append(row)
+    naive = {r["target"]: r["rmse"] for r in overall if r["method"] == "naive"}
+    for r in overall:
+        r["skill"] = _skill(r["rmse"], naive.get(r["target"]))
+    return rows + overall
+
+
+def series_evaluation_table(records: list[dict]) -> Table:
+    """The model's scores per series beside the naive RMSE, then the "ALL" row(s)."""
+    n = len({r["series"] for r in records if r["series"] != ALL_SERIES})
+    table = Table(title=f"rolling-origin evaluation of {n} series ({ALL_SERIES}: mean over the series)")
+    for col in ("series", "target", "windows", "RMSE", "naive RMSE", "MAE", "sMAPE %", "MASE",
+                "skill vs naive"):
+        table.add_column(col, justify="left" if col in ("series", "target") else "right")
+    naive = {(r["series"], r["target"]): r["rmse"] for r in records if r["method"] == "naive"}
+    model = [r for r in records if r["method"] == "model"]
+    for i, r in enumerate(model):
+        if r["series"] == ALL_SERIES and i and model[i - 1]["series"] != ALL_SERIES:
+            table.add_section()
+        table.add_row(r["series"], r["target"], str(r["windows"]), _g(r["rmse"]),
+                      _g(naive.get((r["series"], r["target"]))), _g(r["mae"]), _g(r["smape"], 3),
+                      _g(r["mase"], 3), _g(r["skill"], 3))
+    return table
+
+
+def model_dir_tables(path: str, manifest: dict) -> list:
+    """What `rnncli info DIR` shows: the run's facts, one row per series, then why some did not train."""
+    facts = Table(show_header=False, title="model directory")
+    facts.add_column(style="bold")
+    facts.add_column(overflow="fold")
+    counts = manifest.get("counts", {})
+    options = manifest.get("options") or {}
+    read = manifest.get("read") or {}
+    items = [
+        ("directory", path),
+        ("format", f"{manifest['format']} {manifest['format_version']}, "
+                   f"written by rnncli {manifest.get('rnncli_version', '-')}"),
+        ("series", f"{len(manifest['series'])}: " + ", ".join(f"{counts.get(k, 0)} {k}"
+                                                             for k in ("ok", "failed", "cancelled"))
+         + ("" if manifest.get("complete", True) else " (incomplete run: train again with --resume)")),
+        ("id column", manifest.get("id_col") or "-"),
+        ("data", manifest.get("source") or "-"),
+        ("data sha256", manifest.get("data_sha256") or "-"),
+        ("options", ", ".join(f"{k} {v}" for k, v in options.items()) or "-"),
+        ("read", ", ".join(f"{k} {v!r}" if k == "delimiter" else f"{k} {v}" for k, v in read.items()
+                           if v not in (None, [], ())) or "-"),
+    ]
+    for k, v in items:
+        facts.add_row(k, str(v))
+    series = Table(title="series")
+    for col in ("id", "status", "rows", "epochs", "val RMSE", "naive RMSE", "skill vs naive"):
+        series.add_column(col, justify="left" if col in ("id", "status") else "right")
+    for e in manifest["series"]:
+        val, naive = e.get("val_rmse") or [], e.get("naive_rmse") or []
+        skill = [_skill(a, b) for a, b in zip(val, naive, strict=False)]
+        series.add_row(e["id"], e["status"], _int(e.get("rows")), _int(e.get("epochs_run")),
+                       ", ".join(_g(v) for v in val) or "-", ", ".join(_g(v) for v in naive) or "-",
+                       ", ".join(_g(v, 3) for v in skill) or "-")
+    tables = [facts, series]
+    failed = [e for e in manifest["series"] if e["status"] != "ok"]
+    if failed:
+        errors = Table(title="not trained")
+        errors.add_column("id")
+        errors.add_column("error", overflow="fold")
+        for e in failed:
+            errors.add_row(e["id"], e.get("error") or "-")
+        tables.append(errors)
+    return tables
+
+
+def _int(value) -> str:
+    return "-" if value is None else str(value)
+
+
 # -- model summary ----------------------------------------------------------------------------------
 
 
