@@ -20,7 +20,7 @@ Parameters (fused, Keras layout and counts: 4 (F H + H H + H))
 
 The four gate blocks of the 4H axis are stored in the order **o, i, f, g** (GATES):
 columns [0:H] are the output gate, [H:2H] input, [2H:3H] forget, [3H:4H] candidate.
-The three sigmoid gates are then one contiguous block [0:3H] (one call applies the
+The three sigmoid gates are then one contiguous block [0:3H] (one call maps tanh to the
 sigmoid), and the three blocks whose gradient is scaled by dc, i f g, are [H:4H]
 (one call in backprop). `to_torch_order` / `from_torch_order` convert to the
 i, f, g, o order of Keras and PyTorch.
@@ -33,7 +33,6 @@ than on column slices) and the recurrent product W^T h(t-1) has contiguous opera
 
 import numpy as np
 
-from .activations import sigmoid_
 from .recurrent import input_projection, weight_grads
 from .workspace import Workspace
 
@@ -68,13 +67,17 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
     H = W.shape[0]
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
+    # One tanh call activates all four gates: sigmoid(z) = 1/2 + 1/2 tanh(z / 2), so the rows
+    # of the sigmoid gates o, i, f are computed halved (their weights are halved here, in
+    # copies), and after tanh they are mapped to 1/2 + t/2. This cannot overflow for any z.
     WT = ws.get("WT", (4 * H, H), dtype)
     np.copyto(WT, W.T)  # contiguous W^T: the recurrent product is W^T h(t-1)
+    WT[: 3 * H] *= 0.5
 
     # Input projection of all time steps in one (batched) product, the bias folded in as a
-    # row of ones under x:  A[t] = [U; b]^T [x(t); 1],  (T, 4H, B).
+    # row of ones under x:  A[t] = [U; b]^T [x(t); 1],  (T, 4H, B)  (sigmoid rows halved).
     A = ws.get("acts", (T, 4 * H, B), dtype)
-    input_projection(U, b, xs, A, ws)
+    input_projection(U, b, xs, A, ws, halve=3 * H)
 
     hs = ws.get("hs", (T, H, B), dtype)  # h(t)
     cs = ws.get("cs", (T, H, B), dtype)  # c(t)
@@ -86,8 +89,10 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
         if t > 0:
             np.matmul(WT, hs[t - 1], out=rec)
             a += rec  # + W^T h(t-1)
-        sigmoid_(a[: 3 * H])
-        np.tanh(a[3 * H :], out=a[3 * H :])
+        np.tanh(a, out=a)
+        sig = a[: 3 * H]
+        sig *= 0.5
+        sig += 0.5  # o, i, f = sigmoid; g = tanh
         o, i, f, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
         c = cs[t]
         np.multiply(i, g, out=c)  # c(t) = i * c~ ...

@@ -30,9 +30,14 @@ def with_ones_row(xs: np.ndarray, ws: Workspace) -> np.ndarray:
     return xb
 
 
-def input_projection(W_in: np.ndarray, b: np.ndarray, xs: np.ndarray, out: np.ndarray, ws: Workspace) -> None:
-    """out[t] = W_in^T x(t) + b for all t in one batched product, (T, G, B)."""
-    np.matmul(with_bias_row(W_in, b, ws), with_ones_row(xs, ws), out=out)
+def input_projection(W_in: np.ndarray, b: np.ndarray, xs: np.ndarray, out: np.ndarray, ws: Workspace,
+                     halve: int = 0) -> None:
+    """out[t] = W_in^T x(t) + b for all t in one batched product, (T, G, B); the first `halve`
+    rows of the result are halved (the LSTM's sigmoid gates, see `lstm.forward`)."""
+    Wb = with_bias_row(W_in, b, ws)
+    if halve:
+        Wb[:halve] *= 0.5
+    np.matmul(Wb, with_ones_row(xs, ws), out=out)
 
 
 def weight_grads(xs: np.ndarray, hs: np.ndarray, dZ: np.ndarray, d_in: np.ndarray, d_rec: np.ndarray,
