@@ -5,7 +5,6 @@ the controls show that plain `joblib.load` does run it, and the tests that `arti
 `artifact.audit` never do.
 """
 
-import math
 import os
 import pathlib
 import pickle
@@ -20,6 +19,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from helpers import assert_same
 from joblib.numpy_pickle import NumpyArrayWrapper
 from joblib.numpy_pickle_compat import write_zfile
 
@@ -39,25 +39,6 @@ def fitted() -> Forecaster:
 @pytest.fixture
 def model(fitted) -> dict:
     return fitted.to_dict()
-
-
-def assert_same(got, want) -> None:
-    """Equal values of the same types, all the way down; arrays equal in dtype, shape and values."""
-    assert type(got) is type(want), (got, want)
-    if isinstance(want, dict):
-        assert list(got) == list(want)
-        for key in want:
-            assert_same(got[key], want[key])
-    elif isinstance(want, (list, tuple)):
-        assert len(got) == len(want)
-        for g, w in zip(got, want, strict=True):
-            assert_same(g, w)
-    elif isinstance(want, np.ndarray):
-        np.testing.assert_array_equal(got, want, strict=True)
-    elif isinstance(want, float) and math.isnan(want):
-        assert math.isnan(got)
-    else:
-        assert got == want
 
 
 def load_error(exc_type: type[Exception], path) -> str:

@@ -1,10 +1,10 @@
 """The model file under random input: save/load is the identity on plain data, and damaged files
 only ever raise ArtifactError (or load, when a flipped byte lands somewhere harmless)."""
 
-import math
 
 import numpy as np
 import pytest
+from helpers import assert_same
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -17,25 +17,6 @@ from rnncli.forecaster import Forecaster
 @pytest.fixture(scope="module")
 def model() -> dict:
     return Forecaster(past=4, future=2, hidden=4, epochs=2).fit(np.sin(np.arange(60.0))).to_dict()
-
-
-def assert_same(got, want) -> None:
-    """Equal values of the same types, all the way down; arrays equal in dtype, shape and values."""
-    assert type(got) is type(want), (got, want)
-    if isinstance(want, dict):
-        assert list(got) == list(want)
-        for key in want:
-            assert_same(got[key], want[key])
-    elif isinstance(want, (list, tuple)):
-        assert len(got) == len(want)
-        for g, w in zip(got, want, strict=True):
-            assert_same(g, w)
-    elif isinstance(want, np.ndarray):
-        np.testing.assert_array_equal(got, want, strict=True)
-    elif isinstance(want, float) and math.isnan(want):
-        assert math.isnan(got)
-    else:
-        assert got == want
 
 
 # -- property: save then load gives back the same plain data ------------------------------------------
