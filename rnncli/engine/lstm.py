@@ -106,6 +106,8 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
 
 # Elements per block of precomputed backprop factors: small enough to stay in cache.
 _BLOCK_ELEMENTS = 1 << 16
+# Elements per block of dz(t) moved at once into the (4H, T, B) layout of the dW product.
+_COPY_ELEMENTS = 1 << 19
 
 
 def _factors(acts: np.ndarray, tcs: np.ndarray, c_prev: np.ndarray, N: np.ndarray,
@@ -160,28 +162,35 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
     K = ws.get("K", (blk, H, B), dtype)
     tmp_blk = ws.get("tmp_blk", (blk, H, B), dtype)
     dZ = ws.get("dZ", (4 * H, T, B), dtype)  # dz(t) of every step, laid out for the dW product
-    z = ws.get("z", (4 * H, B), dtype)  # this step's dz
-    z_ifg = z[H:].reshape(3, H, B)
+    # dz(t) is computed contiguously, then moved into dZ a block of steps at a time
+    # (copying step by step into dZ's scattered rows cost as much again)
+    cblk = max(1, min(T, _COPY_ELEMENTS // (B * 4 * H)))
+    zs = ws.get("zs", (cblk, 4 * H, B), dtype)
     dh = ws.get("dh", (H, B), dtype)
     dc = ws.get("dc", (H, B), dtype)
     tmp = ws.get("tmp", (H, B), dtype)
     dxs = ws.get("dxs", (T, F, B), dtype) if need_dx else None
     dh[...] = 0.0 if dh_last is None else dh_last
     dc[...] = 0.0
-    t0 = T
+    t0 = c0 = T
     for t in range(T - 1, -1, -1):
         if t < t0:  # precompute the factors of the next block of steps [t0, t + 1)
             t0 = max(0, t + 1 - blk)
             n = t + 1 - t0
             _factors(acts[t0 : t + 1], tcs[t0 : t + 1], cs[max(t0 - 1, 0) : t], N[:n], K[:n], tmp_blk[:n])
-        j = t - t0
+        if t < c0:  # a new block of steps [c0, t + 1) for dz
+            c1, c0 = t + 1, max(0, t + 1 - cblk)
+        j, z, Nj = t - t0, zs[t - c0], N[t - t0]
         if dhs is not None:
             dh += dhs[t]
         np.multiply(dh, K[j], out=tmp)
         dc += tmp  # dc(t) = dc(t+1) f(t+1) + dh(t) o (1 - tanh^2 c(t))
-        np.multiply(dh, N[j, :H], out=z[:H])  # output gate
-        np.multiply(dc, N[j, H:].reshape(3, H, B), out=z_ifg)  # input, forget, candidate
-        dZ[:, t] = z
+        np.multiply(dh, Nj[:H], out=z[:H])  # output gate
+        np.multiply(dc, Nj[H : 2 * H], out=z[H : 2 * H])  # input gate
+        np.multiply(dc, Nj[2 * H : 3 * H], out=z[2 * H : 3 * H])  # forget gate
+        np.multiply(dc, Nj[3 * H :], out=z[3 * H :])  # candidate
+        if t == c0:
+            np.copyto(dZ[:, c0:c1], zs[: c1 - c0].transpose(1, 0, 2))
         if need_dx:
             np.matmul(U, z, out=dxs[t])  # dx(t) = U dz(t)
         if t > 0:
