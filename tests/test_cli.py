@@ -454,6 +454,7 @@ def test_evaluate_default_season_of_daily_data_is_7(run, seattle_model):
 
 
 def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
+    pytest.importorskip("matplotlib")
     out = tmp_path / "p.png"
     result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
     assert result.exit_code == 0

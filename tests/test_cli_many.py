@@ -277,6 +277,7 @@ def test_n_jobs_and_scheduler_together_are_a_usage_error(run, error_line, data, 
 
 
 def test_an_unreachable_scheduler_is_one_error_within_the_timeout(run, error_line, data, tmp_path):
+    pytest.importorskip("distributed")
     start = time.monotonic()
     result = run("train", data["good"], "--id-col", "store", *TINY, "--scheduler", "tcp://127.0.0.1:1",
                  "--connect-timeout", 1, "-o", tmp_path / "m")
