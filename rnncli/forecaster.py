@@ -125,7 +125,8 @@ class Forecaster:
                 break
         best = min(fits, key=lambda f: f["score"])
         self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
-        self.history_, self.trainer_ = best["history"], best["trainer"]
+        self.history_ = best["history"]
+        self.trainer_state_ = _plain(best["trainer"].state())  # what `fit(resume=...)` continues from
         self.val_residuals_ = best["residuals"]
         self.variant_scores_ = {f["kind"]: f["score"] for f in fits}
         self.val_rmse_ = best["val_rmse"]
@@ -327,7 +328,7 @@ class Forecaster:
                         "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
                         "stopped": h.stopped},
             "interrupted": bool(self.interrupted_),
-            "trainer": _plain(self.trainer_.state()),
+            "trainer": self.trainer_state_,
         }
 
     @classmethod

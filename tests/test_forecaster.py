@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rnncli import Forecaster, load_model, read_csv, save_model
+from rnncli.artifact import load
 from rnncli.errors import ConfigError, DataError, NonFiniteLossError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
@@ -372,3 +373,13 @@ def test_resuming_with_scale_auto_continues_the_saved_scaling(three_epochs, airl
     resumed = Forecaster(epochs=6, **{**RESUMABLE, "scale": "auto"}).fit(airline, resume=three_epochs)
     assert resumed.scale_ == "minmax"
     assert resumed.history_.epochs_run == 6
+
+
+def test_a_loaded_model_saves_again_and_still_resumes(tmp_path, airline):
+    first = tmp_path / "first.joblib"
+    save_model(Forecaster(epochs=3, **RESUMABLE).fit(airline), first)
+    again = tmp_path / "again.joblib"
+    save_model(load_model(first), again)
+    continued = Forecaster(epochs=6, **RESUMABLE).fit(airline, resume=load(again))
+    whole = Forecaster(epochs=6, **RESUMABLE).fit(airline)
+    assert np.array_equal(continued.network_.flat, whole.network_.flat)
