@@ -67,27 +67,52 @@ def torch_step(cfg, dtype, cell="lstm"):
 
 
 def floor_step(cfg, dtype, cell="lstm"):
-    """The bare products of one step, in the engine's layout ((width, batch) blocks per step):
-    the input projection ([U; b]^T [x; 1]), T-1 recurrent products forward (W^T h) and backward (W dz), the
-    weight-gradient products over all steps and the head's, on preallocated arrays."""
+    """The bare products of one step, as the engine lays them out, on preallocated arrays.
+
+    LSTM: one product per step with input, bias and recurrence folded in ([U; b; W]^T [x; 1; h]),
+    T-1 recurrent products backward (W dz), the weight-gradient products over all steps (dW, and
+    dU and db as matrix-vector products for one feature) and the head's.
+    RNN: the input projection ([Wx; b]^T [x; 1]), T-1 recurrent products each way, dWh, dWx, db, head.
+    """
     F, T, H, M, B = cfg
     G = 4 * H if cell == "lstm" else H
     rng = np.random.default_rng(0)
     a = lambda *s: rng.normal(size=s).astype(dtype)  # noqa: E731
-    xb, Ub, WT, W, h, z = a(T, F + 1, B), a(G, F + 1), a(G, H), a(H, G), a(H, B), a(G, B)
-    h_prev, dZ, x_all = a(H, (T - 1) * B), a(G, T, B), a(F, T * B)
+    W, z, dZ, dW, dh = a(H, G), a(G, B), a(G, T, B), np.empty((H, G), dtype), np.empty((H, B), dtype)
     hl, Wd, dy = a(B, H), a(H, M), a(B, M)
-    A, rec, dh, dW, dU = (np.empty(s, dtype) for s in ((T, G, B), (G, B), (H, B), (H, G), (F, G)))
+    x_all, ones, dU, db = a(F, T * B), np.ones(T * B, dtype), np.empty((F, G), dtype), np.empty(G, dtype)
+    dZ2, dZ1 = dZ.reshape(G, T * B), dZ[:, 1:].reshape(G, (T - 1) * B)
+    h_prev = a(H, (T - 1) * B)
 
-    def step():
-        np.matmul(Ub, xb, out=A)
-        for _ in range(T - 1):
-            np.matmul(WT, h, out=rec)
+    def gradients():
         for _ in range(T - 1):
             np.matmul(W, z, out=dh)
-        np.matmul(h_prev, dZ[:, 1:].reshape(G, (T - 1) * B).T, out=dW)
-        np.matmul(x_all, dZ.reshape(G, T * B).T, out=dU)
+        np.matmul(h_prev, dZ1.T, out=dW)
+        if F == 1:
+            np.matmul(dZ2, x_all[0], out=dU[0])
+        else:
+            np.matmul(x_all, dZ2.T, out=dU)
+        np.matmul(dZ2, ones, out=db)
         hl @ Wd, hl.T @ dy, dy @ Wd.T
+
+    if cell == "lstm":
+        K = F + 1 + H
+        WT, R, out = a(G, K), a(K, T + 1, B), np.empty((G, B), dtype)
+
+        def step():
+            np.matmul(WT[:, : F + 1], R[: F + 1, 0], out=out)
+            for t in range(1, T):
+                np.matmul(WT, R[:, t], out=out)
+            gradients()
+    else:
+        xb, Ub, WT, h = a(T, F + 1, B), a(G, F + 1), a(G, H), a(H, B)
+        A, rec = np.empty((T, G, B), dtype), np.empty((G, B), dtype)
+
+        def step():
+            np.matmul(Ub, xb, out=A)
+            for _ in range(T - 1):
+                np.matmul(WT, h, out=rec)
+            gradients()
 
     return step
 

@@ -367,8 +367,14 @@ def test_predict_all_windows_is_long_format_from_every_origin(run, airline_model
 
 
 def test_predict_all_windows_last_origin_equals_predict(run, airline_model):
+    """The same forecast, to float32 precision: the last window is computed in a batch of many
+    windows in one case and alone in the other, and BLAS sums a matrix product's terms in an
+    order that depends on the batch's width (its kernels differ), so the last bits may differ."""
     table = rows(run("predict", airline_model, AIRLINE, "--all-windows").stdout)
-    assert [[r[2], r[3]] for r in table[-3:]] == rows(run("predict", airline_model).stdout)[1:]
+    single = rows(run("predict", airline_model).stdout)[1:]
+    assert [r[2] for r in table[-3:]] == [r[0] for r in single]
+    np.testing.assert_allclose([float(r[3]) for r in table[-3:]], [float(r[1]) for r in single],
+                               rtol=1e-6)
 
 
 def test_predict_output_file(run, airline_model, tmp_path):

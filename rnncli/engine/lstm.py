@@ -25,15 +25,23 @@ sigmoid), and the three blocks whose gradient is scaled by dc, i f g, are [H:4H]
 (one call in backprop). `to_torch_order` / `from_torch_order` convert to the
 i, f, g, o order of Keras and PyTorch.
 
-The equations use Keras's row vectors; inside the layer the states are stored transposed. A
-sequence is (T, width, B): each time step is a (width, B) block, so every gate is a contiguous
-(H, B) block of rows (NumPy's elementwise loops are several times faster on contiguous blocks
-than on column slices) and the recurrent product W^T h(t-1) has contiguous operands.
+The equations use Keras's row vectors; inside the layer the states are stored transposed, each
+time step as a (width, B) block, so every gate is a contiguous (H, B) block of rows (NumPy's
+elementwise loops are several times faster on contiguous blocks than on column slices).
+
+One time step is ONE matrix product: the input, the bias and the recurrence are folded into it,
+
+    z(t) = [U; b; W]^T [x(t); 1; h(t-1)]                    (4H, B)
+
+so no input projection is kept for all steps and added back step by step (that product, with
+F + 1 more rows, costs the same, and the (T, 4H, B) array it saved was read once more per step).
+[x(t); 1; h(t-1)] is column block t of R (F + 1 + H, T + 1, B), laid out feature-major so that
+its rows over all steps are the operands of the weight-gradient products as they are, without
+copies: dU = R_x dZ^T, dW = R_h dZ^T over (t, b) (BLAS reads the strided blocks at full speed).
 """
 
 import numpy as np
 
-from .recurrent import input_projection, weight_grads
 from .workspace import Workspace
 
 GATES = ("o", "i", "f", "g")
@@ -56,85 +64,85 @@ def init_params(params: dict, rng: np.random.Generator) -> None:
     params["b"][2 * hidden : 3 * hidden] = 1.0
 
 
-def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, dict]:
-    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward.
+def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None, train: bool = True
+            ) -> tuple[np.ndarray, dict | None]:
+    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward
+    (None when `train` is false: only the forecast is wanted).
 
     Arrays come from the workspace `ws` when given (training reuses them step after step):
     the returned arrays are then valid until the next call with the same workspace.
     """
     U, W, b = params["U"], params["W"], params["b"]
-    T, _, B = xs.shape
+    T, F, B = xs.shape
     H = W.shape[0]
+    K = F + 1 + H  # rows of [x; 1; h]
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
     # One tanh call activates all four gates: sigmoid(z) = 1/2 + 1/2 tanh(z / 2), so the rows
-    # of the sigmoid gates o, i, f are computed halved (their weights are halved here, in
-    # copies), and after tanh they are mapped to 1/2 + t/2. This cannot overflow for any z.
-    WT = ws.get("WT", (4 * H, H), dtype)
-    np.copyto(WT, W.T)  # contiguous W^T: the recurrent product is W^T h(t-1)
+    # of the sigmoid gates o, i, f are computed halved (their weights are halved here, in the
+    # copy), and after tanh they are mapped to 1/2 + t/2. This cannot overflow for any z.
+    WT = ws.get("WT", (4 * H, K), dtype)  # [U; b; W]^T, contiguous
+    np.copyto(WT[:, :F], U.T)
+    WT[:, F] = b
+    np.copyto(WT[:, F + 1 :], W.T)
     WT[: 3 * H] *= 0.5
 
-    # Input projection of all time steps in one (batched) product, the bias folded in as a
-    # row of ones under x:  A[t] = [U; b]^T [x(t); 1],  (T, 4H, B)  (sigmoid rows halved).
-    A = ws.get("acts", (T, 4 * H, B), dtype)
-    input_projection(U, b, xs, A, ws, halve=3 * H)
-
-    hs = ws.get("hs", (T, H, B), dtype)  # h(t)
-    cs = ws.get("cs", (T, H, B), dtype)  # c(t)
-    tcs = ws.get("tcs", (T, H, B), dtype)  # tanh(c(t))
-    rec = ws.get("rec", (4 * H, B), dtype)
-    fc = ws.get("fc", (H, B), dtype)
+    R = ws.get("R", (K, T + 1, B), dtype)  # R[:, t] = [x(t); 1; h(t-1)]
+    np.copyto(R[:F, :T], xs.transpose(1, 0, 2))
+    R[:F, T] = 0.0
+    R[F] = 1.0
+    R[F + 1 :, 0] = 0.0  # h(-1) = 0
+    gates = ws.get("gates", (2, 5 * H, B), dtype)  # per step [o, i, f, g, c(t-1)], two alternating
+    gates[0, 4 * H :] = 0.0  # c(-1) = 0
+    P = ws.get("P", (3 * H, B), dtype)  # [h(t); i*c~; f*c(t-1)]
+    tc = ws.get("tc", (H, B), dtype)
+    if train:  # the local derivatives backward needs, computed while the step is in cache
+        D = ws.get("D", (T, 4 * H, B), dtype)
+        E = ws.get("E", (T, 2 * H, B), dtype)
     for t in range(T):
-        a = A[t]  # pre-activations, turned into activations in place: rows [o, i, f, g]
+        a5 = gates[t % 2]
+        a = a5[: 4 * H]  # rows [o, i, f, g]: pre-activations, then activations in place
         if t > 0:
-            np.matmul(WT, hs[t - 1], out=rec)
-            a += rec  # + W^T h(t-1)
+            np.matmul(WT, R[:, t], out=a)
+        else:  # h(-1) = 0: only the input and the bias
+            np.matmul(WT[:, : F + 1], R[: F + 1, 0], out=a)
         np.tanh(a, out=a)
         sig = a[: 3 * H]
         sig *= 0.5
         sig += 0.5  # o, i, f = sigmoid; g = tanh
-        o, i, f, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
-        c = cs[t]
-        np.multiply(i, g, out=c)  # c(t) = i * c~ ...
-        if t > 0:
-            np.multiply(f, cs[t - 1], out=fc)
-            c += fc  # ... + f * c(t-1)
-        np.tanh(c, out=tcs[t])
-        np.multiply(o, tcs[t], out=hs[t])  # h(t) = o * tanh(c(t))
-    return hs, {"xs": xs, "acts": A, "hs": hs, "cs": cs, "tcs": tcs}
+        np.multiply(a5[H : 3 * H], a5[3 * H :], out=P[H:])  # [i, f] * [c~, c(t-1)]
+        c = gates[(t + 1) % 2, 4 * H :]
+        np.add(P[H : 2 * H], P[2 * H :], out=c)  # c(t) = i * c~ + f * c(t-1)
+        np.tanh(c, out=tc)
+        np.multiply(a[:H], tc, out=P[:H])  # h(t) = o * tanh(c(t))
+        np.copyto(R[F + 1 :, t + 1], P[:H])
+        if train:
+            _derivatives(a, P, tc, D[t], E[t])
+    hs = R[F + 1 :, 1:].transpose(1, 0, 2)
+    return hs, ({"xs": xs, "R": R, "hs": hs, "D": D, "E": E} if train else None)
 
 
-# Elements per block of precomputed backprop factors: small enough to stay in cache.
-_BLOCK_ELEMENTS = 1 << 16
-# Elements per block of dz(t) moved at once into the (4H, T, B) layout of the dW product.
-_COPY_ELEMENTS = 1 << 19
+def _derivatives(a: np.ndarray, P: np.ndarray, tc: np.ndarray, D: np.ndarray, E: np.ndarray) -> None:
+    """The parts of the gate gradients that do not depend on the recurrence, for one step.
 
-
-def _factors(acts: np.ndarray, tcs: np.ndarray, c_prev: np.ndarray, N: np.ndarray,
-             K: np.ndarray, tmp: np.ndarray) -> None:
-    """The parts of the gate gradients that do not depend on the recurrence, for a block of steps.
-
-    N[:, gate] = d(gate pre-activation) / d(what scales it), with s' = s (1 - s) for a sigmoid:
-        o: tanh(c) o'  (scaled by dh)     i: c~ i'    f: c(t-1) f'    g: i (1 - c~^2)   (scaled by dc)
-    K = o (1 - tanh(c)^2), so that dh(t) adds dh K to dc(t).
-    `c_prev` is c(t-1) for the block's steps, one shorter when the block starts at t = 0.
+    With s' = s (1 - s) for a sigmoid, each gate's pre-activation gradient is a factor times
+    dh (output gate) or dc (the others):
+        D = [tanh(c) o', c~ i', c(t-1) f', i (1 - c~^2)]
+          = [h (1 - o), i c~ (1 - i), f c(t-1) (1 - f), i - i c~ c~]
+    The first three are P (1 - s) = P - P s for P = [h, i c~, f c(t-1)] and s = [o, i, f]: one call.
+    E = [o (1 - tanh(c)^2), f] = [o - h tanh(c), f]: dh(t) adds dh E[0] to dc(t), and dc(t) f(t)
+    carries dc to t - 1.
     """
-    H = K.shape[1]
-    o, i, g = acts[:, :H], acts[:, H : 2 * H], acts[:, 3 * H :]
-    sig = acts[:, : 3 * H]
-    np.subtract(1.0, sig, out=N[:, : 3 * H])
-    N[:, : 3 * H] *= sig  # s (1 - s) for o, i, f
-    N[:, :H] *= tcs
-    N[:, H : 2 * H] *= g
-    n, m = len(N), len(c_prev)  # m = n - 1 when the block starts at t = 0, where c(-1) = 0
-    N[: n - m, 2 * H : 3 * H] = 0.0
-    N[n - m :, 2 * H : 3 * H] *= c_prev
-    np.multiply(g, g, out=tmp)
-    np.subtract(1.0, tmp, out=tmp)
-    np.multiply(i, tmp, out=N[:, 3 * H :])  # i (1 - c~^2)
-    np.multiply(tcs, tcs, out=K)
-    np.subtract(1.0, K, out=K)
-    K *= o  # o (1 - tanh(c)^2)
+    H = tc.shape[0]
+    o, i, f, g = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+    sig, Dsig = a[: 3 * H], D[: 3 * H]
+    np.multiply(P, sig, out=Dsig)
+    np.subtract(P, Dsig, out=Dsig)
+    np.multiply(P[H : 2 * H], g, out=D[3 * H :])
+    np.subtract(i, D[3 * H :], out=D[3 * H :])
+    np.multiply(P[:H], tc, out=E[:H])
+    np.subtract(o, E[:H], out=E[:H])
+    np.copyto(E[H:], f)
 
 
 def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndarray | None,
@@ -146,58 +154,54 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
     `grads` (arrays of the parameters' shapes, overwritten) and returns dL/dx (T, F, B).
 
     Per step:  dc(t) = dc(t+1) f(t+1) + dh(t) o (1 - tanh^2 c(t))
-               dz(t) = [dh N_o, dc N_i, dc N_f, dc N_g]     (chain rule through each gate)
+               dz(t) = [dh D_o, dc D_i, dc D_f, dc D_g]     (chain rule through each gate)
                dh(t-1) = W dz(t) (+ dL/dh(t-1) from above)
     and then, for all steps at once:  dW = sum_t h(t-1) dz(t)^T,  dU = sum_t x(t) dz(t)^T,  db = sum_t dz(t).
     """
     U, W = params["U"], params["W"]
-    xs, acts, hs, cs, tcs = cache["xs"], cache["acts"], cache["hs"], cache["cs"], cache["tcs"]
+    xs, R, D, E = cache["xs"], cache["R"], cache["D"], cache["E"]
     T, F, B = xs.shape
     H = W.shape[0]
+    G = 4 * H
     ws = Workspace() if ws is None else ws
     dtype = W.dtype
-
-    blk = max(1, min(T, _BLOCK_ELEMENTS // (B * 4 * H)))
-    N = ws.get("N", (blk, 4 * H, B), dtype)
-    K = ws.get("K", (blk, H, B), dtype)
-    tmp_blk = ws.get("tmp_blk", (blk, H, B), dtype)
-    dZ = ws.get("dZ", (4 * H, T, B), dtype)  # dz(t) of every step, laid out for the dW product
-    # dz(t) is computed contiguously, then moved into dZ a block of steps at a time
-    # (copying step by step into dZ's scattered rows cost as much again)
-    cblk = max(1, min(T, _COPY_ELEMENTS // (B * 4 * H)))
-    zs = ws.get("zs", (cblk, 4 * H, B), dtype)
+    # dz(t) is written straight into the (4H, T, B) layout of the weight-gradient products
+    # (a step is a strided (4H, B) block there, which BLAS reads at full speed)
+    dZ = ws.get("dZ", (G, T, B), dtype)
     dh = ws.get("dh", (H, B), dtype)
     dc = ws.get("dc", (H, B), dtype)
     tmp = ws.get("tmp", (H, B), dtype)
     dxs = ws.get("dxs", (T, F, B), dtype) if need_dx else None
     dh[...] = 0.0 if dh_last is None else dh_last
     dc[...] = 0.0
-    t0 = c0 = T
     for t in range(T - 1, -1, -1):
-        if t < t0:  # precompute the factors of the next block of steps [t0, t + 1)
-            t0 = max(0, t + 1 - blk)
-            n = t + 1 - t0
-            _factors(acts[t0 : t + 1], tcs[t0 : t + 1], cs[max(t0 - 1, 0) : t], N[:n], K[:n], tmp_blk[:n])
-        if t < c0:  # a new block of steps [c0, t + 1) for dz
-            c1, c0 = t + 1, max(0, t + 1 - cblk)
-        j, z, Nj = t - t0, zs[t - c0], N[t - t0]
+        d, e, z = D[t], E[t], dZ[:, t]
         if dhs is not None:
             dh += dhs[t]
-        np.multiply(dh, K[j], out=tmp)
+        np.multiply(dh, e[:H], out=tmp)
         dc += tmp  # dc(t) = dc(t+1) f(t+1) + dh(t) o (1 - tanh^2 c(t))
-        np.multiply(dh, Nj[:H], out=z[:H])  # output gate
-        np.multiply(dc, Nj[H : 2 * H], out=z[H : 2 * H])  # input gate
-        np.multiply(dc, Nj[2 * H : 3 * H], out=z[2 * H : 3 * H])  # forget gate
-        np.multiply(dc, Nj[3 * H :], out=z[3 * H :])  # candidate
-        if t == c0:
-            np.copyto(dZ[:, c0:c1], zs[: c1 - c0].transpose(1, 0, 2))
+        np.multiply(dh, d[:H], out=z[:H])  # output gate
+        np.multiply(dc, d[H:].reshape(3, H, B), out=z[H:].reshape(3, H, B))  # input, forget, candidate
         if need_dx:
             np.matmul(U, z, out=dxs[t])  # dx(t) = U dz(t)
         if t > 0:
             np.matmul(W, z, out=dh)  # dh(t-1) = W dz(t)
-            dc *= acts[t, 2 * H : 3 * H]  # carry dc(t) f(t) back to t-1
+            dc *= e[H:]  # carry dc(t) f(t) back to t-1
 
-    weight_grads(xs, hs, dZ, grads["U"], grads["W"], grads["b"], ws)
+    # One product each over all steps, (t, b) the inner dimension; h(-1) = 0 drops t = 0 from dW.
+    dZ_all = dZ.reshape(G, T * B)
+    if T > 1:
+        np.matmul(R[F + 1 :, 1:T].reshape(H, (T - 1) * B), dZ[:, 1:].reshape(G, (T - 1) * B).T,
+                  out=grads["W"])
+    else:
+        grads["W"][...] = 0.0
+    if F == 1:  # a product with one row is a matrix-vector product
+        np.matmul(dZ_all, R[0, :T].reshape(T * B), out=grads["U"][0])
+    else:
+        np.matmul(R[:F, :T].reshape(F, T * B), dZ_all.T, out=grads["U"])
+    ones = ws.get("ones", (T * B,), dtype)
+    ones[...] = 1.0
+    np.matmul(dZ_all, ones, out=grads["b"])  # db = sum_t dz(t): a BLAS product is 6x faster than np.sum
     return dxs
 
 

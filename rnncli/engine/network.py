@@ -94,10 +94,12 @@ class Network:
             raise ValueError(f"X must have shape (windows, past, {self.n_features}), got {X.shape}")
         return np.ascontiguousarray(X.transpose(1, 2, 0), dtype=self.dtype)
 
-    def _forward(self, xs: np.ndarray, reuse: bool = False) -> tuple[np.ndarray, list]:
+    def _forward(self, xs: np.ndarray, train: bool = False) -> tuple[np.ndarray, list]:
+        """The head's output (B, future * n_targets) and, when `train`, each layer's cache
+        (training reuses the layers' workspaces from step to step)."""
         caches = []
         for k, params in enumerate(self.params[:-1]):
-            xs, cache = self.layer.forward(params, xs, self._ws[k] if reuse else None)
+            xs, cache = self.layer.forward(params, xs, self._ws[k] if train else None, train=train)
             caches.append(cache)
         y = dense.forward(self.params[-1], xs[-1].T)  # the last h(t), as (B, H)
         return y, caches
@@ -123,7 +125,7 @@ class Network:
         Fills `grad_flat` (and so every array in `grads`) with dL/dparameters.
         """
         B = xs.shape[2]
-        y, caches = self._forward(xs, reuse=True)
+        y, caches = self._forward(xs, train=True)
         err = y
         err -= Y.reshape(B, -1)  # y_hat - y, in place of y_hat
         loss = 0.5 * float(np.vdot(err, err)) / B

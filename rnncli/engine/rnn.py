@@ -33,8 +33,10 @@ def init_params(params: dict, rng: np.random.Generator) -> None:
     params["b"][...] = 0.0
 
 
-def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, dict]:
-    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward.
+def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None, train: bool = True
+            ) -> tuple[np.ndarray, dict | None]:
+    """Run the layer over `xs` (T, F, B); return every h(t) as (T, H, B) and the cache for backward
+    (None when `train` is false).
 
     Arrays come from the workspace `ws` when given (see `lstm.forward`).
     """
@@ -54,7 +56,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None) -> tuple[
             np.matmul(WhT, hs[t - 1], out=rec)
             hs[t] += rec
         np.tanh(hs[t], out=hs[t])  # h(t) = tanh(Wx^T x + Wh^T h(t-1) + b)
-    return hs, {"xs": xs, "hs": hs}
+    return hs, ({"xs": xs, "hs": hs} if train else None)
 
 
 def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndarray | None,
