@@ -13,6 +13,7 @@ Ratios, not absolute times, are what carry between machines; the machine's load 
 """
 
 import argparse
+import math
 import os
 import time
 
@@ -118,18 +119,18 @@ def floor_step(cfg, dtype, cell="lstm"):
 
 
 def per_call(fn, min_time=0.2):
-    """Seconds per call of fn, from enough calls to fill about min_time."""
-    fn()
-    n, t = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= min_time:
-            return t / n
-        n *= 2 if t < min_time / 4 else 1
-        n = max(n, int(n * min_time / max(t, 1e-9)))
+    """Seconds per call of fn in a steady state: calls for about min_time / 2 warm it up (caches,
+    after the other functions ran) and calibrate, then one timed run of enough calls to fill about
+    min_time. (Retrying until a run is long enough, as this once did, keeps only the slow runs.)"""
+    n, t0 = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - t0) < min_time / 2:
+        fn()
+        n += 1
+    n = max(1, math.ceil(n * min_time / elapsed))
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
 
 
 def measure(fns: dict, repeats: int) -> dict:
