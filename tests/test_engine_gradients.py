@@ -1,8 +1,9 @@
 """The engine's gradients against finite differences, and the optimiser update equations.
 
 Every element of every parameter array is checked, in float64, for each cell with one and with
-two recurrent layers, for a single time step, and for a single input feature (which takes a
-broadcast path instead of a matrix product). The dense head is checked in every case.
+two recurrent layers, for a single time step, and for a single input feature (whose input-weight
+gradient is a matrix-vector product). One hidden unit in three stacked layers gives the upper
+layers a single feature that is a view into the layer below. The dense head is checked in every case.
 
 Layers never expose dL/dx through the public API, so it is checked indirectly: in a two-layer
 network the first layer's gradients are exact only if the second layer's dL/dx (its gradient
@@ -42,6 +43,9 @@ CASES = {
     "rnn-single-step": {"cell": "rnn", "layers": 1, "past": 1},
     "lstm-one-feature": {"cell": "lstm", "layers": 2, "n_features": 1},
     "rnn-one-feature": {"cell": "rnn", "layers": 2, "n_features": 1},
+    "lstm-one-unit-three-layers": {"cell": "lstm", "layers": 3, "hidden": 1},
+    "rnn-one-unit-three-layers": {"cell": "rnn", "layers": 3, "hidden": 1},
+    "lstm-single-step-two-layers": {"cell": "lstm", "layers": 2, "past": 1},
 }
 
 
