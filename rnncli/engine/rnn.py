@@ -12,14 +12,13 @@ Parameters (Keras counts: F H + H H + H)
 
 Inside the layer a sequence is (T, width, B), as in `lstm`. The input projection of all steps
 is one batched product before the recurrence, the bias folded in as a row of ones under x, and
-dz(t) is collected as (H, T, B) so that each weight gradient is ONE product over all steps:
-
-    dWh = sum_t h(t-1) dz(t)^T      (h(-1) = 0, so the sum starts at t = 1)
-    dWx = sum_t x(t) dz(t)^T,        db = sum_t dz(t)
+dz(t) is collected as (H, T, B) so that each weight gradient is ONE product over all steps
+(`recurrent.weight_grads`).
 """
 
 import numpy as np
 
+from .recurrent import weight_grads
 from .workspace import Workspace
 
 
@@ -91,10 +90,14 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
         if t > 0:
             np.matmul(Wh, dZ[t], out=dh)  # dh(t-1) = Wh dz(t)
 
-    # Weight gradients as one product each over all time steps, on (width, T, B) copies.
+    # Weight gradients as one product each over all time steps, on (width, steps, B) copies.
     dZ_all = ws.get("dZ_all", (H, T, B), dtype)
     np.copyto(dZ_all, dZ.transpose(1, 0, 2))
-    weight_grads(xs, hs, dZ_all, grads["Wx"], grads["Wh"], grads["b"], ws)
+    x_all = ws.get("x_all", (F, T, B), dtype)
+    np.copyto(x_all, xs.transpose(1, 0, 2))
+    h_prev = ws.get("h_prev", (H, T - 1, B), dtype)
+    np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
+    weight_grads(x_all, h_prev, dZ_all, grads["Wx"], grads["Wh"], grads["b"], ws)
     return dxs
 
 
@@ -119,26 +122,3 @@ def input_projection(W_in: np.ndarray, b: np.ndarray, xs: np.ndarray, out: np.nd
     """out[t] = W_in^T x(t) + b for all t in one batched product, (T, G, B)."""
     np.matmul(with_bias_row(W_in, b, ws), with_ones_row(xs, ws), out=out)
 
-
-def weight_grads(xs: np.ndarray, hs: np.ndarray, dZ: np.ndarray, d_in: np.ndarray, d_rec: np.ndarray,
-                 db: np.ndarray, ws: Workspace) -> None:
-    """Write dW_in (F, G), dW_rec (H, G) and db (G,) from inputs xs (T, F, B), states hs (T, H, B)
-    and pre-activation gradients dZ (G, T, B)."""
-    T, F, B = xs.shape
-    H, G = hs.shape[1], dZ.shape[0]
-    dZ2 = dZ.reshape(G, T * B)
-    if T > 1:
-        h_prev = ws.get("h_prev", (H, T - 1, B), hs.dtype)
-        np.copyto(h_prev, hs[:-1].transpose(1, 0, 2))
-        np.matmul(h_prev.reshape(H, (T - 1) * B), dZ[:, 1:].reshape(G, (T - 1) * B).T, out=d_rec)
-    else:
-        d_rec[...] = 0.0
-    if F == 1:
-        np.matmul(dZ2, xs.reshape(T * B), out=d_in[0])
-    else:
-        x_all = ws.get("x_all", (F, T, B), xs.dtype)
-        np.copyto(x_all, xs.transpose(1, 0, 2))
-        np.matmul(x_all.reshape(F, T * B), dZ2.T, out=d_in)
-    ones = ws.get("ones", (T * B,), dZ.dtype)
-    ones[...] = 1.0
-    np.matmul(dZ2, ones, out=db)  # db = sum_t dz(t): a BLAS product is 6x faster than np.sum here
