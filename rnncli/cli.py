@@ -394,7 +394,7 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
               help="Last fraction of the windows used for validation.")
 @click.option("--patience", type=int, default=20, show_default=True,
               help="Epochs without improvement before stopping; 0 turns early stopping off.")
-@click.option("--scale", type=click.Choice(["auto", "minmax", "standard", "window", "diff", "none"]),
+@click.option("--scale", type=click.Choice(SCALINGS),
               default="auto", show_default=True,
               help="Scaling; auto trains minmax and diff and keeps the better on validation.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
