@@ -1,9 +1,9 @@
 """Speed of training many series: one process, `-j 2` (joblib/loky) and a 2-worker Dask LocalCluster.
 
 200 noisy seasonal series of 250-350 points each and a small model (LSTM, hidden 16, past 12, future 3,
-10 epochs, min-max scaling) go through `rnncli.many.train_many` in each mode, alternately, `--repeats`
-times. Prints a markdown table of wall times (median, and the first run: the first `-j 2` run starts
-the worker processes), the speed-up over one process, and checks that every mode gives the same
+10 epochs, min-max scaling) go through `rnncli.multi.parallel.train_many` in each mode, alternately,
+`--repeats` times. Prints a markdown table of wall times (median, and the first run: the first `-j 2` run
+starts the worker processes), the speed-up over one process, and checks that every mode gives the same
 weights bit for bit. The Dask cluster is started before each of its runs, untimed, as a real one
 would be running already (its workers import rnncli then), and closed after it, so that its idle
 scheduler takes no CPU from the other modes; each Dask run does connect a new client and run the
@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from rnncli import many
+from rnncli.multi import parallel as many
 
 
 def make_series(n: int, points: int, seed: int = 0) -> dict:
@@ -52,7 +52,7 @@ def start_cluster(n_workers: int):
 
 
 def _import_rnncli() -> None:
-    import rnncli.many  # noqa: F401
+    import rnncli.multi.parallel  # noqa: F401
 
 
 def main():

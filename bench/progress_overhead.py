@@ -30,9 +30,9 @@ def main():
 
     from rich.console import Console
 
-    from rnncli.forecaster import Forecaster
-    from rnncli.io import read_csv
-    from rnncli.progress import TrainingProgress
+    from rnncli.cli.progress import TrainingProgress
+    from rnncli.io.csv import read_csv
+    from rnncli.model.forecaster import Forecaster
 
     series = read_csv(args.data)
     devnull = open(os.devnull, "w")

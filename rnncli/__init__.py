@@ -14,26 +14,26 @@ __all__ = ["Forecaster", "Series", "__version__", "load_model", "read_csv", "sav
 
 def save_model(model, path) -> None:
     """Save a fitted Forecaster to `path` (atomic)."""
-    from .artifact import save
+    from .io.artifact import save
 
     save(model.to_dict(), path)
 
 
 def load_model(path):
     """Load a Forecaster saved by `save_model` or `rnncli train` (never runs code from the file)."""
-    from .artifact import load
-    from .forecaster import Forecaster
+    from .io.artifact import load
+    from .model.forecaster import Forecaster
 
     return Forecaster.from_dict(load(path))
 
 
 def __getattr__(name):
     if name == "Forecaster":
-        from .forecaster import Forecaster
+        from .model.forecaster import Forecaster
 
         return Forecaster
     if name in ("read_csv", "Series"):
-        from . import io
+        from .io import csv
 
-        return getattr(io, name)
+        return getattr(csv, name)
     raise AttributeError(f"module 'rnncli' has no attribute {name!r}")

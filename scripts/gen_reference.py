@@ -6,7 +6,7 @@
 
 The help is rendered 100 columns wide (the CLI's max_content_width) whatever the terminal, so the
 text is the same everywhere.
-tests/test_cli_pipeline.py fails when README.md and this output drift apart.
+tests/cli/test_cli_pipeline.py fails when README.md and this output drift apart.
 """
 
 import sys

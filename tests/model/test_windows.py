@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnncli.errors import ConfigError, DataError
-from rnncli.windows import make_windows, n_windows, split_windows, train_rows
+from rnncli.model.windows import make_windows, n_windows, split_windows, train_rows
 
 
 def row_numbers(n: int) -> np.ndarray:

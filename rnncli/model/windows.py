@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .errors import ConfigError, DataError
+from ..errors import ConfigError, DataError
 
 
 def _check_length(name: str, value) -> int:

@@ -22,7 +22,7 @@ A model directory holds `manifest.json` (format "rnncli-model-dir", options, the
 series its id, file, status, validation scores and error), one `series/<safe-id>.joblib` per trained
 series (an ordinary rnncli model file), and `failures.csv` (id,error) when any series failed.
 
-Nothing here prints; click and rich stay in `cli.py` and `progress.py`.
+Nothing here prints; click and rich stay in `rnncli.cli`.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import __version__, artifact
-from .errors import ArtifactError, ClusterError, ConfigError, DataError, RnncliError, TrainingError
-from .forecaster import Forecaster
+from .. import __version__
+from ..errors import ArtifactError, ClusterError, ConfigError, DataError, RnncliError, TrainingError
+from ..io import artifact
+from ..model.forecaster import Forecaster
 
 __all__ = [
     "DIR_FORMAT", "DIR_FORMAT_VERSION", "SCHEMES", "LongTable", "ModelDirWriter", "already_trained",
@@ -105,7 +106,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     `read_csv`'s. Raises ConfigError for an unknown column and DataError for a file that cannot be
     split (unreadable, no rows, an empty id); a problem inside one series is stored as its value.
     """
-    from . import io as rio
+    from ..io import csv as rio
 
     delimiter = rio._check_delimiter(delimiter)
     encoding = rio._check_encoding(encoding)

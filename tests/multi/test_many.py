@@ -14,10 +14,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnncli import __version__, artifact, many
+from rnncli import __version__
 from rnncli.errors import ArtifactError, ClusterError, ConfigError, DataError, RnncliError, TrainingError
-from rnncli.forecaster import Forecaster
-from rnncli.io import read_csv
+from rnncli.io import artifact
+from rnncli.io.csv import read_csv
+from rnncli.model.forecaster import Forecaster
+from rnncli.multi import parallel as many
 
 TINY = {"past": 4, "future": 2, "hidden": 4, "epochs": 3, "scale": "minmax"}
 GOOD = [f"sine-{i}" for i in range(12)]

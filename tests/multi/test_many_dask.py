@@ -10,8 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from rnncli import __version__, many
+from rnncli import __version__
 from rnncli.errors import ClusterError
+from rnncli.multi import parallel as many
 
 distributed = pytest.importorskip("distributed")
 

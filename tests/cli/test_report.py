@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from rnncli.forecaster import Forecast
-from rnncli.report import (
+from rnncli.cli.tables import (
     Table,
     audit_table,
     backtest_records,
@@ -20,8 +19,9 @@ from rnncli.report import (
     to_json,
     train_summary_table,
 )
+from rnncli.model.forecaster import Forecast
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def render(table) -> str:

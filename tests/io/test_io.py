@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from rnncli.errors import ConfigError, DataError
-from rnncli.io import Series, future_times, read_csv, sha256_of
+from rnncli.io.csv import Series, future_times, read_csv, sha256_of
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 AIRQUALITY = str(SAMPLES / "airquality.csv")
 AIRQUALITY_ALL = ("ozone", "solar_r", "wind", "temp")
 
@@ -579,7 +579,7 @@ def test_integer_timestamp_too_large_names_line_and_value(tmp_path):
 
 
 def test_importing_the_module_does_not_import_pandas():
-    code = "import sys, rnncli.io; print('pandas' in sys.modules)"
-    root = str(Path(__file__).resolve().parent.parent)
+    code = "import sys, rnncli.io.csv; print('pandas' in sys.modules)"
+    root = str(Path(__file__).resolve().parents[2])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert done.stdout.strip() == "False"

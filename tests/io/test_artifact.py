@@ -23,10 +23,10 @@ from helpers import assert_same
 from joblib.numpy_pickle import NumpyArrayWrapper
 from joblib.numpy_pickle_compat import write_zfile
 
-from rnncli import artifact
-from rnncli.artifact import atomic_write, audit, load, save
 from rnncli.errors import ArtifactError, RnncliError, UnsafeArtifactError
-from rnncli.forecaster import FORMAT, Forecaster
+from rnncli.io import artifact
+from rnncli.io.artifact import atomic_write, audit, load, save
+from rnncli.model.forecaster import FORMAT, Forecaster
 
 HEADER = {"format": FORMAT, "format_version": 1}
 

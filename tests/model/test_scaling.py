@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rnncli import scaling
 from rnncli.errors import ConfigError, DataError
-from rnncli.windows import make_windows, split_windows, train_rows
+from rnncli.model import scaling
+from rnncli.model.windows import make_windows, split_windows, train_rows
 
 FEATURES, TARGETS = (0, 2), (1,)  # the target (column 1) is deliberately not a feature
 

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from rnncli import Forecaster, load_model, read_csv, save_model
-from rnncli.artifact import load
 from rnncli.errors import ConfigError, DataError, NonFiniteLossError
+from rnncli.io.artifact import load
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 PAST, FUTURE = 6, 3
 TINY = {"hidden": 4, "epochs": 3}
 SEATTLE_FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
@@ -316,7 +316,7 @@ def test_resuming_3_epochs_to_6_equals_an_uninterrupted_6_epoch_run(three_epochs
 
 
 def test_resuming_a_saved_and_loaded_run_equals_an_uninterrupted_one(three_epochs, airline, tmp_path):
-    from rnncli.artifact import load, save
+    from rnncli.io.artifact import load, save
 
     save(three_epochs, tmp_path / "m.joblib")
     resumed = Forecaster(epochs=6, **RESUMABLE).fit(airline, resume=load(tmp_path / "m.joblib"))

@@ -12,9 +12,10 @@ import click
 import pytest
 
 from rnncli import __version__
-from rnncli.cli import _Chunks, cli
+from rnncli.cli import cli
+from rnncli.cli.output import Chunks as _Chunks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 AIRLINE = ROOT / "sample_data" / "airline.csv"
 BIN = Path(sys.executable).parent
 RNNCLI = shutil.which("rnncli", path=str(BIN)) or shutil.which("rnncli")

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnncli.artifact import load, save
 from rnncli.errors import DataError
+from rnncli.io.artifact import load, save
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 AIRLINE = SAMPLES / "airline.csv"
 SEATTLE = SAMPLES / "seattle_weather.csv"
 FAST = ("--past", 1, "--future", 1, "--hidden", 4, "--epochs", 1, "--scale", "minmax")

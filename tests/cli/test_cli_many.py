@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from rnncli import many
-from rnncli.artifact import load
-from rnncli.progress import SeriesProgress
+from rnncli.cli.progress import SeriesProgress
+from rnncli.io.artifact import load
+from rnncli.multi import parallel as many
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 TINY = ("--past", 4, "--future", 2, "--hidden", 4, "--epochs", 3, "--scale", "minmax")
 GOOD = ["s0", "s1", "s2", "s3"]
 SHORT = ("the data has 5 rows but --past 4 + --future 2 needs at least 6; use a longer series or lower "

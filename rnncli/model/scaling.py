@@ -39,7 +39,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import ConfigError, DataError
+from ..errors import ConfigError, DataError
 
 KINDS = ("none", "minmax", "standard", "window", "diff")
 

@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from rnncli import artifact
 from rnncli.cli import cli
-from rnncli.forecaster import Forecaster
+from rnncli.io import artifact
+from rnncli.model.forecaster import Forecaster
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 TIMEOUT = 60  # seconds, for every wait on a subprocess
 
 # Long enough to be mid-training when interrupted: a plain progress line every 20 epochs
@@ -237,7 +237,7 @@ def test_ctrl_c_before_the_first_epoch_leaves_an_existing_model_untouched(starte
 HUGE_SAVE = """
 import sys
 import numpy as np
-from rnncli.artifact import save
+from rnncli.io.artifact import save
 save({"huge": np.ones(300 * 2**20 // 8)}, sys.argv[1], compress=0)
 """
 PARTLY_WRITTEN = 16 * 2**20  # bytes in the temp file before the kill

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import __version__, baselines, metrics, scaling, windows
-from .engine.network import CELLS, DTYPES, Network
-from .engine.optim import OPTIMIZERS
-from .engine.train import DivergenceError, History, Trainer
-from .errors import ConfigError, DataError, NonFiniteLossError
+from .. import __version__
+from ..engine.network import CELLS, DTYPES, Network
+from ..engine.optim import OPTIMIZERS
+from ..engine.train import DivergenceError, History, Trainer
+from ..errors import ConfigError, DataError, NonFiniteLossError
+from . import baselines, metrics, scaling, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"

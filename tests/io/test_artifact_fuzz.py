@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from rnncli.artifact import load, save
 from rnncli.errors import ArtifactError
-from rnncli.forecaster import Forecaster
+from rnncli.io.artifact import load, save
+from rnncli.model.forecaster import Forecaster
 
 
 @pytest.fixture(scope="module")

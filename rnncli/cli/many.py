@@ -1,9 +1,9 @@
 """The many-series side of the command line: model directories and sweeps.
 
-`cli.py` declares every command and option. When `train` gets --id-col (or --resume DIR), when
-`predict`, `evaluate` or `info` get a directory, and for `sweep`, the command calls one function
-here, which reads, makes the `rnncli.many` calls and formats the result. The conventions are
-cli.py's: data on stdout, talk on stderr (silenced by --quiet), library errors raised for the one
+The command modules declare every command and option. When `train` gets --id-col (or --resume
+DIR), when `predict`, `evaluate` or `info` get a directory, and for `sweep`, the command calls one
+function here, which reads, makes the `rnncli.multi` calls and formats the result. The conventions
+are the package's: data on stdout, talk on stderr (silenced by --quiet), library errors raised for the one
 boundary in `Group.invoke`, and each function returns the exit code: 0 when every series (or model)
 worked, 3 when some did not (each named on stderr, or in failures.csv), 1 when none did.
 """
@@ -14,22 +14,19 @@ from datetime import datetime, timezone
 
 import click
 
-from . import many
-from .cli import (
+from ..errors import ConfigError, DataError, RnncliError
+from ..multi import parallel as many
+from .inputs import model_future_times, raise_if_lacking, read_data, with_data
+from .output import (
     EXIT_INTERRUPTED,
     CliError,
-    _check_writable,
-    _console,
-    _ignoring_sigint,
-    _model_future_times,
-    _raise_if_lacking,
-    _read,
-    _say,
-    _with_data,
-    _write_text,
+    check_writable,
+    err_console,
+    ignoring_sigint,
+    say,
     write_records,
+    write_text,
 )
-from .errors import ConfigError, DataError, RnncliError
 from .progress import SeriesProgress
 
 DEFAULT_DIR = "models"  # train --id-col without -o
@@ -50,7 +47,7 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     not given on the command line are the manifest's. The directory is created when the first
     series is done, so a run that cannot start (a bad scheduler) leaves nothing behind.
     """
-    from .report import to_json
+    from .tables import to_json
 
     ctx = click.get_current_context()
     given = _given(ctx)
@@ -74,10 +71,10 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     read = {**read, "time_col": table.time_col or "none"}
     info = many.dir_info(table, options, read={**read, "targets": list(targets), "features": list(features)},
                          created=_now())
-    console = _console()
+    console = err_console()
     keep = many.already_trained(directory, table.series, options) if resume is not None else {}
     if manifest is not None and manifest.get("options") != info["options"] and not quiet:
-        _say(f"the options differ from those '{directory}' was trained with: every series trains again",
+        say(f"the options differ from those '{directory}' was trained with: every series trains again",
              console)
     todo = {key: series for key, series in table.series.items() if key not in keep}
     writer = None
@@ -86,7 +83,7 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
         nonlocal writer
         if result["status"] == "ok":
             series = table.series[result["id"]]
-            _with_data(result["artifact"], series, data, read, sha256=table.sha256, id_col=id_col,
+            with_data(result["artifact"], series, data, read, sha256=table.sha256, id_col=id_col,
                        series_id=str(result["id"]))
         if writer is None:
             writer = many.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
@@ -98,10 +95,10 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
             results = many.train_many(todo, options, on_result=on_result, keep_artifacts=False, **parallel)
     except KeyboardInterrupt:
         if writer is None:
-            _say("interrupted before the first series was done: nothing saved", console)
+            say("interrupted before the first series was done: nothing saved", console)
         else:
             done = sum(e["status"] == "ok" for e in writer.close()["series"])
-            _say(f"interrupted: {done} trained series are saved in {directory}; "
+            say(f"interrupted: {done} trained series are saved in {directory}; "
                  "train again with --resume to train the rest", console)
         return EXIT_INTERRUPTED
     except BaseException:
@@ -130,16 +127,16 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
 
 def _print_train_summary(console, s: dict, results: list, resumed: bool) -> None:
     kept = f"{s['already_trained']} already trained, " if resumed else ""
-    _say(f"{s['series']} series: {s['trained']} trained, {kept}{s['failed']} failed, "
+    say(f"{s['series']} series: {s['trained']} trained, {kept}{s['failed']} failed, "
          f"{s['cancelled']} cancelled", console)
     failed = [r for r in results if r["status"] == "failed"]
     for r in failed[:SHOWN]:
-        _say(f"  {r['id']}: {r['error']}", console)
+        say(f"  {r['id']}: {r['error']}", console)
     if len(failed) > SHOWN:
-        _say(f"  ... and {len(failed) - SHOWN} more", console)
+        say(f"  ... and {len(failed) - SHOWN} more", console)
     if s["failures"]:
-        _say(f"the failures are listed in {s['failures']}", console)
-    _say(f"saved the model directory {s['output']}", console)
+        say(f"the failures are listed in {s['failures']}", console)
+    say(f"saved the model directory {s['output']}", console)
 
 
 def _given(ctx) -> set:
@@ -196,19 +193,19 @@ def _now() -> str:
 
 def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
-    from .report import sweep_records, sweep_table
+    from .tables import sweep_records, sweep_table
 
     if output is not None:
-        _check_writable(output)
+        check_writable(output)
     read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     grid = {k: list(options[k]) for k in GRID_KEYS if len(options[k]) > 1}
     options.update({k: options[k][0] for k in GRID_KEYS if k not in grid})
     for k in grid:
         del options[k]
-    series = _read(data, targets=targets, features=features, **read)
+    series = read_data(data, targets=targets, features=features, **read)
     n_models = len(list(itertools.product(*grid.values())))
-    console = _console()
+    console = err_console()
     with SeriesProgress(console, n_models, quiet, noun="models") as progress:
         result = many.sweep(series, grid, options, on_result=progress.on_result, **parallel)
     records = sweep_records(result["rows"])
@@ -221,13 +218,13 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     else:
         write_records(records, "-", fmt)
     if output is not None:
-        from .artifact import save
+        from ..io.artifact import save
 
-        best = _with_data(result["best"], series, data, read)
-        with _ignoring_sigint():
+        best = with_data(result["best"], series, data, read)
+        with ignoring_sigint():
             save(best, output)
         if not quiet:
-            _say(f"saved the best model ({records[0]['model']}) to {output}", console)
+            say(f"saved the best model ({records[0]['model']}) to {output}", console)
     return code
 
 
@@ -236,12 +233,12 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
 
 def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding) -> int:
     """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first."""
-    from .io import future_times
-    from .report import backtest_records, forecast_records
+    from ..io.csv import future_times
+    from .tables import backtest_records, forecast_records
 
     manifest = many.read_manifest(path)
     id_col = manifest.get("id_col") or "id"
-    console = _console()
+    console = err_console()
     models = _Models(path, manifest)
     records, problems = [], []
     if data is None:
@@ -249,7 +246,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             model = models[key]
             time = model.time_ or {}
             fc = model.predict(interval=interval)
-            times = _model_future_times(time, model.future)
+            times = model_future_times(time, model.future)
             records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
     else:
         table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
@@ -268,7 +265,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                     times = future_times(series, model.future)
                     rows = forecast_records(fc, times, series.time_col or "step")
             except DataError as e:
-                problems.append((key, _about(series, e)))
+                problems.append((key, about(series, e)))
                 continue
             records += [{id_col: key, **r} for r in rows]
     return _finish(records, problems, "forecast", console, lambda: write_records(records, output, fmt))
@@ -276,10 +273,10 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
 
 def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
-    from .report import default_season, series_evaluation_records, series_evaluation_table, to_json
+    from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
 
     manifest = many.read_manifest(path)
-    console = _console()
+    console = err_console()
     models = _Models(path, manifest)
     table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
     evaluations, problems = [], []
@@ -291,7 +288,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
             m = season or default_season(series.freq or (model.time_ or {}).get("freq"))
             evaluations.append((key, model.evaluate(series, season=m)))
         except DataError as e:
-            problems.append((key, _about(series, e)))
+            problems.append((key, about(series, e)))
     records = series_evaluation_records(evaluations) if evaluations else []
 
     def show():
@@ -299,7 +296,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
             console.print(series_evaluation_table(records))
         elif fmt == "json":
             payload = {"series": len(evaluations), "scores": records}
-            _write_text(output, lambda s: s.write(to_json(payload) + "\n"))
+            write_text(output, lambda s: s.write(to_json(payload) + "\n"))
         else:
             write_records(records, output, "csv")
 
@@ -308,13 +305,13 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
 
 def info_series(path, fmt) -> None:
     """`rnncli info DIR`: the manifest, as tables on stderr or as JSON on stdout."""
-    from .report import model_dir_tables, to_json
+    from .tables import model_dir_tables, to_json
 
     manifest = many.read_manifest(path)
     if fmt == "json":
         click.echo(to_json({"path": str(path), **manifest}))
         return
-    console = _console()
+    console = err_console()
     for table in model_dir_tables(str(path), manifest):
         console.print(table)
 
@@ -355,10 +352,10 @@ def _chosen(path, manifest, ids, console, table=None) -> list[str]:
     no_model = [k for k in wanted if k in entries and entries[k]["status"] != "ok"]
     unknown = [k for k in wanted if k not in entries]
     if no_model:
-        _say(f"skipped {len(no_model)} series without a model (failed in training): {_some(no_model)}",
+        say(f"skipped {len(no_model)} series without a model (failed in training): {_some(no_model)}",
              console)
     if unknown:
-        _say(f"skipped {len(unknown)} series of {table.source} that '{path}' has no model for: "
+        say(f"skipped {len(unknown)} series of {table.source} that '{path}' has no model for: "
              f"{_some(unknown)}", console)
     chosen = [k for k in wanted if entries.get(k, {}).get("status") == "ok"]
     if not chosen:
@@ -369,7 +366,7 @@ def _chosen(path, manifest, ids, console, table=None) -> list[str]:
 
 def _read_long(path, manifest, data, ids, models, delimiter, encoding):
     """DATA, a long CSV, read the way the directory's training data was (id column, columns, time)."""
-    from .io import read_header
+    from ..io.csv import read_header
 
     id_col = manifest.get("id_col")
     if not id_col:
@@ -392,11 +389,11 @@ def _read_long(path, manifest, data, ids, models, delimiter, encoding):
             targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],
             fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
     except ConfigError:
-        _raise_if_lacking({"columns": [id_col, *cols]}, data, delimiter, encoding, time_col)
+        raise_if_lacking({"columns": [id_col, *cols]}, data, delimiter, encoding, time_col)
         raise
 
 
-def _about(series, error: Exception) -> str:
+def about(series, error: Exception) -> str:
     """A data error about one series, naming it ("long.csv [store=a]: ...") unless it does already."""
     text = str(error)
     source = getattr(series, "source", None)
@@ -411,7 +408,7 @@ def _finish(records, problems, verb: str, console, write) -> int:
         others = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CliError(f"no series could be {verb}: series {key!r}{others}: {error}")
     for key, error in problems:
-        _say(f"series {key!r} could not be {verb}: {error}", console)
+        say(f"series {key!r} could not be {verb}: {error}", console)
     write()
     return EXIT_SOME_FAILED if problems else 0
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from rnncli.artifact import load
+from rnncli.cli.progress import TrainingProgress
 from rnncli.engine.network import Network
 from rnncli.engine.train import EpochLog
-from rnncli.progress import TrainingProgress
+from rnncli.io.artifact import load
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 AIRLINE = SAMPLES / "airline.csv"
 SEATTLE = SAMPLES / "seattle_weather.csv"
 SUNSPOTS = SAMPLES / "sunspots.csv"

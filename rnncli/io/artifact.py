@@ -42,8 +42,8 @@ import numpy as np
 from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
-from .errors import ArtifactError, RnncliError, UnsafeArtifactError
-from .forecaster import FORMAT, FORMAT_VERSION
+from ..errors import ArtifactError, RnncliError, UnsafeArtifactError
+from ..model.forecaster import FORMAT, FORMAT_VERSION
 
 __all__ = ["ALLOWED_GLOBALS", "atomic_write", "audit", "load", "save"]
 

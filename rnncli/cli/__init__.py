@@ -1,0 +1,79 @@
+"""The rnncli command line: thin commands over the Python API.
+
+Each command parses options, makes one library call, and formats the result: data (CSV,
+JSON) on stdout, tables and progress on stderr. Library errors become one `Error:` line and
+an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invoke`.
+Heavy libraries are imported inside the commands so `--help` stays fast.
+
+Many series (`train --id-col`, `sweep`, and `predict`/`evaluate`/`info` on a model directory)
+are declared in the command modules and carried out in `many.py`; their exit code is 0 when every
+series worked, 3 when some failed, 1 when none did.
+
+This package is the only place click and rich appear: `options` (shared option bundles),
+`output` (writing results), `inputs` (reading DATA and models), one module per command family
+(`windowing`, `training`, `forecasting`, `describing`, `many`), `progress`, `tables`, `plot`.
+"""
+
+import os
+
+import click
+
+from .. import __version__
+from ..errors import RnncliError
+from .describing import info
+from .forecasting import evaluate, predict
+from .options import CONTEXT
+from .output import CliError
+from .training import sweep, train
+from .windowing import window
+
+
+class Group(click.Group):
+    """The error boundary: library errors and surprises become one line unless --debug is on."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except RnncliError as e:
+            if _debug(ctx):
+                raise
+            raise CliError(str(e), e.exit_code) from None
+        except Exception as e:
+            if _debug(ctx):
+                raise
+            first = (str(e).splitlines() or [""])[0]
+            raise CliError(f"unexpected {type(e).__name__}: {first} (rerun with --debug for the traceback)") \
+                from None
+
+
+def _debug(ctx) -> bool:
+    return bool((ctx.obj or {}).get("debug")) or os.environ.get("RNNCLI_DEBUG") == "1"
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="rnncli")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.pass_context
+def cli(ctx, debug):
+    """Neural time-series forecasts from a CSV file: a NumPy LSTM/RNN you train, save and query.
+
+    \b
+    rnncli window sample_data/airline.csv --past 12 --future 6
+    rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
+    rnncli predict airline.joblib
+    rnncli evaluate airline.joblib sample_data/airline.csv
+    rnncli info airline.joblib
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150 --lr 0.001,0.01
+    """
+    ctx.obj = {"debug": debug}
+
+
+for _command in (window, train, sweep, predict, evaluate, info):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="rnncli")

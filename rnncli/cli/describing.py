@@ -1,0 +1,65 @@
+"""`rnncli info`: a model file's or model directory's summary, or an audit of a file."""
+
+import os
+import sys
+
+import click
+
+from .inputs import load_model
+from .options import CONTEXT
+from .output import err_console
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("model_path", metavar="MODEL")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: rich tables on stderr; json: on stdout.")
+@click.option("--audit", is_flag=True,
+              help="List the globals and array headers the file needs, without loading it.")
+def info(model_path, fmt, audit):
+    """Summarise a model file: layers and parameters, data, scaling, training and validation.
+
+    --audit reads the file's pickle instructions without running them and lists what it would
+    need; the exit status is 1 when the safe loader would refuse the file.
+
+    A model directory (`train --id-col`) is summarised from its manifest: the run's options,
+    data and counts, then each series' status and validation RMSE beside the naive forecast's;
+    --format json prints the manifest (and the directory's path).
+
+    \b
+    rnncli info airline.joblib
+    rnncli info airline.joblib --format json | jq .total_params
+    rnncli info downloaded.joblib --audit
+    rnncli info models/
+    """
+    from .tables import model_summary, summary_tables, to_json
+
+    if os.path.isdir(model_path):
+        if audit:
+            raise click.UsageError("--audit reads one model file: pass one series' file "
+                                   "(DIR/series/<name>.joblib)")
+        from .many import info_series
+
+        info_series(model_path, fmt)
+        return
+
+    if audit:
+        from ..io.artifact import audit as audit_file
+        from .tables import audit_table
+
+        result = audit_file(model_path)
+        if fmt == "json":
+            click.echo(to_json(result))
+        else:
+            err_console().print(audit_table(result))
+        if not result["safe"]:
+            sys.exit(1)
+        return
+    d, model = load_model(model_path)
+    summary = model_summary(d, model.network_.summary())
+    if fmt == "json":
+        click.echo(to_json(summary))
+        return
+    console = err_console()
+    for table in summary_tables(summary):
+        console.print(table)

@@ -1,0 +1,132 @@
+"""Option bundles shared by commands, as decorators, and the checks of option values."""
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def read_options(f):
+    """--delimiter and --encoding: how the CSV's bytes are read."""
+    f = click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
+                     help="Text encoding of DATA (e.g. latin-1).")(f)
+    f = click.option("--delimiter", default=",", show_default=True, metavar="CHAR",
+                     help="Field separator of DATA (e.g. ';' or tab).")(f)
+    return f
+
+
+def column_options(f):
+    """Which columns are time, targets and features, and how gaps and resolution are handled."""
+    f = read_options(f)
+    f = click.option("--smooth", type=int, default=None, metavar="N",
+                     help="Trailing moving average over N rows before windowing.")(f)
+    f = click.option("--resample", default=None, metavar="RULE",
+                     help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
+    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "drop"]), default="error",
+                     show_default=True, help="What to do with missing values.")(f)
+    f = click.option("--features", "features", multiple=True, metavar="NAME",
+                     help="Input column (repeatable). Default: the targets.")(f)
+    f = click.option("--target", "targets", multiple=True, metavar="NAME",
+                     help="Column to forecast (repeatable). Default: the only numeric column.")(f)
+    f = click.option("--time-col", default="auto", show_default=True, metavar="NAME",
+                     help="Timestamp column; 'auto' detects it, 'none' turns it off.")(f)
+    return f
+
+
+def output_option(f):
+    return click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+                        help="Where to write the result ('-' is stdout).")(f)
+
+
+def id_option(f):
+    return click.option("--id", "ids", multiple=True, metavar="VALUE",
+                        help="With a model directory: only this series (repeatable). Default: all.")(f)
+
+
+def positive(ctx, param, value):
+    if value is not None and value < 1:
+        raise click.BadParameter(f"must be at least 1, got {value}")
+    return value
+
+
+SCHEDULER_ENV = "RNNCLI_SCHEDULER"
+
+
+SCALINGS = ["auto", "minmax", "standard", "window", "diff", "none"]
+
+
+MANY_FLAGS = {"n_jobs": "-j/--n-jobs", "scheduler": "--scheduler", "connect_timeout": "--connect-timeout",
+              "chunk_size": "--chunk-size", "fail_fast": "--fail-fast"}
+
+
+def parallel_options(f):
+    """Where many models train: -j local processes or --scheduler a Dask cluster, chunking, --fail-fast."""
+    f = click.option("--fail-fast", is_flag=True,
+                     help="Stop at the first failure; the models not yet trained are cancelled.")(f)
+    f = click.option("--chunk-size", type=int, default=None, callback=positive, metavar="N",
+                     help="Models per task. Default: about a second of work per Dask task; joblib's "
+                          "automatic batching for -j.")(f)
+    f = click.option("--connect-timeout", type=float, default=10, show_default=True, metavar="SECONDS",
+                     help="How long to wait for the Dask scheduler, a worker and a test task.")(f)
+    f = click.option("--scheduler", envvar=SCHEDULER_ENV, default=None, metavar="ADDRESS",
+                     help=f"Train on a Dask cluster (tcp://host:8786; needs the 'dask' extra). Default: "
+                          f"${SCHEDULER_ENV}, which an explicit -j overrides.")(f)
+    f = click.option("-j", "--n-jobs", type=int, default=1, show_default=True, metavar="N",
+                     help="Local processes (-1 = all cores); each runs single-threaded BLAS.")(f)
+    return f
+
+
+def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast) -> dict:
+    """The keyword arguments of many.train_many / many.sweep, with -j and --scheduler reconciled.
+
+    Both on the command line is a usage error; --scheduler from the environment gives way to -j.
+    """
+    from click.core import ParameterSource
+
+    given_j = ctx.get_parameter_source("n_jobs") is ParameterSource.COMMANDLINE
+    scheduler = scheduler or None
+    if scheduler is not None and given_j:
+        if ctx.get_parameter_source("scheduler") is not ParameterSource.ENVIRONMENT:
+            raise click.UsageError("use either -j/--n-jobs (local processes) or --scheduler (a Dask "
+                                   "cluster), not both")
+        scheduler = None
+    return {"n_jobs": n_jobs, "scheduler": scheduler, "connect_timeout": connect_timeout,
+            "chunk_size": chunk_size, "fail_fast": fail_fast}
+
+
+def refuse_many_options(ctx) -> None:
+    """-j, --scheduler... given to a command that trains one model: a usage error naming --id-col."""
+    from click.core import ParameterSource
+
+    for name, flag in MANY_FLAGS.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{flag} trains many series at once: add --id-col NAME (the column "
+                                   "that tells the series of a long CSV apart)")
+
+
+def refuse_ids(ids) -> None:
+    if ids:
+        raise click.UsageError("--id chooses series of a model directory (train --id-col), and MODEL is a "
+                               "model file")
+
+
+class CommaList(click.ParamType):
+    """A comma-separated list of values of one type ("50,150,500"), each checked; repeats dropped."""
+
+    name = "list"
+
+    def __init__(self, item: click.ParamType, minimum: float | None = None):
+        self.item, self.minimum = item, minimum
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (list, tuple)):
+            return value
+        parts = [p.strip() for p in str(value).split(",")]
+        if not all(parts):
+            self.fail(f"{value!r} has an empty item; separate values by commas, e.g. 50,150", param, ctx)
+        items = []
+        for part in parts:
+            item = self.item.convert(part, param, ctx)
+            if self.minimum is not None and item < self.minimum:
+                self.fail(f"{part} is below {self.minimum:g}", param, ctx)
+            items.append(item)
+        return tuple(dict.fromkeys(items))

@@ -1,0 +1,240 @@
+"""`rnncli train` and `rnncli sweep`: one model, many series, or a grid of models."""
+
+import os
+import sys
+
+import click
+
+from .inputs import about, raise_if_lacking, read_data, with_data
+from .options import (
+    CONTEXT,
+    SCALINGS,
+    CommaList,
+    column_options,
+    parallel_kwargs,
+    parallel_options,
+    positive,
+    refuse_many_options,
+)
+from .output import EXIT_INTERRUPTED, check_writable, err_console, ignoring_sigint, interruptible, say
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, callback=positive,
+              help="Input steps per window (N). Required unless --resume.")
+@click.option("--future", type=int, callback=positive,
+              help="Steps to forecast (M). Required unless --resume.")
+@column_options
+@click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
+              help="Where to save the model (written atomically). With --id-col: the model directory, "
+                   "default 'models'.")
+@click.option("--cell", type=click.Choice(["lstm", "rnn"]), default="lstm", show_default=True,
+              help="Recurrent cell.")
+@click.option("--hidden", type=int, default=64, show_default=True, callback=positive, help="Hidden units.")
+@click.option("--layers", type=int, default=1, show_default=True, callback=positive,
+              help="Stacked recurrent layers.")
+@click.option("--epochs", type=int, default=200, show_default=True, callback=positive,
+              help="Maximum epochs.")
+@click.option("--batch-size", type=int, default=32, show_default=True, callback=positive,
+              help="Windows per mini-batch.")
+@click.option("--lr", type=float, default=0.001, show_default=True, help="Learning rate.")
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True,
+              help="Adam, or SGD with momentum 0.9.")
+@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
+@click.option("--val-frac", type=float, default=0.2, show_default=True,
+              help="Last fraction of the windows used for validation.")
+@click.option("--patience", type=int, default=20, show_default=True,
+              help="Epochs without improvement before stopping; 0 turns early stopping off.")
+@click.option("--scale", type=click.Choice(SCALINGS),
+              default="auto", show_default=True,
+              help="Scaling; auto trains minmax and diff and keeps the better on validation.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
+              help="Floating-point precision of the network.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json also prints the summary as JSON on stdout.")
+@click.option("--resume", is_flag=False, flag_value="", default=None, metavar="MODEL|DIR",
+              help="Continue training MODEL on the same DATA (weights, optimiser state, epoch counter, "
+                   "RNG) up to --epochs in total; options not given are the model's. With a model "
+                   "directory DIR (or --id-col and --resume alone, for -o's): train only the series not "
+                   "trained yet on the same data with the same options; options, id column and read "
+                   "settings not given are the manifest's.")
+@click.option("--id-col", default=None, metavar="NAME",
+              help="DATA is a long CSV of many series told apart by this column: train one model per "
+                   "series into the model directory -o (default 'models'). Exit 0 when all trained, "
+                   "3 when some failed (see failures.csv), 1 when none could.")
+@parallel_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.pass_context
+def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, chunk_size,
+          fail_fast, **options):
+    """Train a forecaster on DATA and save it to a model file.
+
+    Shows epoch, train and validation MSSE (mean over windows of the squared error summed
+    over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
+    summary with the validation RMSE in the data's units beside the naive forecast's.
+    Ctrl-C stops after the current batch and saves the best model so far (exit 130).
+
+    \b
+    rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
+    rnncli train sample_data/seattle_weather.csv --target temp_max --features temp_max \\
+        --features temp_min --features precipitation --features wind --past 14 --future 7 -o w.joblib
+    rnncli train sample_data/airline.csv --resume airline.joblib --epochs 400 -o airline.joblib
+    rnncli train long.csv --id-col store --past 12 --future 6 -j -1 -o models/
+    rnncli train long.csv --id-col store --past 12 --future 6 --scheduler tcp://host:8786 -o models/
+    """
+    from ..errors import ConfigError
+    from ..model.forecaster import Forecaster
+    from .progress import TrainingProgress
+
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    if id_col is not None or (resume and os.path.isdir(resume)):
+        from .many import train_series
+
+        code = train_series(data, id_col=id_col, output=output, resume=resume, fmt=fmt, quiet=quiet,
+                            parallel=parallel, options=options)
+        ctx.exit(code)
+    refuse_many_options(ctx)
+    if resume == "":
+        raise click.UsageError("--resume needs the MODEL file to continue (a model directory needs --id-col)")
+    check_writable(output)
+    saved = _resumed_options(resume, options) if resume is not None else None
+    for flag in ("past", "future"):
+        if options[flag] is None:
+            raise click.UsageError(f"Missing option '--{flag}' (or --resume a model).")
+    read = {k: options.pop(k) for k in ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")}
+    targets, features = options.pop("targets"), options.pop("features")
+    model = Forecaster(options.pop("past"), options.pop("future"), **options)
+    try:
+        series = read_data(data, targets=targets, features=features, **read)
+    except ConfigError:
+        if saved is not None:
+            raise_if_lacking(saved, data, read["delimiter"], read["encoding"], read["time_col"])
+        raise
+    console = err_console()
+    with about(series), interruptible() as stop, \
+            TrainingProgress(console, model.epochs, quiet) as progress:
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
+                  resume=saved)
+    if model.interrupted_ and model.history_.best_epoch == 0:
+        say("interrupted before the first epoch was validated: nothing saved", console)
+        sys.exit(EXIT_INTERRUPTED)
+    d = _artifact_dict(model, series, data, read)
+    with ignoring_sigint():
+        from ..io.artifact import save
+
+        save(d, output)
+    summary = _train_summary(model, output)
+    if model.interrupted_:
+        say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
+             console)
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        _print_train_summary(console, summary)
+    if fmt == "json":
+        from .tables import to_json
+
+        click.echo(to_json(summary))
+
+
+def _resumed_options(path: str, options: dict) -> dict:
+    """Load the model to resume; the options not given on the command line become the model's."""
+    from click.core import ParameterSource
+
+    from ..io.artifact import load
+
+    saved = load(path)
+    ctx = click.get_current_context()
+    given = {k for k in options if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
+    for k, v in saved["options"].items():
+        if k in options and k not in given:
+            options[k] = v
+    read = saved.get("data", {}).get("read", {})
+    for k, v in read.items():
+        if k in options and k not in given:
+            options[k] = v
+    cols = saved["columns"]
+    if "targets" not in given:
+        options["targets"] = tuple(cols[i] for i in saved["target_idx"])
+    if "features" not in given:
+        options["features"] = tuple(cols[i] for i in saved["feature_idx"])
+    return saved
+
+
+def _artifact_dict(model, series, data, read) -> dict:
+    return with_data(model.to_dict(), series, data, read)
+
+
+def _train_summary(model, output) -> dict:
+    h = model.history_
+    targets = [model.columns_[i] for i in model.target_idx_]
+    return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
+            "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
+            "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
+            "val_rmse": dict(zip(targets, map(float, model.val_rmse_), strict=True)),
+            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_), strict=True))}
+
+
+def _print_train_summary(console, s: dict) -> None:
+    from .tables import train_summary_table
+
+    console.print(train_summary_table(s))
+    say(f"saved model to {s['output']}", console)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
+@click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
+@column_options
+@click.option("--cell", type=CommaList(click.Choice(["lstm", "rnn"])), default="lstm", show_default=True,
+              help="Recurrent cells to try, comma-separated (lstm,rnn).")
+@click.option("--hidden", type=CommaList(click.INT, 1), default="64", show_default=True,
+              help="Hidden units to try, comma-separated (50,150,500).")
+@click.option("--layers", type=CommaList(click.INT, 1), default="1", show_default=True,
+              help="Stacked recurrent layers to try, comma-separated.")
+@click.option("--batch-size", type=CommaList(click.INT, 1), default="32", show_default=True,
+              help="Mini-batch sizes to try, comma-separated.")
+@click.option("--lr", type=CommaList(click.FLOAT), default="0.001", show_default=True,
+              help="Learning rates to try, comma-separated (0.001,0.01).")
+@click.option("--optimizer", type=CommaList(click.Choice(["adam", "sgd"])), default="adam",
+              show_default=True, help="Optimisers to try, comma-separated (adam,sgd).")
+@click.option("--scale", type=CommaList(click.Choice(SCALINGS)), default="auto", show_default=True,
+              help="Scalings to try, comma-separated (minmax,diff).")
+@click.option("--epochs", type=int, default=200, show_default=True, callback=positive,
+              help="Maximum epochs of every model.")
+@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
+@click.option("--val-frac", type=float, default=0.2, show_default=True,
+              help="Last fraction of the windows used for validation, and for the ranking.")
+@click.option("--patience", type=int, default=20, show_default=True,
+              help="Epochs without improvement before stopping; 0 turns early stopping off.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every model.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
+              help="Floating-point precision of the networks.")
+@parallel_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table: ranked on stderr; csv/json: the ranking on stdout.")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Save the best model (lowest validation RMSE) to FILE.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress or messages on stderr (the table still shows).")
+@click.pass_context
+def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast,
+          **options):
+    """Train a model for every combination of the listed values and rank them by validation RMSE.
+
+    Options given several values (comma-separated) form the grid; every combination trains
+    with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
+    The ranking shows each model's validation RMSE (data units, mean over targets) beside the
+    naive forecast's. Exit 0 when every model trained, 3 when some failed, 1 when none did.
+
+    \b
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --cell lstm,rnn -j 2 -o best.joblib
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 16,32 --format csv > ranking.csv
+    """
+    from .many import sweep_models
+
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))

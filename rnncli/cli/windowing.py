@@ -1,0 +1,62 @@
+"""`rnncli window`: the supervised framing of DATA."""
+
+import click
+
+from .inputs import about, read_data
+from .options import CONTEXT, column_options, positive
+from .output import check_writable, say, write_records
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("data", metavar="DATA")
+@click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
+@click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
+@column_options
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="'-' for CSV on stdout, or FILE.npz for arrays X (S, N, features), Y (S, M, targets).")
+def window(data, past, future, output, **read):
+    """The supervised framing of DATA: one row per window, N past steps -> M future steps.
+
+    Columns: the time of the first forecast step (when DATA has a time column), then
+    <feature>_t-(N-1) ... <feature>_t0, then <target>_t+1 ... <target>_t+M. Raw values.
+
+    \b
+    rnncli window sample_data/airline.csv --past 5 --future 3 | head -3
+    rnncli window sample_data/seattle_weather.csv --target temp_max --features precipitation \\
+        --features temp_max --features temp_min --features wind --past 7 --future 1 -o weather.npz
+    """
+    from ..model.windows import make_windows
+
+    series = read_data(data, **read)
+    fidx = [series.columns.index(c) for c in series.features]
+    tidx = [series.columns.index(c) for c in series.targets]
+    with about(series):
+        X, Y = make_windows(series.values, past, future, fidx, tidx)
+    if output.endswith(".npz"):
+        import numpy as np
+
+        from ..io.artifact import atomic_write
+
+        check_writable(output)
+        atomic_write(output, lambda f: np.savez(f, X=X, Y=Y, features=np.array(series.features),
+                                                targets=np.array(series.targets)))
+        say(f"wrote X {X.shape} and Y {Y.shape} to {output}")
+        return
+    write_records(_window_records(series, X, Y, past, future), output, "csv")
+
+
+def _window_records(series, X, Y, past, future) -> list[dict]:
+    from .tables import format_time
+
+    lags = [f"t-{k}" for k in range(past - 1, 0, -1)] + ["t0"]
+    records = []
+    for s in range(len(X)):
+        row = {}
+        if series.time is not None:
+            row[series.time_col] = format_time(series.time[s + past])
+        for j, name in enumerate(series.features):
+            row.update({f"{name}_{lag}": float(X[s, i, j]) for i, lag in enumerate(lags)})
+        for k, name in enumerate(series.targets):
+            row.update({f"{name}_t+{h + 1}": float(Y[s, h, k]) for h in range(future)})
+        records.append(row)
+    return records
