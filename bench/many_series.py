@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from rnncli.multi import parallel as many
+from rnncli.multi import parallel
 
 
 def make_series(n: int, points: int, seed: int = 0) -> dict:
@@ -83,7 +83,7 @@ def main():
                 kwargs = {"scheduler": cluster.scheduler_address}
             try:
                 start = time.perf_counter()
-                results = many.train_many(series, options, **kwargs)
+                results = parallel.train_many(series, options, **kwargs)
                 times[name].append(time.perf_counter() - start)
             finally:
                 if cluster is not None:
@@ -95,7 +95,7 @@ def main():
     reference = weights["1 process"]
     same = all(all(np.array_equal(a, b) for a, b in zip(w, reference, strict=True)) for w in weights.values())
     serial = statistics.median(times["1 process"])
-    chunk = many.default_chunk_size(series, options, n_workers=args.jobs)
+    chunk = parallel.default_chunk_size(series, options, n_workers=args.jobs)
     print(f"# {args.series} series of {args.points} +- 50 points; LSTM hidden {args.hidden}, past 12, "
           f"future 3, {args.epochs} epochs, minmax; {os.cpu_count()} CPUs; Dask chunk size {chunk}; "
           f"{args.repeats} repeats")

@@ -15,7 +15,10 @@ from datetime import datetime, timezone
 import click
 
 from ..errors import ConfigError, DataError, RnncliError
-from ..multi import parallel as many
+from ..io import csv as csvio
+from ..io import modeldir
+from ..multi import parallel as par
+from ..multi import sweep as sweeps
 from .inputs import model_future_times, raise_if_lacking, read_data, with_data
 from .output import (
     EXIT_INTERRUPTED,
@@ -53,8 +56,8 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     given = _given(ctx)
     directory = _directory(output, "output" in given, resume)
     manifest = None
-    if resume is not None and many.is_model_dir(directory):
-        manifest = many.read_manifest(directory)
+    if resume is not None and modeldir.is_model_dir(directory):
+        manifest = modeldir.read_manifest(directory)
         _apply_manifest(manifest, options, given)
         id_col = id_col or manifest.get("id_col")
     if id_col is None:
@@ -66,13 +69,13 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     targets, features = options.pop("targets"), options.pop("features")
     _check_directory(directory)
     time_col = None if read["time_col"] == "none" else read["time_col"]
-    table = many.read_long_csv(data, id_col, targets=targets, features=features,
+    table = csvio.read_long_csv(data, id_col, targets=targets, features=features,
                                **{**read, "time_col": time_col})
     read = {**read, "time_col": table.time_col or "none"}
-    info = many.dir_info(table, options, read={**read, "targets": list(targets), "features": list(features)},
-                         created=_now())
+    info = modeldir.dir_info(table, options, created=_now(),
+                             read={**read, "targets": list(targets), "features": list(features)})
     console = err_console()
-    keep = many.already_trained(directory, table.series, options) if resume is not None else {}
+    keep = modeldir.already_trained(directory, table.series, options) if resume is not None else {}
     if manifest is not None and manifest.get("options") != info["options"] and not quiet:
         say(f"the options differ from those '{directory}' was trained with: every series trains again",
              console)
@@ -86,13 +89,13 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
             with_data(result["artifact"], series, data, read, sha256=table.sha256, id_col=id_col,
                        series_id=str(result["id"]))
         if writer is None:
-            writer = many.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
+            writer = modeldir.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
         writer.add(result)
         progress.on_result(result)
 
     try:
         with SeriesProgress(console, len(todo), quiet) as progress:
-            results = many.train_many(todo, options, on_result=on_result, keep_artifacts=False, **parallel)
+            results = par.train_many(todo, options, on_result=on_result, keep_artifacts=False, **parallel)
     except KeyboardInterrupt:
         if writer is None:
             say("interrupted before the first series was done: nothing saved", console)
@@ -106,10 +109,10 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
             writer.close()
         raise
     if writer is None:  # nothing to train: every series is kept
-        writer = many.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
+        writer = modeldir.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
     final = writer.close()
-    failures = os.path.join(directory, many.FAILURES)
-    counts = {status: sum(r["status"] == status for r in results) for status in many.STATUSES}
+    failures = os.path.join(directory, modeldir.FAILURES)
+    counts = {status: sum(r["status"] == status for r in results) for status in modeldir.STATUSES}
     summary = {"output": directory, "series": len(table.series), "trained": counts["ok"],
                "already_trained": len(keep), "failed": counts["failed"], "cancelled": counts["cancelled"],
                "failures": failures if counts["failed"] else None}
@@ -117,7 +120,7 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
         _print_train_summary(console, summary, results, resumed=resume is not None)
     if fmt == "json":
         click.echo(to_json(summary))
-    code = many.exit_code(final["series"])
+    code = par.exit_code(final["series"])
     if code == 1:
         where = f"; the reasons are in {failures}" if counts["failed"] else ""
         raise CliError(f"no series could be trained ({counts['failed']} failed, {counts['cancelled']} "
@@ -170,7 +173,7 @@ def _check_directory(path: str) -> None:
         if not os.path.isdir(path):
             raise RnncliError(f"cannot write a model directory to '{path}': it is a file; choose a directory "
                               "name")
-        if os.listdir(path) and not many.is_model_dir(path):
+        if os.listdir(path) and not modeldir.is_model_dir(path):
             raise RnncliError(f"'{path}' is not empty and is not an rnncli model directory; choose a new or "
                               "empty directory")
         if not os.access(path, os.W_OK):
@@ -207,9 +210,9 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     n_models = len(list(itertools.product(*grid.values())))
     console = err_console()
     with SeriesProgress(console, n_models, quiet, noun="models") as progress:
-        result = many.sweep(series, grid, options, on_result=progress.on_result, **parallel)
+        result = sweeps.sweep(series, grid, options, on_result=progress.on_result, **parallel)
     records = sweep_records(result["rows"])
-    code = many.exit_code(result["rows"])
+    code = par.exit_code(result["rows"])
     if code == 1:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
@@ -236,7 +239,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
     from ..io.csv import future_times
     from .tables import backtest_records, forecast_records
 
-    manifest = many.read_manifest(path)
+    manifest = modeldir.read_manifest(path)
     id_col = manifest.get("id_col") or "id"
     console = err_console()
     models = _Models(path, manifest)
@@ -275,7 +278,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
     from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
 
-    manifest = many.read_manifest(path)
+    manifest = modeldir.read_manifest(path)
     console = err_console()
     models = _Models(path, manifest)
     table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
@@ -307,7 +310,7 @@ def info_series(path, fmt) -> None:
     """`rnncli info DIR`: the manifest, as tables on stderr or as JSON on stdout."""
     from .tables import model_dir_tables, to_json
 
-    manifest = many.read_manifest(path)
+    manifest = modeldir.read_manifest(path)
     if fmt == "json":
         click.echo(to_json({"path": str(path), **manifest}))
         return
@@ -324,7 +327,7 @@ class _Models(dict):
         self.path, self.manifest = path, manifest
 
     def __missing__(self, key):
-        self[key] = many.load_series(self.path, key, manifest=self.manifest)
+        self[key] = modeldir.load_series(self.path, key, manifest=self.manifest)
         return self[key]
 
     def first_ok(self, ids):
@@ -333,7 +336,7 @@ class _Models(dict):
         key = next((i for i in ids if i in ok), ok[0] if ok else None)
         if key is None:
             raise RnncliError(f"no series in '{self.path}' has a model: every one failed in training; "
-                              f"see {os.path.join(str(self.path), many.FAILURES)}")
+                              f"see {os.path.join(str(self.path), modeldir.FAILURES)}")
         return self[key]
 
 
@@ -344,7 +347,7 @@ def _chosen(path, manifest, ids, console, table=None) -> list[str]:
     if ids:
         for key in ids:
             if entries.get(key, {}).get("status") != "ok":
-                many.load_series(path, key, manifest=manifest)  # raises the library's error for it
+                modeldir.load_series(path, key, manifest=manifest)  # raises the library's error for it
             if table is not None and key not in table.series:
                 raise DataError(f"{table.source} has no rows of series {key!r} (column {table.id_col!r})")
         return list(dict.fromkeys(ids))
@@ -383,7 +386,7 @@ def _read_long(path, manifest, data, ids, models, delimiter, encoding):
     cols = model.columns_
     time_col = read.get("time_col") or (model.time_ or {}).get("col") or "none"
     try:
-        return many.read_long_csv(
+        return csvio.read_long_csv(
             data, id_col, delimiter=delimiter, encoding=encoding,
             time_col=None if time_col == "none" else time_col,
             targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],

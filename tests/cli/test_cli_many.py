@@ -20,8 +20,10 @@ import pytest
 from rich.console import Console
 
 from rnncli.cli.progress import SeriesProgress
+from rnncli.io import csv as csvio
+from rnncli.io import modeldir
 from rnncli.io.artifact import load
-from rnncli.multi import parallel as many
+from rnncli.multi import parallel as par
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 TINY = ("--past", 4, "--future", 2, "--hidden", 4, "--epochs", 3, "--scale", "minmax")
@@ -63,7 +65,7 @@ def table(text: str) -> list[dict]:
 
 def weights(directory) -> dict:
     return {e["id"]: load(os.path.join(directory, e["file"]))["network"]["flat"]
-            for e in many.read_manifest(directory)["series"] if e["status"] == "ok"}
+            for e in modeldir.read_manifest(directory)["series"] if e["status"] == "ok"}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +96,7 @@ def test_some_failed_series_exit_3_and_are_listed_in_failures_csv(trained):
 
 
 def test_the_manifest_records_every_series_and_the_run(trained, data):
-    manifest = many.read_manifest(trained[1])
+    manifest = modeldir.read_manifest(trained[1])
     assert manifest["counts"] == {"ok": 4, "failed": 2, "cancelled": 0}
     assert [(e["id"], e["status"], e["file"]) for e in manifest["series"]] == [
         *((k, "ok", f"series/{k}.joblib") for k in GOOD), ("short", "failed", None), ("flat", "failed", None)]
@@ -129,7 +131,7 @@ def test_the_summary_on_stderr_names_the_failures(trained):
 def test_all_series_trained_exit_0_and_leave_no_failures_csv(run, data, tmp_path):
     result = run("train", data["good"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "--quiet")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-    assert many.read_manifest(tmp_path / "m")["counts"] == {"ok": 4, "failed": 0, "cancelled": 0}
+    assert modeldir.read_manifest(tmp_path / "m")["counts"] == {"ok": 4, "failed": 0, "cancelled": 0}
     assert not (tmp_path / "m" / "failures.csv").exists()
 
 
@@ -137,14 +139,14 @@ def test_no_series_trained_is_exit_1_and_one_error_line(run, error_line, data, t
     result = run("train", data["bad"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "--quiet")
     assert error_line(result, 1) == ("Error: no series could be trained (2 failed, 0 cancelled); the "
                                      f"reasons are in {tmp_path / 'm' / 'failures.csv'}")
-    assert many.read_manifest(tmp_path / "m")["counts"] == {"ok": 0, "failed": 2, "cancelled": 0}
+    assert modeldir.read_manifest(tmp_path / "m")["counts"] == {"ok": 0, "failed": 2, "cancelled": 0}
 
 
 def test_the_directory_defaults_to_models(run, data, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("train", data["good"], "--id-col", "store", *TINY, "--quiet")
     assert result.exit_code == 0
-    assert many.is_model_dir(tmp_path / "models")
+    assert modeldir.is_model_dir(tmp_path / "models")
     assert not (tmp_path / "model.joblib").exists()
 
 
@@ -161,7 +163,7 @@ def test_fail_fast_cancels_the_series_after_the_first_failure(run, data, tmp_pat
     result = run("train", data["mixed"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "-q",
                  "--fail-fast")
     assert result.exit_code == 3
-    manifest = many.read_manifest(tmp_path / "m")
+    manifest = modeldir.read_manifest(tmp_path / "m")
     assert [e["status"] for e in manifest["series"]] == ["ok"] * 4 + ["failed", "cancelled"]
 
 
@@ -194,20 +196,20 @@ def test_a_directory_that_is_not_a_model_directory_is_refused_before_training(ru
 
 
 def test_an_interrupted_run_keeps_what_it_trained_for_resume(run, data, tmp_path, monkeypatch):
-    train_many = many.train_many
+    train_many = par.train_many
 
     def interrupted(series, options, *, on_result, **kwargs):
         train_many(dict(list(series.items())[:2]), options, on_result=on_result, **kwargs)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(many, "train_many", interrupted)
+    monkeypatch.setattr(par, "train_many", interrupted)
     result = run("train", data["good"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "-q")
     assert result.exit_code == 130
     assert result.stderr == (f"interrupted: 2 trained series are saved in {tmp_path / 'm'}; train again with "
                              "--resume to train the rest\n")
-    manifest = many.read_manifest(tmp_path / "m")
+    manifest = modeldir.read_manifest(tmp_path / "m")
     assert (manifest["complete"], [e["id"] for e in manifest["series"]]) == (False, ["s0", "s1"])
-    monkeypatch.setattr(many, "train_many", train_many)
+    monkeypatch.setattr(par, "train_many", train_many)
     resumed = run("train", data["good"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "-q", "--resume",
                   "--format", "json")
     assert (json.loads(resumed.stdout)["trained"], json.loads(resumed.stdout)["already_trained"]) == (2, 2)
@@ -222,7 +224,7 @@ def test_resume_trains_nothing_when_nothing_changed(run, data, tmp_path):
     assert "6 series: 0 trained, 4 already trained, 2 failed, 0 cancelled" in result.stderr.splitlines()
     after = weights(tmp_path / "m")
     assert all(np.array_equal(before[k], after[k]) for k in GOOD)
-    assert many.read_manifest(tmp_path / "m")["counts"] == {"ok": 4, "failed": 2, "cancelled": 0}
+    assert modeldir.read_manifest(tmp_path / "m")["counts"] == {"ok": 4, "failed": 2, "cancelled": 0}
 
 
 def test_resume_trains_only_the_series_whose_data_changed(run, data, tmp_path):
@@ -356,8 +358,8 @@ def test_predict_with_data_forecasts_after_the_end_of_each_series_rows(run, trai
     got = json.loads(result.stdout)
     assert [(r["store"], r["month"]) for r in got] == [
         ("s1", "2002-07-01"), ("s1", "2002-08-01"), ("s3", "2002-07-01"), ("s3", "2002-08-01")]
-    series = many.read_long_csv(path, "store").series["s3"]
-    want = many.load_series(trained[1], "s3").predict(series).values[:, 0]
+    series = csvio.read_long_csv(path, "store").series["s3"]
+    want = modeldir.load_series(trained[1], "s3").predict(series).values[:, 0]
     assert [r["sales"] for r in got[2:]] == want.tolist()
 
 
@@ -415,7 +417,7 @@ def test_info_summarises_the_manifest(run, trained):
 
 def test_info_json_is_the_manifest(run, trained):
     got = json.loads(run("info", trained[1], "--format", "json").stdout)
-    assert got == {"path": trained[1], **many.read_manifest(trained[1])}
+    assert got == {"path": trained[1], **modeldir.read_manifest(trained[1])}
 
 
 # -- sweep ----------------------------------------------------------------------------------------------
@@ -520,7 +522,7 @@ def test_the_cluster_writes_the_directory_of_one_process(run, data, trained, clu
     result = run("train", data["mixed"], "--id-col", "store", *TINY, "--scheduler", cluster_address,
                  "--chunk-size", 2, "-o", tmp_path / "m", "-q")
     assert result.exit_code == 3, result.stderr
-    manifest = many.read_manifest(tmp_path / "m")
+    manifest = modeldir.read_manifest(tmp_path / "m")
     assert manifest["counts"] == {"ok": 4, "failed": 2, "cancelled": 0}
     assert sorted(os.listdir(tmp_path / "m" / "series")) == [f"{k}.joblib" for k in GOOD]
     remote, local = weights(tmp_path / "m"), weights(trained[1])
@@ -533,4 +535,4 @@ def test_the_cluster_address_can_come_from_rnncli_scheduler(run, data, cluster_a
     monkeypatch.setenv("RNNCLI_SCHEDULER", cluster_address)
     result = run("train", data["good"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "-q")
     assert result.exit_code == 0, result.stderr
-    assert many.read_manifest(tmp_path / "m")["counts"]["ok"] == 4
+    assert modeldir.read_manifest(tmp_path / "m")["counts"]["ok"] == 4

@@ -16,10 +16,12 @@ import pytest
 
 from rnncli import __version__
 from rnncli.errors import ArtifactError, ClusterError, ConfigError, DataError, RnncliError, TrainingError
-from rnncli.io import artifact
+from rnncli.io import artifact, modeldir
+from rnncli.io import csv as csvio
 from rnncli.io.csv import read_csv
 from rnncli.model.forecaster import Forecaster
-from rnncli.multi import parallel as many
+from rnncli.multi import parallel as par
+from rnncli.multi import sweep as sweeps
 
 TINY = {"past": 4, "future": 2, "hidden": 4, "epochs": 3, "scale": "minmax"}
 GOOD = [f"sine-{i}" for i in range(12)]
@@ -54,7 +56,7 @@ def series() -> dict:
 
 @pytest.fixture(scope="module")
 def serial(series) -> list:
-    return many.train_many(series, TINY)
+    return par.train_many(series, TINY)
 
 
 # --- training --------------------------------------------------------------------------------------
@@ -70,7 +72,7 @@ def test_results_come_in_input_order_with_status_and_scores(serial):
     assert len(ok["val_rmse"]) == len(ok["naive_rmse"]) == 1
     assert ok["val_rmse"][0] > 0
     assert ok["naive_rmse"][0] > 0
-    assert ok["data_sha256"] == many.series_sha256(make_series()["sine-0"])
+    assert ok["data_sha256"] == csvio.series_sha256(make_series()["sine-0"])
     assert ok["artifact"]["options"] == Forecaster(**TINY).get_params()
 
 
@@ -87,7 +89,7 @@ def test_each_series_gets_the_weights_of_a_plain_fit(series, serial):
 
 def test_two_processes_give_bit_identical_weights(series, serial):
     pids = []
-    parallel = many.train_many(series, TINY, n_jobs=2, on_result=lambda r: pids.append(os.getpid()))
+    parallel = par.train_many(series, TINY, n_jobs=2, on_result=lambda r: pids.append(os.getpid()))
     assert [r["id"] for r in parallel] == [r["id"] for r in serial]
     assert [r["status"] for r in parallel] == [r["status"] for r in serial]
     assert [r["error"] for r in parallel] == [r["error"] for r in serial]
@@ -100,14 +102,14 @@ def test_two_processes_give_bit_identical_weights(series, serial):
 
 
 def test_chunk_size_does_not_change_the_weights(series, serial):
-    chunked = many.train_many(series, TINY, n_jobs=2, chunk_size=5)
+    chunked = par.train_many(series, TINY, n_jobs=2, chunk_size=5)
     assert all(np.array_equal(flat(a), flat(b)) for a, b in zip(chunked, serial, strict=True)
                if b["status"] == "ok")
 
 
 def test_on_result_sees_every_series_once_and_can_drop_artifacts(series):
     seen = []
-    results = many.train_many(series, TINY, keep_artifacts=False,
+    results = par.train_many(series, TINY, keep_artifacts=False,
                               on_result=lambda r: seen.append((r["id"], r["artifact"] is not None)))
     assert sorted(seen) == sorted((key, key in GOOD) for key in series)
     assert all(r["artifact"] is None for r in results)
@@ -115,24 +117,24 @@ def test_on_result_sees_every_series_once_and_can_drop_artifacts(series):
 
 def test_an_unreadable_series_is_failed_without_training(series):
     data = {"bad": DataError("long.csv [store=bad] line 7: duplicate timestamp"), "sine-0": series["sine-0"]}
-    results = many.train_many(data, TINY)
+    results = par.train_many(data, TINY)
     assert [(r["id"], r["status"], r["error"]) for r in results] == [
         ("bad", "failed", "long.csv [store=bad] line 7: duplicate timestamp"), ("sine-0", "ok", None)]
 
 
 def test_fail_fast_stops_at_the_first_failure(series):
     data = {"too-short": series["too-short"], **{k: series[k] for k in GOOD}}
-    results = many.train_many(data, TINY, fail_fast=True)
+    results = par.train_many(data, TINY, fail_fast=True)
     assert [r["status"] for r in results] == ["failed"] + ["cancelled"] * 12
     assert results[1]["error"] == "not trained: --fail-fast stopped the run after series 'too-short' failed"
-    assert many.exit_code(results) == 1
+    assert par.exit_code(results) == 1
 
 
 def test_fail_fast_in_worker_processes_hands_out_no_more_series(series):
     rng = np.random.default_rng(0)
     data = {"too-short": series["too-short"]}
     data.update({f"long-{i}": np.sin(np.arange(400) / 5 + i) + rng.normal(0, 0.1, 400) for i in range(20)})
-    results = many.train_many(data, {**TINY, "epochs": 20}, n_jobs=2, fail_fast=True)
+    results = par.train_many(data, {**TINY, "epochs": 20}, n_jobs=2, fail_fast=True)
     statuses = [r["status"] for r in results]
     assert statuses[0] == "failed"
     assert statuses.count("ok") + statuses.count("cancelled") == 20  # the ones already running finish
@@ -141,14 +143,14 @@ def test_fail_fast_in_worker_processes_hands_out_no_more_series(series):
 
 def test_fail_fast_on_an_unreadable_series_trains_nothing(series):
     data = {"bad": DataError("unreadable"), "sine-0": series["sine-0"]}
-    results = many.train_many(data, TINY, fail_fast=True)
+    results = par.train_many(data, TINY, fail_fast=True)
     assert [r["status"] for r in results] == ["failed", "cancelled"]
 
 
 @pytest.mark.parametrize(("statuses", "code"), [
     (["ok", "ok"], 0), (["ok", "failed"], 3), (["ok", "cancelled"], 3), (["failed", "failed"], 1), ([], 1)])
 def test_exit_code_says_all_some_or_none(statuses, code):
-    assert many.exit_code([{"status": s} for s in statuses]) == code
+    assert par.exit_code([{"status": s} for s in statuses]) == code
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -166,7 +168,7 @@ def test_bad_options_are_refused_before_any_training(series, kwargs, message):
     calls = []
     kwargs = {"options": TINY, **kwargs}
     with pytest.raises(ConfigError) as info:
-        many.train_many(series, kwargs.pop("options"), on_result=calls.append, **kwargs)
+        par.train_many(series, kwargs.pop("options"), on_result=calls.append, **kwargs)
     assert str(info.value) == message
     assert calls == []
 
@@ -174,7 +176,7 @@ def test_bad_options_are_refused_before_any_training(series, kwargs, message):
 def test_a_scheduler_without_the_dask_extra_is_one_clear_error(series, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now raises ImportError
     with pytest.raises(ClusterError) as info:
-        many.train_many(series, TINY, scheduler="tcp://127.0.0.1:8786")
+        par.train_many(series, TINY, scheduler="tcp://127.0.0.1:8786")
     assert str(info.value) == "--scheduler needs the 'dask' extra: pip install 'rnncli[dask]'"
 
 
@@ -182,22 +184,22 @@ def test_a_scheduler_without_the_dask_extra_is_one_clear_error(series, monkeypat
 def test_an_unknown_scheme_is_refused_before_connecting(address):
     with pytest.raises(ClusterError, match=r"^invalid --scheduler .*; use a Dask scheduler address such as "
                                            r"tcp://host:8786 \(schemes: tcp, tls, inproc, ws, wss, ucx\)$"):
-        many.scheduler_address(address)
+        par.scheduler_address(address)
 
 
 def test_an_address_without_a_scheme_means_tcp():
-    assert many.scheduler_address("10.0.0.5:8786") == "tcp://10.0.0.5:8786"
-    assert many.scheduler_address("TLS://host:8786") == "tls://host:8786"
+    assert par.scheduler_address("10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    assert par.scheduler_address("TLS://host:8786") == "tls://host:8786"
 
 
 def test_default_chunk_size_is_about_a_second_of_work_and_keeps_workers_busy(series):
     small = {k: series[k] for k in GOOD}
-    assert many.default_chunk_size(small, TINY, n_workers=2) == 2  # ceil(12 / 8): tiny series
+    assert par.default_chunk_size(small, TINY, n_workers=2) == 2  # ceil(12 / 8): tiny series
     big = {k: np.zeros(2000) for k in range(1000)}
     heavy = {"past": 48, "future": 6, "hidden": 256, "epochs": 500}
-    assert many.default_chunk_size(big, heavy, n_workers=2) == 1  # minutes per series
+    assert par.default_chunk_size(big, heavy, n_workers=2) == 1  # minutes per series
     middle = {"past": 12, "future": 3, "hidden": 16, "epochs": 10, "scale": "minmax"}
-    assert 5 <= many.default_chunk_size({k: np.zeros(300) for k in range(10_000)}, middle, 2) <= 50
+    assert 5 <= par.default_chunk_size({k: np.zeros(300) for k in range(10_000)}, middle, 2) <= 50
 
 
 # --- safe file names -------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def test_default_chunk_size_is_about_a_second_of_work_and_keeps_workers_busy(ser
     (".hidden", r"hidden-[0-9a-f]{8}"), ("end.", r"end-[0-9a-f]{8}"),
 ])
 def test_safe_id_is_a_plain_file_name(value, pattern):
-    name = many.safe_id(value)
+    name = modeldir.safe_id(value)
     assert re.fullmatch(pattern, name), name
     assert "/" not in name
     assert "\\" not in name
@@ -219,23 +221,23 @@ def test_safe_id_is_a_plain_file_name(value, pattern):
 
 def test_safe_id_is_stable_and_tells_apart_what_slugs_alike():
     ids = ["a/b", "a b", "a-b", "A-B", "a:b", "ä/b"]
-    names = many.safe_ids(ids)
+    names = modeldir.safe_ids(ids)
     assert len({n.casefold() for n in names.values()}) == len(ids)
     assert names["a-b"] == "a-b"
-    assert names["a/b"] == many.safe_id("a/b")
+    assert names["a/b"] == modeldir.safe_id("a/b")
 
 
 def test_safe_ids_settle_a_clash_the_same_way_in_any_order():
-    clash = many.safe_id("a/b")  # a plain id that spells another id's hashed name
-    names = many.safe_ids(["a/b", clash])
-    assert names == many.safe_ids([clash, "a/b"])
+    clash = modeldir.safe_id("a/b")  # a plain id that spells another id's hashed name
+    names = modeldir.safe_ids(["a/b", clash])
+    assert names == modeldir.safe_ids([clash, "a/b"])
     assert names["a/b"] != names[clash]
     assert re.fullmatch(r"a-b-[0-9a-f]{16}", names["a/b"])
 
 
 def test_safe_ids_refuse_a_repeated_id():
     with pytest.raises(ConfigError, match=r"^the series id '1' appears twice$"):
-        many.safe_ids([1, "1"])
+        modeldir.safe_ids([1, "1"])
 
 
 # --- the model directory ---------------------------------------------------------------------------
@@ -244,7 +246,8 @@ def test_safe_ids_refuse_a_repeated_id():
 @pytest.fixture(scope="module")
 def model_dir(serial, tmp_path_factory):
     path = tmp_path_factory.mktemp("models") / "models"
-    many.write_model_dir(path, serial, many.dir_info(None, TINY, data_sha256="ab" * 32, id_col="store"))
+    info = modeldir.dir_info(None, TINY, data_sha256="ab" * 32, id_col="store")
+    modeldir.write_model_dir(path, serial, info)
     return path
 
 
@@ -281,7 +284,7 @@ def test_load_series_reads_only_the_manifest_and_its_own_file(model_dir, serial,
     loaded = []
     real_load = artifact.load
     monkeypatch.setattr(artifact, "load", lambda path: loaded.append(os.fspath(path)) or real_load(path))
-    model = many.load_series(model_dir, "sine-5")
+    model = modeldir.load_series(model_dir, "sine-5")
     assert loaded == [os.path.join(model_dir, "series", "sine-5.joblib")]
     assert np.array_equal(model.network_.flat, flat(serial[5]))
     want = Forecaster.from_dict(serial[5]["artifact"]).predict().values
@@ -290,57 +293,57 @@ def test_load_series_reads_only_the_manifest_and_its_own_file(model_dir, serial,
 
 def test_load_series_names_an_unknown_id_and_a_failed_one(model_dir):
     with pytest.raises(ConfigError) as info:
-        many.load_series(model_dir, "nope")
+        modeldir.load_series(model_dir, "nope")
     assert str(info.value) == (f"unknown --id 'nope' in '{model_dir}'; it has: sine-0, sine-1, sine-2, "
                                "sine-3, sine-4, ... (15 in all)")
     with pytest.raises(TrainingError) as info:
-        many.load_series(model_dir, "constant")
+        modeldir.load_series(model_dir, "constant")
     assert str(info.value) == f"series 'constant' in '{model_dir}' has no model (failed: {CONSTANT})"
 
 
 def test_ids_that_are_not_file_names_round_trip(series, tmp_path):
     data = dict(zip(["a/b", "A/B", "..", "ünïcode"], [series[k] for k in GOOD[:4]], strict=True))
-    results = many.train_many(data, TINY)
-    many.write_model_dir(tmp_path / "m", results, many.dir_info(None, TINY))
+    results = par.train_many(data, TINY)
+    modeldir.write_model_dir(tmp_path / "m", results, modeldir.dir_info(None, TINY))
     assert len(os.listdir(tmp_path / "m" / "series")) == 4
     for r in results:
-        assert np.array_equal(many.load_series(tmp_path / "m", r["id"]).network_.flat, flat(r))
+        assert np.array_equal(modeldir.load_series(tmp_path / "m", r["id"]).network_.flat, flat(r))
 
 
 def test_a_rerun_without_failures_removes_the_old_failures_csv(model_dir, serial, tmp_path):
     path = tmp_path / "again"
-    many.write_model_dir(path, serial, many.dir_info(None, TINY))
+    modeldir.write_model_dir(path, serial, modeldir.dir_info(None, TINY))
     assert (path / "failures.csv").exists()
-    many.write_model_dir(path, serial[:3], many.dir_info(None, TINY))
+    modeldir.write_model_dir(path, serial[:3], modeldir.dir_info(None, TINY))
     assert not (path / "failures.csv").exists()
-    assert many.read_manifest(path)["counts"] == {"ok": 3, "failed": 0, "cancelled": 0}
+    assert modeldir.read_manifest(path)["counts"] == {"ok": 3, "failed": 0, "cancelled": 0}
 
 
 def test_the_writer_refuses_a_directory_that_is_not_a_model_directory(serial, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(RnncliError) as info:
-        many.write_model_dir(tmp_path, serial, many.dir_info(None, TINY))
+        modeldir.write_model_dir(tmp_path, serial, modeldir.dir_info(None, TINY))
     assert str(info.value) == (f"'{tmp_path}' is not empty and is not an rnncli model directory; "
                                "choose a new or empty directory")
     assert os.listdir(tmp_path) == ["notes.txt"]
 
 
 def test_an_interrupted_run_leaves_an_incomplete_manifest(serial, tmp_path):
-    with pytest.raises(KeyboardInterrupt), many.ModelDirWriter(  # noqa: PT012
-            tmp_path / "m", ids=[r["id"] for r in serial], info=many.dir_info(None, TINY)) as out:
+    with pytest.raises(KeyboardInterrupt), modeldir.ModelDirWriter(  # noqa: PT012
+            tmp_path / "m", ids=[r["id"] for r in serial], info=modeldir.dir_info(None, TINY)) as out:
         out.add(serial[0])
         raise KeyboardInterrupt
-    manifest = many.read_manifest(tmp_path / "m")
+    manifest = modeldir.read_manifest(tmp_path / "m")
     assert manifest["complete"] is False
     assert [e["id"] for e in manifest["series"]] == ["sine-0"]
 
 
 def test_already_trained_keeps_series_with_the_same_data_and_options(series, serial, model_dir):
     changed = dict(series, **{"sine-1": series["sine-1"] + 1})
-    keep = many.already_trained(model_dir, changed, TINY)
+    keep = modeldir.already_trained(model_dir, changed, TINY)
     assert sorted(keep) == sorted(k for k in GOOD if k != "sine-1")
-    assert many.already_trained(model_dir, series, {**TINY, "hidden": 5}) == {}
-    assert many.already_trained(model_dir.parent / "missing", series, TINY) == {}
+    assert modeldir.already_trained(model_dir, series, {**TINY, "hidden": 5}) == {}
+    assert modeldir.already_trained(model_dir.parent / "missing", series, TINY) == {}
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -359,14 +362,14 @@ def test_a_bad_manifest_is_one_clear_error(tmp_path, content, message):
     if content is not None:
         (tmp_path / "manifest.json").write_bytes(content)
     with pytest.raises(ArtifactError) as info:
-        many.read_manifest(tmp_path)
+        modeldir.read_manifest(tmp_path)
     assert str(info.value).endswith(message)
 
 
 def test_read_manifest_of_a_missing_directory(tmp_path):
     with pytest.raises(ArtifactError, match=r"^'.*nowhere' does not exist$"):
-        many.read_manifest(tmp_path / "nowhere")
-    assert not many.is_model_dir(tmp_path)
+        modeldir.read_manifest(tmp_path / "nowhere")
+    assert not modeldir.is_model_dir(tmp_path)
 
 
 # --- the long CSV ----------------------------------------------------------------------------------
@@ -388,7 +391,7 @@ a,2020-04,4
 def test_read_long_csv_splits_by_id_and_reads_each_like_read_csv(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text(LONG)
-    table = many.read_long_csv(path, "store")
+    table = csvio.read_long_csv(path, "store")
     assert list(table.series) == ["a", "b", "c"]
     assert (table.id_col, table.time_col) == ("store", "month")
     assert table.sha256 == __import__("hashlib").sha256(LONG.encode()).hexdigest()
@@ -404,7 +407,7 @@ def test_read_long_csv_splits_by_id_and_reads_each_like_read_csv(tmp_path):
 def test_a_bad_group_is_stored_as_its_error_with_the_file_line(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text(LONG)
-    error = many.read_long_csv(path, "store").series["c"]
+    error = csvio.read_long_csv(path, "store").series["c"]
     assert isinstance(error, DataError)
     assert str(error) == (f"{path} [store=c] line 9: duplicate timestamp '2020-01' in column 'month' "
                           "(first at line 8); remove or aggregate the repeated rows")
@@ -414,11 +417,11 @@ def test_read_long_csv_refuses_an_unknown_id_column_and_an_empty_id(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text(LONG)
     with pytest.raises(ConfigError) as info:
-        many.read_long_csv(path, "shop")
+        csvio.read_long_csv(path, "shop")
     assert str(info.value) == f"unknown --id-col 'shop' in {path}; available columns: store, month, sales"
     path.write_text(LONG + ",2020-05,5\n")
     with pytest.raises(DataError) as info:
-        many.read_long_csv(path, "store")
+        csvio.read_long_csv(path, "store")
     assert str(info.value) == (f"{path} line 11: empty value in the id column 'store'; "
                                "fill it in or delete the row")
 
@@ -428,12 +431,12 @@ def test_the_long_csv_trains_end_to_end(tmp_path):
     lines = ["store,day,sales"] + [f"s{k},{t},{np.sin(t / 3 + k) + rng.normal(0, 0.1):.4f}"
                                    for t in range(60) for k in range(3)]
     (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
-    table = many.read_long_csv(tmp_path / "long.csv", "store")
-    results = many.train_many(table.series, TINY)
+    table = csvio.read_long_csv(tmp_path / "long.csv", "store")
+    results = par.train_many(table.series, TINY)
     assert [r["status"] for r in results] == ["ok"] * 3
-    manifest = many.write_model_dir(tmp_path / "m", results, many.dir_info(table, TINY))
+    manifest = modeldir.write_model_dir(tmp_path / "m", results, modeldir.dir_info(table, TINY))
     assert (manifest["data_sha256"], manifest["id_col"]) == (table.sha256, "store")
-    assert many.load_series(tmp_path / "m", "s1").time_["col"] == "day"
+    assert modeldir.load_series(tmp_path / "m", "s1").time_["col"] == "day"
 
 
 # --- sweeps ----------------------------------------------------------------------------------------
@@ -444,7 +447,7 @@ GRID = {"hidden": [4, 6], "lr": [0.01, 0.001]}
 
 @pytest.fixture(scope="module")
 def swept(series):
-    return many.sweep(series["sine-0"], GRID, TINY)
+    return sweeps.sweep(series["sine-0"], GRID, TINY)
 
 
 def test_sweep_trains_every_combination_ranked_by_validation_rmse(swept):
@@ -465,21 +468,21 @@ def test_sweep_returns_the_best_model_as_a_plain_fit_would_make_it(series, swept
 
 
 def test_sweep_in_two_processes_ranks_the_same(series, swept):
-    parallel = many.sweep(series["sine-0"], GRID, TINY, n_jobs=2)
+    parallel = sweeps.sweep(series["sine-0"], GRID, TINY, n_jobs=2)
     without_time = [{**r, "seconds": None} for r in parallel["rows"]]
     assert without_time == [{**r, "seconds": None} for r in swept["rows"]]
 
 
 def test_sweep_needs_validation_windows_and_known_options(series):
     with pytest.raises(ConfigError, match=r"^a sweep ranks models by validation RMSE, so --val-frac must be"):
-        many.sweep(series["sine-0"], GRID, {**TINY, "val_frac": 0})
+        sweeps.sweep(series["sine-0"], GRID, {**TINY, "val_frac": 0})
     with pytest.raises(ConfigError, match=r"^--hidden must be an integer >= 1, got 0$"):
-        many.sweep(series["sine-0"], {"hidden": [4, 0]}, TINY)
+        sweeps.sweep(series["sine-0"], {"hidden": [4, 0]}, TINY)
     with pytest.raises(ConfigError, match=r"^the sweep gives no values for 'lr'$"):
-        many.sweep(series["sine-0"], {"lr": []}, TINY)
+        sweeps.sweep(series["sine-0"], {"lr": []}, TINY)
 
 
 def test_a_failed_combination_is_listed_last_without_a_rank(series):
-    result = many.sweep(series["sine-0"][:8], {"past": [2, 6]}, TINY)
+    result = sweeps.sweep(series["sine-0"][:8], {"past": [2, 6]}, TINY)
     assert [(r["id"], r["rank"], r["status"]) for r in result["rows"]] == [
         ("past=2", 1, "ok"), ("past=6", None, "failed")]

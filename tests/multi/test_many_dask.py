@@ -12,7 +12,9 @@ import pytest
 
 from rnncli import __version__
 from rnncli.errors import ClusterError
-from rnncli.multi import parallel as many
+from rnncli.io import modeldir
+from rnncli.multi import parallel as par
+from rnncli.multi import sweep as sweeps
 
 distributed = pytest.importorskip("distributed")
 
@@ -42,12 +44,12 @@ def address(cluster) -> str:
 
 @pytest.fixture(scope="module")
 def serial() -> list:
-    return many.train_many(make_series(), TINY)
+    return par.train_many(make_series(), TINY)
 
 
 def test_the_cluster_gives_the_weights_of_one_process(address, serial):
     pids = []
-    results = many.train_many(make_series(), TINY, scheduler=address,
+    results = par.train_many(make_series(), TINY, scheduler=address,
                               on_result=lambda r: pids.append(os.getpid()))
     assert [(r["id"], r["status"], r["error"]) for r in results] == [
         (r["id"], r["status"], r["error"]) for r in serial]
@@ -60,20 +62,20 @@ def test_the_cluster_gives_the_weights_of_one_process(address, serial):
 
 def test_the_client_writes_the_model_directory(address, tmp_path):
     series = make_series()
-    with many.ModelDirWriter(tmp_path / "m", ids=series, info=many.dir_info(None, TINY)) as out:
-        results = many.train_many(series, TINY, scheduler=address, chunk_size=5, on_result=out.add)
-    assert many.exit_code(results) == 3
-    manifest = many.read_manifest(tmp_path / "m")
+    with modeldir.ModelDirWriter(tmp_path / "m", ids=series, info=modeldir.dir_info(None, TINY)) as out:
+        results = par.train_many(series, TINY, scheduler=address, chunk_size=5, on_result=out.add)
+    assert par.exit_code(results) == 3
+    manifest = modeldir.read_manifest(tmp_path / "m")
     assert manifest["counts"] == {"ok": 12, "failed": 1, "cancelled": 0}
     assert sorted(os.listdir(tmp_path / "m" / "series")) == sorted(f"sine-{i}.joblib" for i in range(12))
-    model = many.load_series(tmp_path / "m", "sine-7")
+    model = modeldir.load_series(tmp_path / "m", "sine-7")
     assert np.array_equal(model.network_.flat, results[7]["artifact"]["network"]["flat"])
 
 
 def test_fail_fast_cancels_the_chunks_not_yet_done(address):
     series = make_series()
     data = {"too-short": series.pop("too-short"), **series}
-    results = many.train_many(data, TINY, scheduler=address, chunk_size=1, fail_fast=True)
+    results = par.train_many(data, TINY, scheduler=address, chunk_size=1, fail_fast=True)
     statuses = [r["status"] for r in results]
     assert statuses[0] == "failed"
     assert statuses.count("failed") == 1
@@ -83,7 +85,7 @@ def test_fail_fast_cancels_the_chunks_not_yet_done(address):
 def test_a_sweep_on_the_cluster_ranks_like_one_process(address):
     data = make_series()["sine-0"]
     grid = {"hidden": [4, 6], "lr": [0.01, 0.001]}
-    local, remote = many.sweep(data, grid, TINY), many.sweep(data, grid, TINY, scheduler=address)
+    local, remote = sweeps.sweep(data, grid, TINY), sweeps.sweep(data, grid, TINY, scheduler=address)
     assert [(r["id"], r["val_rmse"]) for r in remote["rows"]] == [
         (r["id"], r["val_rmse"]) for r in local["rows"]]
     assert np.array_equal(remote["best"]["network"]["flat"], local["best"]["network"]["flat"])
@@ -92,7 +94,7 @@ def test_a_sweep_on_the_cluster_ranks_like_one_process(address):
 def test_an_unreachable_scheduler_fails_within_the_timeout():
     start = time.monotonic()
     with pytest.raises(ClusterError) as info:
-        many.train_many(make_series(), TINY, scheduler="tcp://127.0.0.1:1", connect_timeout=1)
+        par.train_many(make_series(), TINY, scheduler="tcp://127.0.0.1:1", connect_timeout=1)
     assert time.monotonic() - start < 10
     assert str(info.value) == (
         "cannot connect to the Dask scheduler at tcp://127.0.0.1:1 within 1 s (OSError: Timed out trying to "
@@ -102,7 +104,7 @@ def test_an_unreachable_scheduler_fails_within_the_timeout():
 def test_an_unknown_scheme_fails_at_once():
     start = time.monotonic()
     with pytest.raises(ClusterError) as info:
-        many.train_many(make_series(), TINY, scheduler="foo://x", connect_timeout=1)
+        par.train_many(make_series(), TINY, scheduler="foo://x", connect_timeout=1)
     assert time.monotonic() - start < 0.5
     assert str(info.value) == ("invalid --scheduler 'foo://x'; use a Dask scheduler address such as "
                                "tcp://host:8786 (schemes: tcp, tls, inproc, ws, wss, ucx)")
@@ -112,7 +114,7 @@ def test_a_scheduler_without_workers_fails_within_the_timeout():
     with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         start = time.monotonic()
         with pytest.raises(ClusterError) as info:
-            many.train_many(make_series(), TINY, scheduler=empty.scheduler_address, connect_timeout=1)
+            par.train_many(make_series(), TINY, scheduler=empty.scheduler_address, connect_timeout=1)
         assert time.monotonic() - start < 10
     assert str(info.value) == (f"the Dask scheduler at {empty.scheduler_address} has no workers after 1 s; "
                                f"start some with 'dask worker {empty.scheduler_address}'")
@@ -129,19 +131,19 @@ def test_workers_without_rnncli_fail_the_canary_clearly(threads_cluster, monkeyp
     def canary():
         raise ModuleNotFoundError("No module named 'rnncli'", name="rnncli")
 
-    monkeypatch.setattr(many, "_canary", canary)
+    monkeypatch.setattr(par, "_canary", canary)
     calls, address = [], threads_cluster.scheduler_address
     with pytest.raises(ClusterError) as info:
-        many.train_many(make_series(), TINY, scheduler=address, on_result=calls.append)
+        par.train_many(make_series(), TINY, scheduler=address, on_result=calls.append)
     assert str(info.value) == (f"the Dask workers at {address} cannot import rnncli (ModuleNotFoundError: "
                                f"No module named 'rnncli'); install rnncli {__version__} on every worker")
     assert calls == []
 
 
 def test_workers_with_another_rnncli_version_are_refused(threads_cluster, monkeypatch):
-    monkeypatch.setattr(many, "_canary", lambda: "0.0.1")
+    monkeypatch.setattr(par, "_canary", lambda: "0.0.1")
     address = threads_cluster.scheduler_address
     with pytest.raises(ClusterError) as info:
-        many.train_many(make_series(), TINY, scheduler=address)
+        par.train_many(make_series(), TINY, scheduler=address)
     assert str(info.value) == (f"the Dask workers at {address} run rnncli 0.0.1 but this is rnncli "
                                f"{__version__}; install the same version on every worker")
