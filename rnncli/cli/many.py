@@ -273,7 +273,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
 
 def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
-    from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
+    from ..model.baselines import default_season
+    from .tables import series_evaluation_records, series_evaluation_table, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
