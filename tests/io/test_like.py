@@ -120,5 +120,5 @@ def test_read_long_like_needs_the_directorys_id_column(model, tmp_path):
                                f"({AIRLINE} has month, passengers)")
     path = tmp_path / "long.csv"
     path.write_text("store,month,passengers\na,1949-01,1\na,1949-02,2\nb,1949-01,3\nb,1949-02,4\n")
-    table = read_long_like("models", {"id_col": "store", "read": {"smooth": 2}}, model, path)  # the manifest's
+    table = read_long_like("models", {"id_col": "store", "read": {"smooth": 2}}, model, path)
     assert {k: s.values[:, 0].tolist() for k, s in table.series.items()} == {"a": [1.5], "b": [3.5]}
