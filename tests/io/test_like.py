@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 from helpers import assert_same
 
-from rnncli import Forecaster, load_model, read_csv, save_model
+from rnncli import Forecaster, load_model, read_csv, read_like, save_model
 from rnncli.errors import DataError, RnncliError
 from rnncli.io.artifact import load
 from rnncli.io.like import (
     future_times_after,
-    read_like,
     read_long_like,
     require_columns,
     resume_dir_options,
