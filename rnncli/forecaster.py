@@ -24,7 +24,7 @@ from .errors import ConfigError, DataError, NonFiniteLossError
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
