@@ -407,7 +407,7 @@ def audit_table(result: dict) -> Table:
         key = escape_controls(f"{a['dtype']} {shape} order {a['order']}")
         counts[key] = counts.get(key, 0) + 1
     table.add_row("arrays", Text("\n".join(f"{n} x {k}" for k, n in counts.items()) or "none"))
-    verdict = "yes: the loader accepts the file (plain data, no global, a valid model)" if result["safe"] \
+    verdict = "yes: the loader accepts the file: plain data, a valid model" if result["safe"] \
         else "NO: " + "; ".join(result["reasons"])
     table.add_row("safe", verdict)
     return table
