@@ -714,14 +714,17 @@ def test_a_stored_resample_equal_to_the_time_step_loads(cli_model, tmp_path):
         assert load(path)["data"]["read"]["resample"] == rule
 
 
-def _history_of_shared_lists(tmp_path, d: dict) -> pathlib.Path:
-    """3.5 MB on disk: one list of 1,000 floats referenced 1.7 million times (pickle's memo)."""
-    shared = [0.5] * 1000
+def _history_that_expands(tmp_path, d: dict) -> pathlib.Path:
+    """10 KB on disk: 28 lists, each holding the one below twice (pickle's memo), 2**27 leaves in all.
+    Format 1's loader accepted it, and `info --format json` then grew past 4.5 GB expanding it."""
+    level = [0.5]
+    for _ in range(27):
+        level = [level, level]
     d = copy.deepcopy(d)
-    d["history"]["train_msse"] = [shared] * 1_700_000
+    d["history"]["train_msse"] = [0.5, level]
     plain = artifact._plain({k: v for k, v in d.items() if k != "history"}, "data", 0)
     plain["history"] = d["history"]  # as a hostile writer would pickle it: shared, not copied
-    path = tmp_path / "shared.joblib"
+    path = tmp_path / "dag.joblib"
     joblib.dump(plain, path, protocol=4)
     return path
 
@@ -746,14 +749,14 @@ def test_the_former_memory_cases_are_refused_cheaply(kind, cli_model, tmp_path):
     assert peak < 4 * 2**20
 
 
-def test_a_history_of_shared_lists_is_refused_at_a_cost_proportionate_to_the_file(cli_model, tmp_path):
-    path = _history_of_shared_lists(tmp_path, cli_model)
-    assert os.path.getsize(path) < 4 * 2**20
+def test_a_history_that_would_expand_is_refused_cheaply(cli_model, tmp_path):
+    path = _history_that_expands(tmp_path, cli_model)
+    assert os.path.getsize(path) < 16 * 2**10
     message, peak = _peak_of_load(path)
-    assert message == (f"'{path}' asks for a container reached twice at data['history']['train_msse'][1] "
-                       "(a model file is a tree), which rnncli's safe loader refuses; re-train the model "
-                       "or get it from a source you trust")
-    assert peak < 40 * 2**20  # the 1.7 million references themselves: 14 MB
+    assert message == (f"'{path}' asks for a container reached twice at data['history']['train_msse'][1]"
+                       + "[0]" * 26 + "[1] (a model file is a tree), which rnncli's safe loader refuses; "
+                       "re-train the model or get it from a source you trust")
+    assert peak < 4 * 2**20
 
 
 def test_the_cli_refuses_a_crafted_file_with_one_line(run, error_line, cli_model, tmp_path):
