@@ -5,7 +5,7 @@
 
 Each neighbour is a plain Python loop (no BLAS, no threads) at the caller's priority, so it takes one
 core's time slices the way an unrelated user job would. It ends after `seconds` even if the caller
-dies, so a crashed benchmark never leaves the machine loaded.
+dies (and as soon as it does), so a crashed benchmark never leaves the machine loaded.
 """
 
 import contextlib
@@ -14,10 +14,11 @@ import os
 import time
 
 
-def _spin(seconds: float) -> None:
+def _spin(seconds: float, parent: int) -> None:
+    """Count until `seconds` have passed or the parent process is gone."""
     deadline = time.monotonic() + seconds
     x = 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and os.getppid() == parent:
         for _ in range(10_000):
             x += 1
 
@@ -26,7 +27,7 @@ def _spin(seconds: float) -> None:
 def busy(k: int, seconds: float = 600.0):
     """Run the body beside `k` busy processes (none when k is 0); each stops after `seconds` at most."""
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_spin, args=(seconds,), daemon=True) for _ in range(k)]
+    procs = [ctx.Process(target=_spin, args=(seconds, os.getpid()), daemon=True) for _ in range(k)]
     for p in procs:
         p.start()
     try:

@@ -7,6 +7,7 @@ same windows as rnncli: `rnncli.windows.split_windows`), shuffled mini-batches, 
 after every epoch, keeping the best weights. No early stopping (rnncli is run with --patience 0).
 
     python bench/torch_reference.py sample_data/airline.csv --past 12 --future 6 --epochs 300 --hidden 32
+    python bench/torch_reference.py sample_data/seattle_weather.csv --target temp_max --past 14 --future 7
 
 bench/train_loop.py times it whole-process and, through `train`, per epoch in-process.
 """
@@ -87,6 +88,7 @@ def main():
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--target", default=None, help="the target column (default: the first numeric one)")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
     args = p.parse_args()
     import pandas as pd
@@ -94,8 +96,10 @@ def main():
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    frame = pd.read_csv(args.csv)
-    values = frame.select_dtypes("number").to_numpy(dtype=np.float64)
+    frame = pd.read_csv(args.csv).select_dtypes("number")
+    if args.target:  # the target first; every numeric column is a feature
+        frame = frame[[args.target, *[c for c in frame.columns if c != args.target]]]
+    values = frame.to_numpy(dtype=np.float64)
     t0 = time.perf_counter()
     best = train(*windows(values, args.past, args.future), args.hidden, args.epochs, args.batch_size)
     print(f"best validation MSE {best:.6f} after {args.epochs} epochs in {time.perf_counter() - t0:.2f} s",

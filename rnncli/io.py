@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import ConfigError, DataError
+from .offsets import future_dates
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,6 +156,9 @@ def future_times(series: Series | tuple, n: int) -> np.ndarray | None:
     if np.issubdtype(time.dtype, np.datetime64):
         if not freq:
             return None
+        dates = future_dates(time[-1], freq, int(n))  # without importing pandas, where it can
+        if dates is not None:
+            return dates
         import pandas as pd
 
         last = pd.Timestamp(time[-1])

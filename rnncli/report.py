@@ -3,25 +3,42 @@
 Every function here turns a library result into rows or a renderable; none computes anything.
 """
 
+import functools
 import json
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from rich.table import Table as _RichTable
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.table import Table as RichTable
 
 SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
            "W": 52, "min": 60}
 
 
-class Table(_RichTable):
-    """A rich table that shows str headers and cells as written: column names may hold '[...]'."""
+def Table(*args, **kwargs):
+    """A rich Table that shows str headers and cells as written: column names may hold '[...]'.
 
-    def add_column(self, header="", *args, **kwargs) -> None:
-        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+    rich is imported on the first table, so commands that only write records to stdout
+    (`rnncli predict`) do not pay for it.
+    """
+    return _table_class()(*args, **kwargs)
 
-    def add_row(self, *cells, **kwargs) -> None:
-        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+@functools.cache
+def _table_class():
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    class PlainTable(RichTable):
+        def add_column(self, header="", *args, **kwargs) -> None:
+            super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+
+        def add_row(self, *cells, **kwargs) -> None:
+            super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+    return PlainTable
 
 
 def default_season(freq: str | None) -> int:
@@ -112,7 +129,7 @@ def _picker(k: int, h: int | None):
     return (lambda a: a[k]) if h is None else (lambda a: a[h, k])
 
 
-def evaluation_table(ev: dict) -> Table:
+def evaluation_table(ev: dict) -> "RichTable":
     """Overall scores per target and method, then the model's RMSE per horizon step."""
     table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}")
     for col in ("target", "method", "RMSE", "MAE", "sMAPE %", "MASE", "skill vs naive"):
@@ -125,7 +142,7 @@ def evaluation_table(ev: dict) -> Table:
     return table
 
 
-def horizon_table(ev: dict) -> Table:
+def horizon_table(ev: dict) -> "RichTable":
     """RMSE per horizon step for each method and target."""
     table = Table(title="RMSE per horizon step")
     table.add_column("step", justify="right")
@@ -150,7 +167,7 @@ def _g(x, digits: int = 4) -> str:
 # -- training -------------------------------------------------------------------------------------
 
 
-def train_summary_table(s: dict) -> Table:
+def train_summary_table(s: dict) -> "RichTable":
     """The end-of-training summary: parameters, epochs, scaling, validation scores beside naive."""
     t = Table(title="training summary", show_header=False)
     t.add_column(style="bold")
@@ -189,7 +206,7 @@ def sweep_records(rows: list[dict]) -> list[dict]:
     return records
 
 
-def sweep_table(records: list[dict]) -> Table:
+def sweep_table(records: list[dict]) -> "RichTable":
     """The ranking: validation RMSE beside the naive forecast's, then the models that did not train."""
     table = Table(title=f"sweep: {len(records)} models ranked by validation RMSE (mean over targets)")
     for col in ("rank", "model", "val RMSE", "naive RMSE", "skill vs naive", "epochs", "seconds"):
@@ -240,7 +257,7 @@ def series_evaluation_records(evaluations: list[tuple[str, dict]]) -> list[dict]
     return rows + overall
 
 
-def series_evaluation_table(records: list[dict]) -> Table:
+def series_evaluation_table(records: list[dict]) -> "RichTable":
     """The model's scores per series beside the naive RMSE, then the "ALL" row(s)."""
     n = len({r["series"] for r in records if r["series"] != ALL_SERIES})
     table = Table(title=f"rolling-origin evaluation of {n} series ({ALL_SERIES}: mean over the series)")
@@ -391,7 +408,7 @@ def summary_tables(s: dict) -> list:
     return [layers, facts]
 
 
-def audit_table(result: dict) -> Table:
+def audit_table(result: dict) -> "RichTable":
     """What `artifact.audit` found: the globals, the array headers, and the verdict."""
     table = Table(title="audit (nothing in the file was constructed)", show_header=False)
     table.add_column(style="bold")
