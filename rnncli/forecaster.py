@@ -282,7 +282,7 @@ class Forecaster:
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
         origins = np.arange(lb - 1, len(values))
-        with self._blas(threads, min(len(view), 4096)):
+        with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
             y_hat = np.concatenate([
                 self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
                                        view[s : s + 4096][:, :, self.target_idx_])

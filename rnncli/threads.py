@@ -28,8 +28,14 @@ BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # A second thread is used only when one recurrent product of a step does at least this many
 # floating-point operations (2 * 4H * (F + 1 + H) * B for an LSTM). Measured with
-# `python bench/engine.py --threads 1,2 --dtypes float32 [--busy 3]` on the 2-core machine:
-AUTO_MIN_FLOPS = 2e8
+# `python bench/engine.py --threads 1,2 --dtypes float32 --configs A,B,C,D,E,F [--busy 3]` on the
+# 2-core machine while other jobs loaded it (load average 9.6), rnncli's step at 2 threads / at 1:
+#   A (hidden 400, batch 32, 4.1e7 per product) 4.22   B (64, 32, 2.1e6) 4.88   C (128, 64, 1.4e7) 6.07
+#   D (16, 16, 7e4) 1.04   E (400, 128, 1.6e8) 1.71   F (800 x 8 features, 64, 6.6e8) 1.17
+# A second thread did not pay anywhere measured, and the loss shrinks as the products grow, so the
+# threshold lies above the largest one measured (F). A quiet machine could show a gain for the
+# larger ones: re-measure there (both commands) before lowering it.
+AUTO_MIN_FLOPS = 1e9
 AUTO_MAX_THREADS = 2
 
 _controller = None

@@ -41,8 +41,9 @@ def blas_counts() -> set:
 
 
 def test_networks_people_train_get_one_thread():
-    for hidden, batch in ((16, 16), (64, 32), (128, 64), (400, 32)):
-        assert auto_threads(hidden, batch) == 1, (hidden, batch)
+    for hidden, batch, features in ((16, 16, 1), (64, 32, 1), (128, 64, 8), (400, 32, 1), (400, 128, 1),
+                                    (800, 64, 8)):
+        assert auto_threads(hidden, batch, features) == 1, (hidden, batch, features)
 
 
 def test_a_product_above_the_threshold_gets_two_threads_when_two_cores_are_there():
