@@ -27,11 +27,11 @@ ENV = "RNNCLI_THREADS"
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 # A second thread is used only when one recurrent product of a step does at least this many
-# floating-point operations (2 * 4H * (F + 1 + H) * B for an LSTM). Measured with
+# floating-point operations (2 * 4H * (F + 1 + H) * B for a one-layer LSTM). Measured with
 # `python bench/engine.py --threads 1,2 --dtypes float32 --configs A,B,C,D,E,F [--busy 3]` on the
 # 2-core machine while other jobs loaded it (load average 9.6), rnncli's step at 2 threads / at 1:
-#   A (hidden 400, batch 32, 4.1e7 per product) 4.22   B (64, 32, 2.1e6) 4.88   C (128, 64, 1.4e7) 6.07
-#   D (16, 16, 7e4) 1.04   E (400, 128, 1.6e8) 1.71   F (800 x 8 features, 64, 6.6e8) 1.17
+#   A (hidden 400, batch 32, 4.1e7 per product) 4.22   B (64, 32, 1.1e6) 4.88   C (128, 64, 9.0e6) 6.07
+#   D (16, 16, 3.7e4) 1.04   E (400, 128, 1.6e8) 1.71   F (800 x 8 features, 64, 3.3e8) 1.17
 # A second thread did not pay anywhere measured, and the loss shrinks as the products grow, so the
 # threshold lies above the largest one measured (F). A quiet machine could show a gain for the
 # larger ones: re-measure there (both commands) before lowering it.
@@ -41,11 +41,13 @@ AUTO_MAX_THREADS = 2
 _controller = None
 
 
-def product_flops(hidden: int, batch: int, features: int = 1, cell: str = "lstm") -> float:
-    """Floating-point operations of the largest per-time-step product of a layer: (G, K) x (K, B) with
-    G = 4 hidden (LSTM) or hidden (RNN) and K = max(features, hidden) + 1 + hidden."""
+def product_flops(hidden: int, batch: int, features: int = 1, cell: str = "lstm", layers: int = 1) -> float:
+    """Floating-point operations of the largest per-time-step product of the network: (G, K) x (K, B)
+    with G = 4 hidden (LSTM) or hidden (RNN), K = features + 1 + hidden in the first layer and
+    2 hidden + 1 in the layers above it."""
     gates = 4 * hidden if cell == "lstm" else hidden
-    return 2.0 * gates * (max(features, hidden) + 1 + hidden) * batch
+    inputs = max(features, hidden) if layers > 1 else features
+    return 2.0 * gates * (inputs + 1 + hidden) * batch
 
 
 def auto_threads(hidden: int, batch: int, features: int = 1, past: int = 1, layers: int = 1,
@@ -53,11 +55,11 @@ def auto_threads(hidden: int, batch: int, features: int = 1, past: int = 1, laye
     """BLAS threads for a network of these shapes: 1 below `AUTO_MIN_FLOPS` per recurrent product,
     else min(cores, AUTO_MAX_THREADS).
 
-    `past` and `layers` multiply the number of products, not their size, so they do not change the
-    rule: what a second thread costs is a wait at the end of every product, whatever their number.
+    `past` multiplies the number of products, not their size, so it does not change the rule: what
+    a second thread costs is a wait at the end of every product, whatever their number.
     """
-    del past, layers  # see the docstring: the per-product size decides
-    if product_flops(hidden, batch, features, cell) < AUTO_MIN_FLOPS:
+    del past  # see the docstring: the size of one product decides
+    if product_flops(hidden, batch, features, cell, layers) < AUTO_MIN_FLOPS:
         return 1
     return max(1, min(available_cores() if cores is None else cores, AUTO_MAX_THREADS))
 

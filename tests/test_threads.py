@@ -54,8 +54,9 @@ def test_a_product_above_the_threshold_gets_two_threads_when_two_cores_are_there
 
 
 def test_product_flops_counts_the_gates_and_the_folded_input():
-    assert product_flops(10, 3, features=2) == 2 * 40 * (10 + 1 + 10) * 3
+    assert product_flops(10, 3, features=2) == 2 * 40 * (2 + 1 + 10) * 3
     assert product_flops(10, 3, features=20, cell="rnn") == 2 * 10 * (20 + 1 + 10) * 3
+    assert product_flops(10, 3, features=2, layers=2) == 2 * 40 * (10 + 1 + 10) * 3  # the upper layer
 
 
 def test_an_explicit_count_wins_over_every_variable(clean_env):
