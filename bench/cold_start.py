@@ -3,8 +3,9 @@
     python bench/cold_start.py                       # this checkout, 15 alternating runs, medians
     python bench/cold_start.py --baseline /tmp/old   # ... beside another source tree (its rnncli/)
 
-Each command runs as `python -m rnncli ...` (a model is trained first on sample_data/airline.csv
-unless --model is given); with --baseline, the same commands with PYTHONPATH=that tree, alternately.
+Each command runs as `python -m rnncli ...` from the tree's directory, so that tree's rnncli/ is the
+one imported (a model is trained first on sample_data/airline.csv unless --model is given); with
+--baseline, the same commands from that tree, alternately.
 `python -X importtime -m rnncli predict MODEL` shows where the time goes.
 """
 
@@ -22,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = str(ROOT / "sample_data" / "airline.csv")
 
 
-def run(args: list, env: dict) -> float:
+def run(args: list, tree: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rnncli", *args], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "rnncli", *args], cwd=tree, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
@@ -39,12 +40,12 @@ def main():
         model = args.model or str(Path(tmp) / "airline.joblib")
         if not args.model:
             subprocess.run([sys.executable, "-m", "rnncli", "train", DATA, "--past", "12", "--future", "6",
-                            "--epochs", "5", "-q", "-o", model], check=True)
+                            "--epochs", "5", "-q", "-o", model], cwd=ROOT, check=True)
         commands = {"rnncli --help": ["--help"], "rnncli predict MODEL": ["predict", model],
                     "rnncli predict MODEL DATA": ["predict", model, DATA]}
-        trees = {"this": dict(os.environ)}
+        trees = {"this": str(ROOT)}
         if args.baseline:
-            trees["baseline"] = {**os.environ, "PYTHONPATH": args.baseline}
+            trees["baseline"] = str(Path(args.baseline).resolve())
         print(f"# whole process, {args.repeats} alternating runs, medians; load average "
               f"{os.getloadavg()[0]:.2f}")
         print("| command | " + " | ".join(f"{t} s" for t in trees)
@@ -53,8 +54,8 @@ def main():
         for name, cmd in commands.items():
             times = {t: [] for t in trees}
             for _ in range(args.repeats):
-                for t, env in trees.items():
-                    times[t].append(run(cmd, env))
+                for t, tree in trees.items():
+                    times[t].append(run(cmd, tree))
             med = {t: float(np.median(v)) for t, v in times.items()}
             print(f"| {name} | " + " | ".join(f"{m:.3f}" for m in med.values())
                   + (f" | {med['this'] / med['baseline']:.2f} |" if args.baseline else " |"), flush=True)
