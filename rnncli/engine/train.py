@@ -117,31 +117,37 @@ class Trainer:
         if S == 0:
             raise ValueError("no training windows")
         has_val = X_val is not None and len(X_val) > 0
-        if has_val:
-            X_val = np.asarray(X_val, dtype=net.dtype)
-            Y_val = np.asarray(Y_val, dtype=net.dtype)
+        if has_val:  # in the layers' layout once, not at every epoch's validation
+            X_val = net.time_major(X_val)
+            Y_val = np.ascontiguousarray(Y_val, dtype=net.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop)
         if h.best_epoch:
             net.flat[...] = self.best_flat
         return h
 
-    def _loop(self, xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
+    def _loop(self, xs_all, Y_all, xs_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
         net, h = self.net, self.history
         S = xs_all.shape[2]
         bs = min(self.batch_size, S)
+        # Each epoch gathers the windows in its shuffled order once, into buffers allocated here;
+        # every batch is then a slice of them (a view), not a fancy-indexed copy per batch.
+        xs_epoch, Y_epoch = np.empty_like(xs_all), np.empty_like(Y_all)
+        val_out = np.empty_like(Y_val) if has_val else None
         for epoch in range(h.epochs_run + 1, epochs + 1):
             order = self.rng.permutation(S)
+            np.take(xs_all, order, axis=2, out=xs_epoch)
+            np.take(Y_all, order, axis=0, out=Y_epoch)
             total, interrupted = 0.0, False
             for start in range(0, S, bs):
-                idx = order[start : start + bs]
-                loss = net.loss_and_grad_tm(xs_all[:, :, idx], Y_all[idx])
+                stop = min(start + bs, S)
+                loss = net.loss_and_grad_tm(xs_epoch[:, :, start:stop], Y_epoch[start:stop])
                 norm = clip_global_norm_(net.grad_flat, self.clip)
                 if not (np.isfinite(loss) and np.isfinite(norm)):
                     net.flat[...] = self.best_flat
                     raise DivergenceError(epoch, "loss" if not np.isfinite(loss) else "gradient")
                 self.optimizer.step(net.flat, net.grad_flat)
-                total += 2.0 * loss * len(idx)
+                total += 2.0 * loss * (stop - start)
                 if should_stop is not None and should_stop():
                     interrupted = True
                     break
@@ -149,7 +155,7 @@ class Trainer:
                 h.stopped = "interrupted"
                 break
             train_msse = total / S
-            val_msse = net.msse(X_val, Y_val) if has_val else None
+            val_msse = net.msse_tm(xs_val, Y_val, val_out) if has_val else None
             monitored = val_msse if has_val else train_msse
             if not np.isfinite(monitored):
                 net.flat[...] = self.best_flat

@@ -22,6 +22,7 @@ from ..engine.network import CELLS, DTYPES, Network
 from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, History, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
+from ..threads import blas_threads, resolve
 from . import baselines, metrics, scaling, windows
 
 SCALES = ("auto", *scaling.KINDS)
@@ -94,7 +95,7 @@ class Forecaster:
     # -- fitting ------------------------------------------------------------------------
 
     def fit(self, data, *, targets=None, features=None, columns=None, on_epoch=None, should_stop=None,
-            on_variant=None, resume: dict | None = None) -> "Forecaster":
+            on_variant=None, resume: dict | None = None, threads="auto") -> "Forecaster":
         """Train on `data`; returns self.
 
         `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
@@ -108,16 +109,19 @@ class Forecaster:
         in total, on the same data and architecture (a difference raises ConfigError or
         DataError naming it). A fit that raises leaves the model as it was before the call
         (unfitted, or fitted by the previous call).
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`; the weights are
+        bit-identical for a given count).
         """
         before = dict(self.__dict__)
         try:
-            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume)
+            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume,
+                             threads)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
 
-    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume):
+    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume, threads):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
         if not np.isfinite(values).all():
@@ -132,13 +136,14 @@ class Forecaster:
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
         fits, self.interrupted_ = [], False
-        for n, kind in enumerate(kinds):
-            if on_variant is not None:
-                on_variant(kind, n + 1, len(kinds))
-            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume))
-            if fits[-1]["history"].stopped == "interrupted":
-                self.interrupted_ = True
-                break
+        with self._blas(threads, self.batch_size):
+            for n, kind in enumerate(kinds):
+                if on_variant is not None:
+                    on_variant(kind, n + 1, len(kinds))
+                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume))
+                if fits[-1]["history"].stopped == "interrupted":
+                    self.interrupted_ = True
+                    break
         best = min(fits, key=lambda f: f["score"])
         self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
         self.history_ = best["history"]
@@ -154,6 +159,11 @@ class Forecaster:
         self.data_ = _provenance(data, len(values))
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
+
+    def _blas(self, threads, batch: int):
+        """A context that sets the BLAS threads for products of `batch` windows (`rnncli.threads`)."""
+        return blas_threads(resolve(threads, hidden=self.hidden, batch=batch, features=len(self.feature_idx_),
+                                    past=self.past, layers=self.layers, cell=self.cell))
 
     @property
     def lookback_(self) -> int:
@@ -253,11 +263,15 @@ class Forecaster:
         X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
         return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
 
-    def predict(self, data=None, interval: float | None = None) -> Forecast:
-        """Forecast the `future` steps after the end of `data` (default: of the training data)."""
+    def predict(self, data=None, interval: float | None = None, threads="auto") -> Forecast:
+        """Forecast the `future` steps after the end of `data` (default: of the training data).
+
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
+        """
         values = self._values(data)[-self.lookback_:]
-        y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
-                                       values[None][:, :, self.target_idx_])[0]
+        with self._blas(threads, 1):
+            y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
+                                           values[None][:, :, self.target_idx_])[0]
         fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])
         if interval is not None:
             q = self.interval_halfwidth(interval)
@@ -278,33 +292,35 @@ class Forecaster:
         k = min(n, math.ceil((n + 1) * level))
         return np.sort(r, axis=0)[k - 1]
 
-    def backtest(self, data) -> tuple[np.ndarray, np.ndarray]:
+    def backtest(self, data, threads="auto") -> tuple[np.ndarray, np.ndarray]:
         """Forecasts from every origin of `data` with enough history.
 
         Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
         (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
         values = self._values(data)
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
         origins = np.arange(lb - 1, len(values))
-        y_hat = np.concatenate([
-            self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
-                                   view[s : s + 4096][:, :, self.target_idx_])
-            for s in range(0, len(view), 4096)])
+        with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
+            y_hat = np.concatenate([
+                self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
+                                       view[s : s + 4096][:, :, self.target_idx_])
+                for s in range(0, len(view), 4096)])
         return origins, y_hat
 
-    def evaluate(self, data, season: int = 1) -> dict:
+    def evaluate(self, data, season: int = 1, threads="auto") -> dict:
         """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
 
         Scored on the origins where all three have a forecast and the targets are known.
         Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
         "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
-        "skill": (targets,) = 1 - RMSE / RMSE_naive}.
+        "skill": (targets,) = 1 - RMSE / RMSE_naive}. `threads`: as for `backtest`.
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        origins, y_hat = self.backtest(values)
+        origins, y_hat = self.backtest(values, threads=threads)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
         origins, y_hat = origins[keep], y_hat[keep]

@@ -364,3 +364,15 @@ def test_input_and_head_weights_fill_the_glorot_interval(cell, layer, name):
 def test_initialisation_is_determined_by_the_generator():
     a, b = init_network("lstm"), init_network("lstm")
     assert np.array_equal(a.flat, b.flat)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "rnn"])
+def test_the_validation_pass_gives_the_bits_of_msse_in_batches_and_again(cell, monkeypatch):
+    rng = np.random.default_rng(3)
+    net = Network(cell, n_features=2, hidden=5, layers=2, future=3, n_targets=2).init(rng)
+    X, Y = rng.normal(size=(11, 4, 2)), rng.normal(size=(11, 3, 2)).astype(np.float32)
+    monkeypatch.setattr(net, "predict_batch_size", lambda past: 3)  # 4 batches, the last one short
+    out = np.empty_like(Y)
+    first = net.msse_tm(net.time_major(X), Y, out)
+    assert first == net.msse(X, Y)
+    assert net.msse_tm(net.time_major(X), Y, out) == first  # the kept workspaces change nothing
