@@ -103,9 +103,12 @@ def run_rnncli(series, n_train, past, future, options):
     origins, y_hat = model.backtest(series.values)
     h = model.history_
     info = {"scale": model.scale_, "epochs": h.epochs_run, "best_epoch": h.best_epoch}
-    for attr in ("variant_", "steps_"):
-        if hasattr(model, attr):
-            info[attr.rstrip("_")] = getattr(model, attr)
+    choice = getattr(model, "choice_", {})
+    for key in ("season", "network_used"):
+        if key in choice:
+            info[key] = choice[key]
+    if hasattr(h, "steps"):
+        info["steps"] = h.steps
     return origins, y_hat[:, :, 0], cpu, info
 
 

@@ -10,8 +10,7 @@ import numpy as np
 from rich.table import Table as _RichTable
 from rich.text import Text
 
-SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
-           "W": 52, "min": 60}
+from .seasons import SEASONS, default_season  # noqa: F401  (re-exported: the CLI imports them here)
 
 
 class Table(_RichTable):
@@ -22,14 +21,6 @@ class Table(_RichTable):
 
     def add_row(self, *cells, **kwargs) -> None:
         super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
-
-
-def default_season(freq: str | None) -> int:
-    """Seasonal period from a pandas frequency alias: 12 monthly, 4 quarterly, 7 daily, 24 hourly, else 1."""
-    if not freq:
-        return 1
-    base = freq.split("-")[0].lstrip("0123456789")
-    return SEASONS.get(base, 1)
 
 
 def format_time(t) -> str | int:
@@ -323,10 +314,11 @@ def model_summary(d: dict, layers: list) -> dict:
         "cell": d["network"]["cell"], "hidden": d["network"]["hidden"],
         "layers_count": d["network"]["layers"],
         "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
+        "choice": d.get("choice") or {},
         "time": _time_info(d.get("time")), "data": d.get("data", {}),
         "history": {"epochs_run": len(h["train_msse"]), "best_epoch": h["best_epoch"],
                     "best_msse": _num(h["best_msse"]) if h["best_msse"] != float("inf") else None,
-                    "stopped": h["stopped"] or "completed", "final_train_msse":
+                    "stopped": h["stopped"] or "completed", "steps": h.get("steps"), "final_train_msse":
                         h["train_msse"][-1] if h["train_msse"] else None},
         "validation": {"rmse": d["val_rmse"], "naive_rmse": d["naive_rmse"],
                        "windows": len(d["val_residuals"])},
@@ -372,11 +364,14 @@ def summary_tables(s: dict) -> list:
     items = [
         ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
         ("past / future", f"{s['past']} / {s['future']}"),
-        ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")),
+        ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")
+         + (f", season {s['choice']['season']}" if s["choice"].get("season", 1) > 1 else "")),
+        ("why", _why(s["choice"])),
         ("dtype", s["dtype"]),
         ("time column",
          f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
-        ("training", f"{hist['epochs_run']} epochs, best epoch {hist['best_epoch']}, {hist['stopped']}"),
+        ("training", f"{hist['epochs_run']} epochs" + (f" ({hist['steps']} steps)" if hist.get("steps") else "")
+         + f", best epoch {hist['best_epoch']}, {hist['stopped']}"),
         ("best validation MSSE", _g(hist["best_msse"])),
         ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in rmse)
          + f" over {val['windows']} windows"),
@@ -389,6 +384,15 @@ def summary_tables(s: dict) -> list:
     for k, v in items:
         facts.add_row(k, str(v))
     return [layers, facts]
+
+
+def _why(choice: dict) -> str:
+    """The reason a scaling was chosen, and whether the network beat its baseline anchor on validation."""
+    text = choice.get("reason", "-")
+    if "network_used" in choice:
+        text += ("; the network beat that baseline on validation" if choice["network_used"] else
+                 "; the network did not beat that baseline on validation, so the model forecasts it")
+    return text
 
 
 def audit_table(result: dict) -> Table:

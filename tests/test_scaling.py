@@ -31,8 +31,8 @@ def frame(kind, data, past=4, future=3, feature_idx=FEATURES, target_idx=TARGETS
 # -- kinds ------------------------------------------------------------------------------
 
 
-def test_the_five_kinds():
-    assert scaling.KINDS == ("none", "minmax", "standard", "window", "diff")
+def test_the_seven_kinds():
+    assert scaling.KINDS == ("none", "minmax", "standard", "window", "diff", "level", "seasonal")
 
 
 @pytest.mark.parametrize("kind", scaling.KINDS)
@@ -44,7 +44,8 @@ def test_unknown_kind_is_a_config_error_listing_the_choices():
     with pytest.raises(ConfigError) as excinfo:
         scaling.fit("auto", random_series(), FEATURES, TARGETS)
 
-    assert str(excinfo.value) == "unknown --scaler 'auto'; choose one of none, minmax, standard, window, diff"
+    assert str(excinfo.value) == ("unknown --scaler 'auto'; choose one of none, minmax, standard, window, diff, "
+                                  "level, seasonal")
 
 
 @pytest.mark.parametrize("kind", scaling.KINDS)
