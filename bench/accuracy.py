@@ -104,7 +104,7 @@ def run_rnncli(series, n_train, past, future, options):
     h = model.history_
     info = {"scale": model.scale_, "epochs": h.epochs_run, "best_epoch": h.best_epoch}
     choice = getattr(model, "choice_", {})
-    for key in ("season", "network_used"):
+    for key in ("season", "drift", "network_weight"):
         if key in choice:
             info[key] = choice[key]
     if hasattr(h, "steps"):

@@ -25,6 +25,7 @@ from .errors import ConfigError, DataError, NonFiniteLossError
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 1
+SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)  # weights of the network's correction of an anchored forecast
 
 
 @dataclass
@@ -128,16 +129,17 @@ class Forecaster:
                                self.val_frac, self.scale)
         if resume is not None:
             m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
+            drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
             self.choice_ = dict(resume.get("choice") or {})
         else:
-            m, self.choice_ = self._choose_season(values, kinds[0])
+            m, drift, self.choice_ = self._choose_anchor(values, kinds[0])
             if self.scale == "auto" and m > 1:
                 kinds = ["seasonal"]
         fits, self.interrupted_ = [], False
         for n, kind in enumerate(kinds):
             if on_variant is not None:
                 on_variant(kind, n + 1, len(kinds))
-            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m))
+            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift))
             if fits[-1]["history"].stopped == "interrupted":
                 self.interrupted_ = True
                 break
@@ -150,7 +152,7 @@ class Forecaster:
         if "anchor_rmse" in best:
             self.choice_["network_rmse"] = [float(v) for v in best["val_rmse"]]
             self.choice_["anchor_rmse"] = [float(v) for v in best["anchor_rmse"]]
-            self.choice_["network_used"] = bool(best["network_used"])
+            self.choice_["network_weight"] = best["network_weight"]
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.tail_ = values[-self.lookback_:].copy()
@@ -171,18 +173,19 @@ class Forecaster:
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
         return Xraw, Yraw, Tpast
 
-    def _choose_season(self, values: np.ndarray, kind: str) -> tuple[int, dict]:
-        """The season m of the anchored scalings, and why: (m, choice dict for `choice_`).
+    def _choose_anchor(self, values: np.ndarray, kind: str) -> tuple[int, bool, dict]:
+        """The season m and drift of the anchored scalings, and why: (m, drift, choice dict for `choice_`).
 
-        "auto" scores the naive forecast and the seasonal-naive ones of the candidate seasons (the
-        `season` option or the frequency's, and the lag of the strongest autocorrelation of the
-        first differences, each when 2 <= m <= past) from every window origin of `values`, and
-        keeps the lowest RMSE (relative to naive, averaged over targets): a cheap rolling-origin
-        test instead of training a network per candidate. "seasonal" takes the first candidate.
-        Other scalings have no season (1).
+        "auto" scores the candidate baselines from every window origin of `values` (each from the
+        window's own `past` rows): naive and seasonal naive for the candidate seasons (the `season`
+        option or the frequency's, and the period of the strongest autocorrelation of the first
+        differences, each when 2 <= m <= past), each with and without drift (`scaling.reference`),
+        and keeps the lowest RMSE (relative to naive, averaged over targets): a cheap rolling-origin
+        test instead of training a network per candidate. "seasonal" takes the first candidate
+        season, without drift; "level" is naive; other scalings have no anchor (1, False).
         """
         if self.scale not in ("auto", "seasonal"):
-            return 1, {"scale": kind, "season": 1, "reason": f"--scale {kind} was given"}
+            return 1, False, {"scale": kind, "season": 1, "drift": False, "reason": f"--scale {kind} was given"}
         y = values[:, self.target_idx_]
         freq = (self.time_ or {}).get("freq")
         candidates = []
@@ -197,20 +200,26 @@ class Forecaster:
                 raise ConfigError("--scale seasonal found no season: the data's frequency has none and no "
                                   f"lag of 2..{self.past} is autocorrelated; give --season (<= --past)")
             m = candidates[0]
-            return m, {"scale": "seasonal", "season": m, "reason": "--scale seasonal was given"}
+            return m, False, {"scale": "seasonal", "season": m, "drift": False,
+                              "reason": "--scale seasonal was given"}
         _, Yraw, Tpast = self._frame(values, "level")
         errs = {}
         for m in [1, *candidates]:
-            e = Yraw - scaling.seasonal_reference(Tpast, self.future, m)
-            errs[m] = np.sqrt(np.mean(e**2, axis=(0, 1)))
-        rel = {m: float(np.mean(r / np.maximum(errs[1], 1e-300))) for m, r in errs.items()}
-        best = min(rel, key=lambda m: (rel[m], m))
-        name = lambda m: "naive" if m == 1 else f"seasonal naive (m={m})"  # noqa: E731
-        others = ", ".join(f"{name(m)} {rel[m]:.3g}" for m in rel if m != best)
+            for drift in (False, True):
+                if drift and m >= self.past:
+                    continue
+                e = Yraw - scaling.reference(Tpast, self.future, m, drift)
+                errs[m, drift] = np.sqrt(np.mean(e**2, axis=(0, 1)))
+        rel = {c: float(np.mean(r / np.maximum(errs[1, False], 1e-300))) for c, r in errs.items()}
+        best = min(rel, key=lambda c: (rel[c], c))
+        name = lambda c: ("naive" if c[0] == 1 else f"seasonal naive (m={c[0]})") + (" with drift" if c[1] else "")  # noqa: E731
+        others = ", ".join(f"{name(c)} {rel[c]:.3g}" for c in rel if c != best)
         reason = (f"{name(best)} had the lowest RMSE from {len(Yraw)} window origins "
                   f"(relative to naive: {rel[best]:.3g}{'; ' + others if others else ''})")
-        return best, {"scale": "seasonal" if best > 1 else "level", "season": best, "reason": reason,
-                      "baseline_rmse": {str(m): [float(v) for v in r] for m, r in errs.items()}}
+        m, drift = best
+        return m, drift, {"scale": "seasonal" if m > 1 else "level", "season": m, "drift": drift,
+                          "reason": reason,
+                          "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
 
     def _budget(self, n_train: int) -> tuple[int, int]:
         """(max_steps, min_steps) for n_train training windows: the options, or the defaults."""
@@ -240,12 +249,12 @@ class Forecaster:
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
     def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
-                     season: int = 1) -> dict:
+                     season: int = 1, drift: bool = False) -> dict:
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw, Tpast = self._frame(values, kind)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
         scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
-                             self.feature_idx_, self.target_idx_, season=season)
+                             self.feature_idx_, self.target_idx_, season=season, drift=drift)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
@@ -271,14 +280,18 @@ class Forecaster:
             y = Yraw[val]
             naive = np.repeat(Tpast[val][:, -1:, :], self.future, axis=1)
             fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
-            if anchored:  # keep the network only where it beats its own anchor on validation
+            if anchored:  # shrink the network's correction of its anchor as far as validation says
                 ref = scaling.decode(scaler, np.zeros_like(y_hat), _take(ctx, val))
                 fit["anchor_rmse"] = np.sqrt(np.mean((ref - y) ** 2, axis=(0, 1)))
-                fit["network_used"] = bool(np.mean(fit["val_rmse"] / np.maximum(fit["anchor_rmse"], 1e-300)) < 1)
-                if not fit["network_used"]:
+                rel = {w: float(np.mean(np.sqrt(np.mean((ref + w * (y_hat - ref) - y) ** 2, axis=(0, 1)))
+                                        / np.maximum(fit["anchor_rmse"], 1e-300))) for w in SHRINK}
+                w = min(SHRINK, key=lambda w: (rel[w], w))
+                fit["network_weight"] = w
+                if w != 1.0:  # the head is linear: scaling it scales the correction
                     for a in net.params[-1].values():
-                        a[...] = 0
-                    y_hat, fit["val_rmse"] = ref, fit["anchor_rmse"]
+                        a *= w
+                    y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
+                    fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
             fit["residuals"] = y - y_hat
             fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
             # variants are compared on the same (last) validation windows, relative to naive

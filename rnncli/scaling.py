@@ -34,6 +34,8 @@ is taken as 1, so nothing divides by zero.
                                                     y(t0+h) - r(h), r(h) = y(t0 + h - m ceil(h/m)), the
                                                     seasonal-naive forecast (needs P >= m); inputs as in
                                                     level. m = the scaler's `season` (1: same as level)
+    (both)                                          with `drift`, r(h) also adds the window's mean change
+                                                    per step times m ceil(h/m) (see `reference`)
 
 level and seasonal need exactly P rows (L = P) and start the network at the naive or seasonal-naive
 forecast: a zero output decodes to that baseline.
@@ -41,12 +43,12 @@ forecast: a zero output decodes to that baseline.
 Stored arrays: minmax, standard and diff all keep z = (v - shift) / scale, with per-column arrays
 `x_shift`, `x_scale` (F,) for the inputs and `y_shift`, `y_scale` (K,) for the targets
 (minmax: shift = min, scale = max - min; standard: mean and std; diff: the same as minmax, of the
-differences). "none" and "window" fit nothing. level and seasonal keep `x_scale` (F,), `y_scale` (K,)
+differences). "none" and "window" fit nothing. level and seasonal keep `x_scale` (F,), `y_scale` (K,),
 and `season` (a 1-element array holding m).
 
 Inverse (`decode`, targets only): v = z scale + shift; window: y = z sd_s + m_s;
 diff: dy = z scale + shift, then y(t0 + k) = y(t0) + dy(1) + ... + dy(k);
-level and seasonal: y = z sd + r, r = y(t0) or the seasonal-naive value.
+level and seasonal: y = z sd + r, r = `reference(...)`, the (seasonal) naive value, with drift if set.
 """
 
 from collections.abc import Sequence
@@ -88,12 +90,13 @@ def _shift_scale(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def fit(kind: str, rows: np.ndarray, feature_idx: Sequence[int], target_idx: Sequence[int],
-        season: int = 1) -> dict:
+        season: int = 1, drift: bool = False) -> dict:
     """Fit a scaler of `kind` on `rows` (n, n_columns), the training rows only (`windows.train_rows`).
 
     Returns {"kind": kind} plus, for minmax/standard/diff, x_shift, x_scale (F,) over the feature
     columns and y_shift, y_scale (K,) over the target columns, all float64; for level/seasonal,
-    x_scale, y_scale and season ([m]; `season` is used by "seasonal" only, 1 for "level").
+    x_scale, y_scale, season ([m]; `season` is used by "seasonal" only, 1 for "level") and drift
+    ([1.0] when the reference adds the window's drift, see `reference`, else [0.0]).
     Raises ConfigError for an unknown kind or season < 1, DataError if there are too few rows (1, or 2
     for diff, level and seasonal) or a used column holds NaN or infinity.
     """
@@ -119,6 +122,7 @@ def fit(kind: str, rows: np.ndarray, feature_idx: Sequence[int], target_idx: Seq
         scaler["x_scale"] = _diff_std(rows[:, list(feature_idx)], 1)
         scaler["y_scale"] = _diff_std(rows[:, list(target_idx)], m_y)
         scaler["season"] = np.array([float(m)])
+        scaler["drift"] = np.array([float(bool(drift))])
         return scaler
     values = np.diff(rows, axis=0) if kind == "diff" else rows
     base = "standard" if kind == "standard" else "minmax"
@@ -133,18 +137,30 @@ def _diff_std(values: np.ndarray, lag: int) -> np.ndarray:
     return _floored(d.std(axis=0), np.abs(values).mean(axis=0))
 
 
-def seasonal_reference(Tpast: np.ndarray, future: int, season: int) -> np.ndarray:
-    """The seasonal-naive forecast from inside each window: Tpast (S, L, K) -> r (S, Q, K).
+def reference(Tpast: np.ndarray, future: int, season: int, drift: bool = False) -> np.ndarray:
+    """The (seasonal) naive forecast from inside each window, optionally with drift: (S, L, K) -> (S, Q, K).
 
-    r[s, h-1] = y(t0 + h - m ceil(h / m)), t0 the window's last row; m = 1 gives y(t0) (naive).
-    Raises DataError when the window is shorter than m.
+    r(h) = y(t0 + h - m ceil(h/m)), t0 the window's last row (m = 1: y(t0), the naive forecast).
+    With drift, plus ceil(h/m) m d, where d = (y(t0) - y(t0 - k)) / k is the mean change per step
+    over the k = m floor((L - 1) / m) rows of whole seasons in the window (the random walk with drift
+    for m = 1; for m > 1 the seasonal effects cancel). Raises DataError when L < m (L < m + 1 with drift).
     """
     L = Tpast.shape[1]
-    if season > L:
-        raise DataError(f"the seasonal scaling needs --past >= the season ({season}); got --past {L}")
+    if season > L or (drift and season >= L):
+        raise DataError(f"the seasonal scaling needs --past >= the season ({season}"
+                        f"{' + 1 with drift' if drift else ''}); got --past {L}")
     h = np.arange(1, future + 1)
-    idx = L - 1 + h - season * np.ceil(h / season).astype(int)  # in -m .. -1 from the end, as row index
-    return Tpast[:, idx, :]
+    cycles = np.ceil(h / season).astype(int)
+    r = Tpast[:, L - 1 + h - season * cycles, :]
+    if drift:
+        k = season * ((L - 1) // season)
+        d = (Tpast[:, -1, :] - Tpast[:, -1 - k, :]) / k
+        r = r + (season * cycles)[None, :, None] * d[:, None, :]
+    return r
+
+
+def _reference(scaler: dict, Tpast: np.ndarray, future: int) -> np.ndarray:
+    return reference(Tpast, future, int(scaler["season"][0]), bool(scaler["drift"][0]))
 
 
 def _window_stats(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +176,7 @@ def encode(scaler: dict, Xraw: np.ndarray, Yraw: np.ndarray | None = None,
     Tpast (S, L, K), the targets' own raw values over the rows of Xraw, is required for "window"
     and "diff" (also at predict time, when Yraw is None). Returns (X, Y, ctx): ctx holds the
     per-window arrays `decode` needs, {"mean", "std"} (S, K) for window, {"last"} (S, K) for diff,
-    {"tail"} (S, m, K), the targets' last m rows, for level and seasonal, else nothing.
+    {"past"} (S, P, K), the targets' window, for level and seasonal, else nothing.
     Raises DataError when a seasonal window is shorter than its season. All outputs are float64.
     """
     kind = scaler["kind"]
@@ -185,14 +201,11 @@ def encode(scaler: dict, Xraw: np.ndarray, Yraw: np.ndarray | None = None,
         ctx["mean"], ctx["std"] = _window_stats(Tpast)
         Y = None if Yraw is None else (Yraw - ctx["mean"][:, None, :]) / ctx["std"][:, None, :]
     elif kind in ANCHORED:
-        m = int(scaler["season"][0])
-        if Xraw.shape[1] < m:
-            raise DataError(f"the seasonal scaling needs --past >= the season ({m}); got --past {Xraw.shape[1]}")
         X = (Xraw - Xraw[:, -1:, :]) / scaler["x_scale"]
-        ctx["tail"] = Tpast[:, -m:, :].copy()  # the last season of the targets: the reference's rows
+        ctx["past"] = Tpast.copy()  # the targets' window: the reference's rows
         Y = None
         if Yraw is not None:
-            Y = (Yraw - seasonal_reference(ctx["tail"], Yraw.shape[1], m)) / scaler["y_scale"]
+            Y = (Yraw - _reference(scaler, Tpast, Yraw.shape[1])) / scaler["y_scale"]
     else:  # diff
         if Xraw.shape[1] < 2:
             raise ValueError(f"the diff scaler needs lookback = past + 1 >= 2 rows; got Xraw {Xraw.shape}")
@@ -215,8 +228,7 @@ def decode(scaler: dict, Yhat: np.ndarray, ctx: dict) -> np.ndarray:
     if kind == "window":
         return Yhat * ctx["std"][:, None, :] + ctx["mean"][:, None, :]
     if kind in ANCHORED:
-        ref = seasonal_reference(ctx["tail"], Yhat.shape[1], int(scaler["season"][0]))
-        return Yhat * scaler["y_scale"] + ref
+        return Yhat * scaler["y_scale"] + _reference(scaler, ctx["past"], Yhat.shape[1])
     Y = Yhat * scaler["y_scale"] + scaler["y_shift"]
     if kind == "diff":  # integrate the differences from the last observed level
         Y = ctx["last"][:, None, :] + np.cumsum(Y, axis=1)
