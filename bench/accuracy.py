@@ -41,17 +41,20 @@ SERIES = {
     # forecast temp_max from four weather columns; seasonal naive = the same day a year before;
     # the statsforecast models see temp_max alone, without a (meaningless weekly) season
     "seattle_weather": ("seattle_weather.csv",
-                        {"targets": "temp_max", "features": ["temp_max", "temp_min", "precipitation", "wind"]},
+                        {"targets": "temp_max",
+                         "features": ["temp_max", "temp_min", "precipitation", "wind"]},
                         14, 7, 365, 1),
     # ozone from ozone, solar radiation, wind and temperature; real gaps filled by interpolation
     "airquality": ("airquality.csv",
-                   {"targets": "ozone", "features": ["ozone", "solar_r", "wind", "temp"], "fill": "interpolate"},
+                   {"targets": "ozone", "features": ["ozone", "solar_r", "wind", "temp"],
+                    "fill": "interpolate"},
                    14, 7, 7, 7),
     # the last quarter is missing: dropped
     "ausbeer_quarterly": ("dev/ausbeer_quarterly.csv", {"fill": "drop"}, 8, 4, 4, 4),
     "austres_quarterly": ("dev/austres_quarterly.csv", {}, 8, 4, 4, 4),
     "danish_money_quarterly": ("dev/danish_money_quarterly.csv",
-                               {"targets": "lrm", "features": ["lrm", "lry", "lpy", "ibo", "ide"]}, 8, 4, 4, 4),
+                               {"targets": "lrm", "features": ["lrm", "lry", "lpy", "ibo", "ide"]},
+                               8, 4, 4, 4),
     "heartrate": ("dev/heartrate.csv", {"time_col": "none"}, 10, 5, 1, 1),
     # inflation Dp from inflation and the interest rate R
     "interest_inflation_quarterly": ("dev/interest_inflation_quarterly.csv",
@@ -134,7 +137,8 @@ def run_stats(y, n_train, future, season, n_origins):
         cv = cv.sort_values(["cutoff", "ds"])
         fc = cv[name].to_numpy().reshape(n_origins, future)
         cutoffs = np.unique(cv["cutoff"].to_numpy())
-        assert cutoffs[0] == n_train - 1 and len(cutoffs) == n_origins, cutoffs[:3]
+        if cutoffs[0] != n_train - 1 or len(cutoffs) != n_origins:
+            raise SystemExit(f"statsforecast's origins {cutoffs[:3]}... are not rnncli's")
         out[name] = (fc, cpu, "")
     return out
 
@@ -242,7 +246,8 @@ def main(argv=None):
             import statsforecast  # noqa: F401
         except ImportError:
             use_stats = False
-            print("statsforecast is not installed: baselines only (pip install 'rnncli[bench]')", file=sys.stderr)
+            print("statsforecast is not installed: baselines only (pip install 'rnncli[bench]')",
+                  file=sys.stderr)
     if use_stats:
         warm_up_stats()
     print(f"options: {options or 'defaults'}; BLAS threads {args.threads}; load {os.getloadavg()[0]:.2f}")
@@ -253,7 +258,8 @@ def main(argv=None):
         print(f"\n{name}: {r['rows']} rows, train {r['train_rows']}, {r['origins']} origins, "
               f"past {r['past']}, future {r['future']}, season {r['season']}")
         for k, v in r["methods"].items():
-            print(f"  {k:15s} RMSE {v['rmse']:10.4g}  MASE {v['mase']:7.3f}  CPU-s {v['cpu']:7.2f}  {v['note']}")
+            print(f"  {k:15s} RMSE {v['rmse']:10.4g}  MASE {v['mase']:7.3f}  CPU-s {v['cpu']:7.2f}  "
+                  f"{v['note']}")
         sys.stdout.flush()
     summarise(results, use_stats)
     if args.json:

@@ -124,8 +124,14 @@ def _positive(ctx, param, value):
     return value
 
 
+def _nonnegative(ctx, param, value):
+    if value is not None and value < 0:
+        raise click.BadParameter(f"must be at least 0, got {value}")
+    return value
+
+
 SCHEDULER_ENV = "RNNCLI_SCHEDULER"
-SCALINGS = ["auto", "minmax", "standard", "window", "diff", "none"]
+SCALINGS = ["auto", "minmax", "standard", "window", "diff", "level", "seasonal", "none"]
 MANY_FLAGS = {"n_jobs": "-j/--n-jobs", "scheduler": "--scheduler", "connect_timeout": "--connect-timeout",
               "chunk_size": "--chunk-size", "fail_fast": "--fail-fast"}
 
@@ -394,9 +400,16 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
               help="Last fraction of the windows used for validation.")
 @click.option("--patience", type=int, default=20, show_default=True,
               help="Epochs without improvement before stopping; 0 turns early stopping off.")
+@click.option("--min-steps", type=int, default=None, callback=_nonnegative, metavar="N",
+              help="Optimiser steps before early stopping may end training. Default: 300 (or the budget).")
+@click.option("--max-steps", type=int, default=None, callback=_positive, metavar="N",
+              help="Optimiser-step budget. Default: 600 + 2 per training window, at most 3000.")
 @click.option("--scale", type=click.Choice(SCALINGS),
               default="auto", show_default=True,
-              help="Scaling; auto trains minmax and diff and keeps the better on validation.")
+              help="Scaling; auto scores naive and seasonal-naive baselines (with and without drift) from "
+                   "every window origin and trains the network on the best one's residual.")
+@click.option("--season", type=int, default=None, callback=_positive, metavar="N",
+              help="Season m of the seasonal scalings. Default: from the frequency, else found in the data.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
               help="Floating-point precision of the network.")

@@ -61,8 +61,9 @@ class Forecaster:
     ("level" for naive, "seasonal" otherwise); the choice and its reason are in `choice_`.
     `season`: m for the seasonal variants (None: from the frequency, else detected as above).
     Training is budgeted in optimiser steps: at most `max_steps` (None: 600 + 2 per training window,
-    capped at 3000), early stopping counts only after `min_steps` (None: 300, or the budget if lower),
-    and the learning rate halves after patience / 2 epochs without improvement.
+    capped at 3000) and `epochs`; early stopping counts only after `min_steps` (None: 300, or fewer
+    when the budget or `epochs` allow fewer), and the learning rate halves after patience / 2
+    epochs without improvement (reduce-on-plateau, at most four times).
     """
 
     def __init__(self, past: int, future: int, *, cell: str = "lstm", hidden: int = 64, layers: int = 1,
@@ -185,11 +186,14 @@ class Forecaster:
         season, without drift; "level" is naive; other scalings have no anchor (1, False).
         """
         if self.scale not in ("auto", "seasonal"):
-            return 1, False, {"scale": kind, "season": 1, "drift": False, "reason": f"--scale {kind} was given"}
+            return 1, False, {"scale": kind, "season": 1, "drift": False,
+                              "reason": f"--scale {kind} was given"}
         y = values[:, self.target_idx_]
         freq = (self.time_ or {}).get("freq")
         candidates = []
-        for m in (self.season or seasons.default_season(freq), seasons.strongest_lag(y, 2, self.past)):
+        lag = seasons.strongest_lag(y, 2, self.past)
+        found = [] if lag is None else [lag, lag - 1, lag + 1]  # a cycle's period is rarely a whole number
+        for m in (self.season or seasons.default_season(freq), *found):
             if m is not None and 2 <= m <= self.past and m not in candidates:
                 candidates.append(m)
         if self.scale == "seasonal":
@@ -212,7 +216,10 @@ class Forecaster:
                 errs[m, drift] = np.sqrt(np.mean(e**2, axis=(0, 1)))
         rel = {c: float(np.mean(r / np.maximum(errs[1, False], 1e-300))) for c, r in errs.items()}
         best = min(rel, key=lambda c: (rel[c], c))
-        name = lambda c: ("naive" if c[0] == 1 else f"seasonal naive (m={c[0]})") + (" with drift" if c[1] else "")  # noqa: E731
+
+        def name(c):
+            return ("naive" if c[0] == 1 else f"seasonal naive (m={c[0]})") + (" with drift" if c[1] else "")
+
         others = ", ".join(f"{name(c)} {rel[c]:.3g}" for c in rel if c != best)
         reason = (f"{name(best)} had the lowest RMSE from {len(Yraw)} window origins "
                   f"(relative to naive: {rel[best]:.3g}{'; ' + others if others else ''})")
@@ -222,9 +229,15 @@ class Forecaster:
                           "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
 
     def _budget(self, n_train: int) -> tuple[int, int]:
-        """(max_steps, min_steps) for n_train training windows: the options, or the defaults."""
+        """(max_steps, min_steps) for n_train training windows: the options, or the defaults.
+
+        Default budget: 600 + 2 n_train steps, at most 3000; default minimum: 300 steps, or the
+        budget, or what `epochs` epochs of ceil(n_train / batch_size) steps allow, if fewer.
+        """
         max_steps = self.max_steps if self.max_steps is not None else min(3000, 600 + 2 * n_train)
-        min_steps = self.min_steps if self.min_steps is not None else min(300, max_steps)
+        per_epoch = math.ceil(n_train / min(self.batch_size, n_train))
+        min_steps = (self.min_steps if self.min_steps is not None
+                     else min(300, max_steps, self.epochs * per_epoch))
         return max_steps, min_steps
 
     def _check_resume(self, d: dict, values: np.ndarray) -> None:

@@ -370,7 +370,8 @@ def summary_tables(s: dict) -> list:
         ("dtype", s["dtype"]),
         ("time column",
          f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
-        ("training", f"{hist['epochs_run']} epochs" + (f" ({hist['steps']} steps)" if hist.get("steps") else "")
+        ("training", f"{hist['epochs_run']} epochs"
+         + (f" ({hist['steps']} steps)" if hist.get("steps") else "")
          + f", best epoch {hist['best_epoch']}, {hist['stopped']}"),
         ("best validation MSSE", _g(hist["best_msse"])),
         ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in rmse)

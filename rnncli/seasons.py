@@ -21,8 +21,8 @@ def default_season(freq: str | None) -> int:
 def strongest_lag(y: np.ndarray, lo: int, hi: int) -> int | None:
     """The period in lo..hi with the strongest autocorrelation of the first differences of y (n, targets).
 
-    The autocorrelations of the targets are averaged; the shortest lag whose autocorrelation is at
-    least 0.8 times the largest wins (the fundamental period rather than a multiple of it). None when
+    The autocorrelations of the targets are averaged; the shortest lag that is a local maximum with
+    at least 0.8 times the largest autocorrelation wins (the fundamental period, not a multiple). None when
     no lag fits (hi < lo or too few rows) or no autocorrelation is positive. Source: the sample ACF
     (Box & Jenkins).
     """
@@ -36,4 +36,6 @@ def strongest_lag(y: np.ndarray, lo: int, hi: int) -> int | None:
     top = acf.max()
     if top <= 0:
         return None
-    return lo + int(np.flatnonzero(acf >= 0.8 * top)[0])
+    padded = np.concatenate([[-np.inf], acf, [-np.inf]])
+    peaks = (acf >= padded[:-2]) & (acf >= padded[2:]) & (acf >= 0.8 * top)  # local maxima near the top
+    return lo + int(np.flatnonzero(peaks)[0])
