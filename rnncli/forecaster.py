@@ -267,7 +267,7 @@ class Forecaster:
         Xraw, Yraw, Tpast = self._frame(values, kind)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
         scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
-                             self.feature_idx_, self.target_idx_, season=season, drift=drift)
+                             self.feature_idx_, self.target_idx_, season=season, drift=drift, past=self.past)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,

@@ -28,8 +28,9 @@ is taken as 1, so nothing divides by zero.
     level      z = (v - v(t0)) / sd                 per-window level normalisation by the window's last
                                                     row t0 (as ES-RNN and RevIN do): inputs x - x(t0),
                                                     targets y(t0+h) - y(t0), i.e. the residual of the naive
-                                                    forecast; sd per column: std of the training rows'
-                                                    first differences (targets: of their m-lag ones)
+                                                    forecast; sd per column: inputs, the RMS of the
+                                                    training rows' j-lag differences, j < P; targets,
+                                                    the std of their m-lag differences
     seasonal   z = (y - r) / sd                     seasonal differencing inside the window: targets
                                                     y(t0+h) - r(h), r(h) = y(t0 + h - m ceil(h/m)), the
                                                     seasonal-naive forecast (needs P >= m); inputs as in
@@ -90,13 +91,15 @@ def _shift_scale(values: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def fit(kind: str, rows: np.ndarray, feature_idx: Sequence[int], target_idx: Sequence[int],
-        season: int = 1, drift: bool = False) -> dict:
+        season: int = 1, drift: bool = False, past: int = 2) -> dict:
     """Fit a scaler of `kind` on `rows` (n, n_columns), the training rows only (`windows.train_rows`).
 
     Returns {"kind": kind} plus, for minmax/standard/diff, x_shift, x_scale (F,) over the feature
     columns and y_shift, y_scale (K,) over the target columns, all float64; for level/seasonal,
     x_scale, y_scale, season ([m]; `season` is used by "seasonal" only, 1 for "level") and drift
-    ([1.0] when the reference adds the window's drift, see `reference`, else [0.0]).
+    ([1.0] when the reference adds the window's drift, see `reference`, else [0.0]); their x_scale is
+    the root mean square of x(t) - x(t - j) over the lags j = 1 .. past - 1, the size of an input
+    relative to its window's last row.
     Raises ConfigError for an unknown kind or season < 1, DataError if there are too few rows (1, or 2
     for diff, level and seasonal) or a used column holds NaN or infinity.
     """
@@ -119,7 +122,10 @@ def fit(kind: str, rows: np.ndarray, feature_idx: Sequence[int], target_idx: Seq
     if kind in ANCHORED:
         m = int(season) if kind == "seasonal" else 1
         m_y = m if len(rows) > m else 1
-        scaler["x_scale"] = _diff_std(rows[:, list(feature_idx)], 1)
+        x = rows[:, list(feature_idx)]
+        lags = range(1, max(2, min(int(past), len(rows))))
+        scaler["x_scale"] = _floored(np.sqrt(np.mean([np.mean((x[j:] - x[:-j]) ** 2, axis=0) for j in lags],
+                                                     axis=0)), np.abs(x).mean(axis=0))
         scaler["y_scale"] = _diff_std(rows[:, list(target_idx)], m_y)
         scaler["season"] = np.array([float(m)])
         scaler["drift"] = np.array([float(bool(drift))])
