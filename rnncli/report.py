@@ -390,9 +390,13 @@ def summary_tables(s: dict) -> list:
 def _why(choice: dict) -> str:
     """The reason a scaling was chosen, and whether the network beat its baseline anchor on validation."""
     text = choice.get("reason", "-")
-    if "network_used" in choice:
-        text += ("; the network beat that baseline on validation" if choice["network_used"] else
-                 "; the network did not beat that baseline on validation, so the model forecasts it")
+    w = choice.get("network_weight")
+    if w == 0:
+        text += "; the network did not beat that baseline on validation, so the model forecasts it"
+    elif w is not None:
+        text += (f"; the network corrects it with weight {w:g} (validation RMSE "
+                 f"{', '.join(_g(v) for v in choice['network_rmse'])} vs "
+                 f"{', '.join(_g(v) for v in choice['anchor_rmse'])})")
     return text
 
 

@@ -283,7 +283,11 @@ def test_info_shows_the_chosen_scaling_and_why(run, tmp_path):
     assert info["choice"]["season"] == 12
     table = run("info", tmp_path / "m.joblib").stderr + run("info", tmp_path / "m.joblib").stdout
     assert "seasonal (chosen by auto), season 12" in table
-    assert "had the lowest RMSE from" in " ".join(table.split())
+    words = " ".join(table.replace("│", " ").split())  # the cell's text, unwrapped
+    assert "had the lowest RMSE from" in words
+    weight = info["choice"]["network_weight"]
+    assert (f"the network corrects it with weight {weight:g}" if weight else
+            "the network did not beat that baseline") in words
 
 
 def test_train_same_seed_gives_identical_weights(run, tmp_path):
