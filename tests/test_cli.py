@@ -290,6 +290,23 @@ def test_info_shows_the_chosen_scaling_and_why(run, tmp_path):
             "the network did not beat that baseline") in words
 
 
+def test_train_season_and_step_options_reach_the_model(run, tmp_path):
+    d = train(run, tmp_path, "--past", 12, "--future", 2, "--hidden", 4, "--scale", "seasonal", "--season", 6,
+              "--max-steps", 5, "--min-steps", 0)
+    assert d["scaler"]["season"].tolist() == [6.0]
+    assert (d["options"]["season"], d["options"]["max_steps"], d["options"]["min_steps"]) == (6, 5, 0)
+    assert d["history"]["stopped"] == "step budget"
+    assert 5 <= d["history"]["steps"] < 5 + 4  # the epoch that reaches the budget ends (4 batches)
+
+
+@pytest.mark.parametrize(("flag", "value", "bound"), [("--season", 0, 1), ("--max-steps", 0, 1),
+                                                      ("--min-steps", -1, 0)])
+def test_train_refuses_out_of_range_season_and_step_options(run, tmp_path, flag, value, bound):
+    result = run("train", AIRLINE, "--past", 3, "--future", 2, flag, value, "-o", tmp_path / "m.joblib")
+    assert result.exit_code == 2
+    assert f"must be at least {bound}, got {value}" in result.stderr
+
+
 def test_train_same_seed_gives_identical_weights(run, tmp_path):
     a = train(run, tmp_path, "--past", 3, "--future", 2, *TINY, "--seed", 7, name="a.joblib")
     b = train(run, tmp_path, "--past", 3, "--future", 2, *TINY, "--seed", 7, name="b.joblib")
