@@ -480,3 +480,13 @@ def test_a_tiny_validation_set_trains_past_the_minimum_number_of_steps(airline):
     assert h.steps >= 300
     assert len(h.val_msse) * 2 == h.steps
     assert h.stopped in ("early", "")
+
+
+def test_resuming_an_auto_model_gives_the_weights_of_an_uninterrupted_run(airline):
+    opts = {"hidden": 4, "min_steps": 0}
+    whole = Forecaster(12, FUTURE, epochs=6, **opts).fit(airline)
+    first = Forecaster(12, FUTURE, epochs=3, **opts).fit(airline)
+    resumed = Forecaster(12, FUTURE, epochs=6, **opts).fit(airline, resume=first.to_dict())
+    assert resumed.scale_ == whole.scale_ == "seasonal"
+    assert resumed.history_.steps == whole.history_.steps
+    assert resumed.network_.flat.tobytes() == whole.network_.flat.tobytes()
