@@ -45,7 +45,9 @@ class History:
     val_msse: list = field(default_factory=list)
     best_epoch: int = 0
     best_msse: float = float("inf")
-    stopped: str = ""  # "", "early", "interrupted"
+    stopped: str = ""  # "", "early", "step budget", "interrupted"
+    steps: int = 0  # optimiser steps taken
+    lr_reductions: list = field(default_factory=list)  # the epochs after which the learning rate was halved
 
     @property
     def epochs_run(self) -> int:
@@ -56,7 +58,12 @@ class Trainer:
     """Trains `net` on windows with a seeded generator; one object per training run, resumable."""
 
     def __init__(self, net: Network, rng: np.random.Generator, optimizer: str = "adam",
-                 lr: float = 1e-3, batch_size: int = 32, clip: float | None = None, patience: int = 20):
+                 lr: float = 1e-3, batch_size: int = 32, clip: float | None = None, patience: int = 20,
+                 min_steps: int = 0, max_steps: int | None = None, plateau: int = 0):
+        """Early stopping after `patience` epochs without improvement, but only once `min_steps`
+        optimiser steps are done; training ends after the epoch in which `max_steps` is reached
+        (None: no step budget); reduce-on-plateau halves the learning rate after `plateau` epochs
+        without improvement (0: off), at most four times."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if lr <= 0 or not np.isfinite(lr):
@@ -65,15 +72,20 @@ class Trainer:
             raise ValueError(f"clip must be a positive number, got {clip}")
         if patience < 0:
             raise ValueError(f"patience must be 0 (off) or more, got {patience}")
+        if min_steps < 0 or plateau < 0 or (max_steps is not None and max_steps < 1):
+            raise ValueError(f"min_steps and plateau must be >= 0 and max_steps >= 1, got {min_steps}, "
+                             f"{plateau}, {max_steps}")
+        self.min_steps, self.max_steps, self.plateau = int(min_steps), max_steps, int(plateau)
         self.net, self.rng = net, rng
         self.batch_size, self.clip, self.patience = int(batch_size), clip, int(patience)
         self.optimizer = make_optimizer(optimizer, net.n_params, lr, net.dtype)
         self.history = History()
         self.best_flat = net.flat.copy()
         self.wait = 0  # epochs since the best
+        self.wait_lr = 0  # epochs since the best or the last learning-rate reduction
         # the state at the end of the last completed epoch, which a resumed run starts from
         self._last = {"flat": net.flat.copy(), "optimizer_state": self.optimizer.state(),
-                      "rng_state": rng.bit_generator.state}
+                      "rng_state": rng.bit_generator.state, "steps": 0}
 
     # -- resumable state ----------------------------------------------------------------
 
@@ -84,7 +96,9 @@ class Trainer:
                 "rng_state": self._last["rng_state"], "last_flat": self._last["flat"].copy(),
                 "best_flat": self.best_flat.copy(),
                 "wait": self.wait, "train_msse": list(h.train_msse), "val_msse": list(h.val_msse),
-                "best_epoch": h.best_epoch, "best_msse": h.best_msse}
+                "best_epoch": h.best_epoch, "best_msse": h.best_msse, "steps": self._last["steps"],
+                "lr": float(self.optimizer.lr), "wait_lr": self.wait_lr,
+                "lr_reductions": list(h.lr_reductions)}
 
     def load_state(self, state: dict) -> None:
         """Continue from `state()`: the network gets the last completed epoch's weights."""
@@ -94,11 +108,15 @@ class Trainer:
         self.rng.bit_generator.state = state["rng_state"]
         self.net.flat[...] = state["last_flat"]
         self._last = {"flat": self.net.flat.copy(), "optimizer_state": self.optimizer.state(),
-                      "rng_state": self.rng.bit_generator.state}
+                      "rng_state": self.rng.bit_generator.state, "steps": int(state.get("steps", 0))}
         self.best_flat[...] = state["best_flat"]
         self.wait = int(state["wait"])
+        self.wait_lr = int(state.get("wait_lr", 0))
+        self.optimizer.lr = float(state.get("lr", self.optimizer.lr))
         self.history = History(list(state["train_msse"]), list(state["val_msse"]),
-                               int(state["best_epoch"]), float(state["best_msse"]))
+                               int(state["best_epoch"]), float(state["best_msse"]),
+                               steps=int(state.get("steps", 0)),
+                               lr_reductions=list(state.get("lr_reductions", [])))
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -147,6 +165,7 @@ class Trainer:
                     net.flat[...] = self.best_flat
                     raise DivergenceError(epoch, "loss" if not np.isfinite(loss) else "gradient")
                 self.optimizer.step(net.flat, net.grad_flat)
+                h.steps += 1
                 total += 2.0 * loss * (stop - start)
                 if should_stop is not None and should_stop():
                     interrupted = True
@@ -164,14 +183,22 @@ class Trainer:
             h.val_msse.append(val_msse)
             improved = monitored < h.best_msse
             if improved:
-                h.best_msse, h.best_epoch, self.wait = monitored, epoch, 0
+                h.best_msse, h.best_epoch, self.wait, self.wait_lr = monitored, epoch, 0, 0
                 self.best_flat[...] = net.flat
             else:
                 self.wait += 1
+                self.wait_lr += 1
+                if self.plateau and self.wait_lr >= self.plateau and len(h.lr_reductions) < 4:
+                    self.optimizer.lr *= 0.5  # reduce on plateau
+                    h.lr_reductions.append(epoch)
+                    self.wait_lr = 0
             if on_epoch is not None:
                 on_epoch(EpochLog(epoch, epochs, train_msse, val_msse, h.best_epoch, h.best_msse, improved))
             self._last = {"flat": net.flat.copy(), "optimizer_state": self.optimizer.state(),
-                          "rng_state": self.rng.bit_generator.state}
-            if self.patience and self.wait >= self.patience:
+                          "rng_state": self.rng.bit_generator.state, "steps": h.steps}
+            if self.patience and self.wait >= self.patience and h.steps >= self.min_steps:
                 h.stopped = "early"
+                break
+            if self.max_steps is not None and h.steps >= self.max_steps:
+                h.stopped = "step budget"
                 break
