@@ -131,7 +131,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         console.print(evaluation_table(ev))
         console.print(horizon_table(ev))
     elif fmt == "json":
-        payload = {"windows": ev["windows"], "season": ev["season"], "scores": evaluation_records(ev)}
+        payload = {"windows": ev["windows"], "season": ev["season"], "skipped": ev["skipped"],
+                   "scores": evaluation_records(ev)}
         write_text(output, lambda s: s.write(to_json(payload) + "\n"))
     else:
         write_records(evaluation_records(ev), output, "csv")

@@ -3,14 +3,18 @@
 import contextlib
 import os
 
+# How DATA is read: the options `train` saves in the model (its "data"/"read" settings).
+READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq")
+
 
 def read_data(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
-          smooth=None):
+              smooth=None, freq=None, expect_freq=None):
     from ..io.csv import read_csv
 
     return read_csv(data, delimiter=delimiter, encoding=encoding,
                     time_col=None if time_col in (None, "none") else time_col, targets=targets,
-                    features=features, fill=fill, resample=resample, smooth=smooth)
+                    features=features, fill=fill, resample=resample, smooth=smooth, freq=freq,
+                    expect_freq=expect_freq)
 
 
 def load_model(path: str):
@@ -61,7 +65,8 @@ def read_for_model(d: dict, data: str, delimiter, encoding):
     try:
         return read_data(data, delimiter=delimiter, encoding=encoding, time_col=time_col,
                      targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
-                     fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
+                     fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"),
+                     freq=read.get("freq"), expect_freq=(d.get("time") or {}).get("freq"))
     except ConfigError:
         raise_if_lacking(d, data, delimiter, encoding, time_col)
         raise

@@ -19,7 +19,7 @@ from ..io import csv as csvio
 from ..io import modeldir
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import model_future_times, raise_if_lacking, read_data, with_data
+from .inputs import READ_KEYS, model_future_times, raise_if_lacking, read_data, with_data
 from .output import (
     EXIT_INTERRUPTED,
     CliError,
@@ -34,7 +34,6 @@ from .progress import SeriesProgress
 
 DEFAULT_DIR = "models"  # train --id-col without -o
 EXIT_SOME_FAILED = 3
-READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
 GRID_KEYS = ("cell", "hidden", "layers", "batch_size", "lr", "optimizer", "scale")  # sweep's comma lists
 SHOWN = 5  # failures and skipped ids listed on stderr before "... and N more"
 
@@ -390,7 +389,8 @@ def _read_long(path, manifest, data, ids, models, delimiter, encoding):
             data, id_col, delimiter=delimiter, encoding=encoding,
             time_col=None if time_col == "none" else time_col,
             targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],
-            fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
+            fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"),
+            freq=read.get("freq"))
     except ConfigError:
         raise_if_lacking({"columns": [id_col, *cols]}, data, delimiter, encoding, time_col)
         raise

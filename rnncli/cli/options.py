@@ -21,8 +21,15 @@ def column_options(f):
                      help="Trailing moving average over N rows before windowing.")(f)
     f = click.option("--resample", default=None, metavar="RULE",
                      help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
-    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "drop"]), default="error",
-                     show_default=True, help="What to do with missing values.")(f)
+    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "zero", "drop"]),
+                     default="error", show_default=True,
+                     help="Missing values and timestamps missing from the calendar: refuse them (error), "
+                          "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
+                          "window straddles a dropped row).")(f)
+    f = click.option("--freq", default=None, metavar="ALIAS",
+                     help="Calendar of the time column, a pandas offset alias (D, B, W-SAT, MS, QS-MAR, "
+                          "15min, h...); 'none' reads the rows as a plain sequence (forecasts by step). "
+                          "Default: inferred from the spacing.")(f)
     f = click.option("--features", "features", multiple=True, metavar="NAME",
                      help="Input column (repeatable). Default: the targets.")(f)
     f = click.option("--target", "targets", multiple=True, metavar="NAME",

@@ -52,10 +52,11 @@ def _num(x) -> float | None:
 
 
 def forecast_records(fc, times, time_name: str) -> list[dict]:
-    """One record per future step: the time (or step number), each target, and its bounds."""
+    """One record per future step: the time (or, without a calendar, the step number under "step"),
+    each target, and its bounds."""
     rows = []
     for h in range(fc.values.shape[0]):
-        row = {time_name: format_time(times[h]) if times is not None else h + 1}
+        row = {time_name: format_time(times[h])} if times is not None else {"step": h + 1}
         for k, name in enumerate(fc.targets):
             row[name] = float(fc.values[h, k])
             if fc.lower is not None:
@@ -114,7 +115,9 @@ def _picker(k: int, h: int | None):
 
 def evaluation_table(ev: dict) -> Table:
     """Overall scores per target and method, then the model's RMSE per horizon step."""
-    table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}")
+    skipped = ev.get("skipped", 0)
+    note = f", {skipped} filled-in target values not scored" if skipped else ""
+    table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}{note}")
     for col in ("target", "method", "RMSE", "MAE", "sMAPE %", "MASE", "skill vs naive"):
         table.add_column(col, justify="left" if col in ("target", "method") else "right")
     for row in evaluation_records(ev):

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .inputs import about, raise_if_lacking, read_data, with_data
+from .inputs import READ_KEYS, about, raise_if_lacking, read_data, with_data
 from .options import (
     CONTEXT,
     SCALINGS,
@@ -103,7 +103,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     for flag in ("past", "future"):
         if options[flag] is None:
             raise click.UsageError(f"Missing option '--{flag}' (or --resume a model).")
-    read = {k: options.pop(k) for k in ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")}
+    read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     model = Forecaster(options.pop("past"), options.pop("future"), **options)
     try:

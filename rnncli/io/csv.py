@@ -46,7 +46,16 @@ from .records import (
     source_name,
     split_records,
 )
-from .timecol import choose_time_col, constant_step, future_times, infer_freq, parse_time
+from .timecol import (
+    calendar,
+    calendar_times,
+    check_freq,
+    choose_time_col,
+    constant_step,
+    future_times,
+    infer_freq,
+    parse_time,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,6 +86,10 @@ class Series:
     targets that are not already features. `time` is datetime64[ns] (with `freq`, a pandas offset alias such
     as "MS", "D" or "YS-JAN", when the spacing is regular) or int64 (years or plain integers, with `step`,
     the constant difference, when there is one; `freq` is then None), or None without a time column.
+    `freq` is the calendar the rows lie on (inferred, or declared with `freq=`), even when `fill="drop"`
+    left rows out of it. `observed` (n_rows, len(columns)) bool is False where `fill` made a value up
+    (None: every value was read). `breaks` holds the row indices i where rows i-1 and i are not
+    neighbours on the calendar (rows were dropped between them); a window must not straddle one.
     """
 
     values: np.ndarray
@@ -88,6 +101,8 @@ class Series:
     freq: str | None
     step: int | None
     source: str
+    observed: np.ndarray | None = None
+    breaks: np.ndarray | None = None
 
 
 # --- public API ---------------------------------------------------------------------------------------
@@ -104,6 +119,8 @@ def read_csv(
     fill: str = "error",
     resample: str | None = None,
     smooth: int | None = None,
+    freq: str | None = None,
+    expect_freq: str | None = None,
 ) -> Series:
     """Read a CSV file ("-" for stdin) into a `Series`.
 
@@ -113,6 +130,11 @@ def read_csv(
     used columns: "error", "ffill" (then bfill), "interpolate" (linear, then edge fill) or "drop" (rows).
     resample: a pandas offset alias ("MS", "W", "D", ...): the mean of each period (needs dates).
     smooth: N >= 1, a trailing moving average over N rows (the first N - 1 rows are dropped).
+    freq: the calendar of the time column: None (inferred from the spacing), a pandas offset alias
+    ("D", "B", "W-SAT", "MS", "15min"...), or "none" (the rows are a plain ordered sequence).
+    Timestamps missing from the calendar are an error unless `fill` fills them ("ffill",
+    "interpolate", "zero") or drops them ("drop": no window straddles the hole).
+    expect_freq: the frequency a model was trained at; DATA at another frequency is a DataError.
     Raises DataError for problems in the data and ConfigError for bad option values.
     """
     delimiter = check_delimiter(delimiter)
@@ -120,6 +142,7 @@ def read_csv(
     fill = check_fill(fill)
     resample = check_resample(resample)
     smooth = check_smooth(smooth)
+    freq = check_freq(freq)
     source = source_name(path_or_dash)
 
     text = decode(read_bytes(path_or_dash, source), encoding, source)
@@ -136,6 +159,8 @@ def read_csv(
             fill=fill,
             resample=resample,
             smooth=smooth,
+            freq=freq,
+            expect=expect_freq,
         )
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -238,6 +263,8 @@ def build_series(
     fill: str,
     resample: str | None,
     smooth: int | None,
+    freq: str | None = None,
+    expect: str | None = None,
 ) -> Series:
     import pandas as pd
 
@@ -255,11 +282,16 @@ def build_series(
     _check_values([columns[name] for name in used], line_of, source)
 
     frame = pd.DataFrame({name: columns[name].numbers for name in used})
+    alias = step = positions = None
     if time is not None:
         frame.index = pd.DatetimeIndex(time) if np.issubdtype(time.dtype, np.datetime64) else pd.Index(time)
-    frame = _fill_missing(frame, fill, line_of, source)
+        if resample is None:
+            raw_time = cells[:, header.index(time_name)]
+            alias, step, positions = calendar(time, freq, raw_time, line_of, time_name, source, expect)
+    frame, observed, breaks = _fill_calendar(frame, fill, positions, alias, step, line_of, time_name, source)
     if resample is not None:
         frame = _resample(frame, resample, time_name, fill, source)
+        observed = breaks = None
     if smooth is not None and smooth > 1:
         if len(frame) < smooth:
             raise DataError(
@@ -267,15 +299,25 @@ def build_series(
                 "use a smaller --smooth"
             )
         frame = frame.rolling(smooth).mean().iloc[smooth - 1 :]
+        if observed is not None:
+            observed = observed[smooth - 1 :]
+        if breaks is not None:
+            breaks = breaks[breaks > smooth - 1] - (smooth - 1)
 
-    time_out = freq = step = None
+    time_out = None
     if time is not None:
         if isinstance(frame.index, pd.DatetimeIndex):
             time_out = frame.index.as_unit("ns").to_numpy()
-            freq = infer_freq(frame.index)
+            if resample is not None:
+                freq = infer_freq(frame.index)
+            elif freq != "none":
+                freq = alias
         else:
             time_out = frame.index.to_numpy(dtype=np.int64)
-            step = constant_step(time_out)
+            if resample is not None:
+                step = constant_step(time_out)
+    if freq == "none":
+        freq = step = None
     return Series(
         values=np.ascontiguousarray(frame.to_numpy(dtype=np.float64)),
         columns=used,
@@ -286,6 +328,8 @@ def build_series(
         freq=freq,
         step=step,
         source=source,
+        observed=None if observed is None or observed.all() else observed,
+        breaks=None if breaks is None or not len(breaks) else breaks,
     )
 
 
@@ -406,11 +450,77 @@ def _fill_missing(frame: pd.DataFrame, fill: str, line_of: np.ndarray, source: s
     return _apply_fill(frame, fill, f"{source} with --fill drop")
 
 
+def _fill_calendar(
+    frame: pd.DataFrame,
+    fill: str,
+    positions: np.ndarray | None,
+    alias: str | None,
+    step: int | None,
+    line_of: np.ndarray,
+    time_name: str | None,
+    source: str,
+) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """Missing values and missing calendar rows, handled by `fill`: (frame, observed, breaks).
+
+    "error" refuses both (naming the count, the first one and the flags); "ffill", "interpolate" and
+    "zero" put the rows on the full calendar and fill the holes (`observed` is False there); "drop"
+    keeps the rows with all values and returns the `breaks` between rows that are not neighbours.
+    Without a calendar (`positions` None) the rows are a plain sequence.
+    """
+    import pandas as pd
+
+    if fill == "error":
+        frame = _fill_missing(frame, fill, line_of, source)
+    n_calendar = len(frame) if positions is None else int(positions[-1]) + 1
+    if positions is None:
+        positions, index = np.arange(len(frame)), frame.index
+    else:
+        times = calendar_times(frame.index.to_numpy(), alias, step, n_calendar)
+        index = pd.DatetimeIndex(times) if np.issubdtype(times.dtype, np.datetime64) else pd.Index(times)
+    gaps = n_calendar - len(positions)
+    if fill == "error":
+        if gaps:
+            absent = np.setdiff1d(np.arange(n_calendar), positions)
+            after = int(np.searchsorted(positions, absent[0])) - 1
+            spacing = f"the {alias} calendar" if alias else f"the steps of {step}"
+            rows = "timestamp is" if gaps == 1 else "timestamps are"
+            raise DataError(
+                f"{source}: {gaps} {rows} missing from {spacing} of column {time_name!r} (first "
+                f"{_format_stamp(index[absent[0]])}, after line {line_of[after]}); fill them with --fill "
+                "ffill|interpolate|zero, skip them with --fill drop, declare another calendar with "
+                "--freq ALIAS, or read the rows as a plain sequence with --freq none"
+            )
+        return frame, None, None
+    values = np.full((n_calendar, frame.shape[1]), np.nan)
+    values[positions] = frame.to_numpy(dtype=np.float64)
+    full = pd.DataFrame(values, index=index, columns=frame.columns)
+    observed = ~np.isnan(values)
+    if fill != "drop":
+        return _apply_fill(full, fill, ""), observed, None
+    kept = np.flatnonzero(observed.all(axis=1))
+    if not len(kept):
+        raise DataError(
+            f"no rows are left in {source} with --fill drop: every row has a missing value; "
+            "use --fill interpolate"
+        )
+    return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
+
+
+def _format_stamp(t) -> str:
+    """A calendar time for a message: an int, a date, or a date and time."""
+    if not isinstance(t, np.datetime64) and not hasattr(t, "isoformat"):
+        return str(t)
+    text = str(np.datetime64(t, "s"))
+    return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
+
+
 def _apply_fill(frame: pd.DataFrame, fill: str, what: str) -> pd.DataFrame:
     if fill == "ffill":
         return frame.ffill().bfill()
     if fill == "interpolate":
         return frame.interpolate(method="linear").ffill().bfill()
+    if fill == "zero":
+        return frame.fillna(0.0)
     frame = frame.dropna()
     if frame.empty:
         raise DataError(f"no rows are left in {what}: every row has a missing value; use --fill interpolate")
@@ -457,7 +567,8 @@ class LongTable:
 
 def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: str = "utf-8",
                   time_col: str | None = "auto", targets=(), features=(), fill: str = "error",
-                  resample: str | None = None, smooth: int | None = None) -> LongTable:
+                  resample: str | None = None, smooth: int | None = None,
+                  freq: str | None = None) -> LongTable:
     """Read a long CSV ("-" for stdin) with one row per (id, time) into one `Series` per id.
 
     The file is read and split once; each id's rows then go through `read_csv`'s own checks, so its
@@ -470,6 +581,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     delimiter = check_delimiter(delimiter)
     encoding = check_encoding(encoding)
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
+    freq = check_freq(freq)
     targets, features = name_list(targets), name_list(features)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
@@ -500,7 +612,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
         try:
             series[key] = build_series(
                 header, [cells[i] for i in where], [lines[i] for i in where], name, time_col=chosen,
-                targets=targets, features=features, fill=fill, resample=resample, smooth=smooth)
+                targets=targets, features=features, fill=fill, resample=resample, smooth=smooth,
+                freq=freq)
         except DataError as e:
             series[key] = e
         except (ValueError, TypeError, OverflowError, ArithmeticError) as e:  # read_csv's safety net

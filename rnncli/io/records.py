@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 
-FILL_METHODS = ("error", "ffill", "interpolate", "drop")
+FILL_METHODS = ("error", "ffill", "interpolate", "zero", "drop")
 
 
 STDIN_NAME = "<stdin>"

@@ -119,6 +119,7 @@ class Forecaster:
     def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
+        breaks = _breaks(data)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
@@ -130,11 +131,14 @@ class Forecaster:
         for kind in kinds:  # every variant's windows are checked before any training starts
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
+            starts = self._window_starts(len(values), kind, breaks)
+            _check_unbroken(starts, self.past, self.future, breaks)
+            windows.split_windows(len(starts), self.val_frac, self.future)
         fits, self.interrupted_ = [], False
         for n, kind in enumerate(kinds):
             if on_variant is not None:
                 on_variant(kind, n + 1, len(kinds))
-            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume))
+            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, breaks))
             if fits[-1]["history"].stopped == "interrupted":
                 self.interrupted_ = True
                 break
@@ -157,12 +161,21 @@ class Forecaster:
         """Raw rows one forecast needs (past, plus one when modelling differences)."""
         return scaling.lookback(self.scale_, self.past)
 
-    def _frame(self, values: np.ndarray, kind: str):
-        """Raw windows for scaling `kind`: inputs, targets and the targets' own past."""
+    def _window_starts(self, n: int, kind: str, breaks) -> np.ndarray:
+        """First rows of the windows for scaling `kind` that straddle no break (dropped rows)."""
+        lb = scaling.lookback(kind, self.past)
+        return windows.unbroken(np.arange(max(windows.n_windows(n, lb, self.future), 0)), lb + self.future,
+                                breaks)
+
+    def _frame(self, values: np.ndarray, kind: str, breaks):
+        """Raw windows for scaling `kind`: inputs, targets and the targets' own past, and their first rows."""
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw = windows.make_windows(values, lb, self.future, self.feature_idx_, self.target_idx_)
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
-        return Xraw, Yraw, Tpast
+        starts = self._window_starts(len(values), kind, breaks)
+        if len(starts) < len(Xraw):
+            Xraw, Yraw, Tpast = Xraw[starts], Yraw[starts], Tpast[starts]
+        return Xraw, Yraw, Tpast, starts
 
     def _check_resume(self, d: dict, values: np.ndarray) -> None:
         """Refuse to resume `d` with other data or another architecture, naming the difference."""
@@ -185,11 +198,13 @@ class Forecaster:
             raise DataError(f"cannot resume: the data differ from the model's training data "
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
-    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None) -> dict:
+    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
+                     breaks=None) -> dict:
         lb = scaling.lookback(kind, self.past)
-        Xraw, Yraw, Tpast = self._frame(values, kind)
+        Xraw, Yraw, Tpast, starts = self._frame(values, kind, breaks)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
-        scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
+        last_train = slice(0, int(starts[train.stop - 1]) + 1)  # the last training window's first row
+        scaler = scaling.fit(kind, values[: windows.train_rows(last_train, lb, self.future)],
                              self.feature_idx_, self.target_idx_)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
@@ -280,46 +295,71 @@ class Forecaster:
 
         Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
         (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
+        Origins whose input rows straddle a break of `data` (rows dropped by `fill="drop"`) are
+        left out.
         """
-        values = self._values(data)
+        return self._backtest(self._values(data), _breaks(data))
+
+    def _backtest(self, values: np.ndarray, breaks) -> tuple[np.ndarray, np.ndarray]:
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
-        origins = np.arange(lb - 1, len(values))
+        starts = windows.unbroken(np.arange(len(view)), lb, breaks)
+        if len(starts) < len(view):
+            view = view[starts]
         y_hat = np.concatenate([
             self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
                                    view[s : s + 4096][:, :, self.target_idx_])
-            for s in range(0, len(view), 4096)])
-        return origins, y_hat
+            for s in range(0, len(view), 4096)]) if len(view) else \
+            np.zeros((0, self.future, len(self.target_idx_)))
+        return starts + lb - 1, y_hat
 
     def evaluate(self, data, season: int = 1) -> dict:
         """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
 
-        Scored on the origins where all three have a forecast and the targets are known.
-        Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
-        "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
-        "skill": (targets,) = 1 - RMSE / RMSE_naive}.
+        Scored on the origins where all three have a forecast and the targets are known, and whose
+        rows straddle no break of `data`; target values that `read_csv`'s `fill` made up (False in
+        `data.observed`) are not scored, and their count is "skipped".
+        Returns {"windows": n, "season": m, "skipped": k, "origins": array, "actual",
+        "forecasts": {method: array}, "per_step": {method: {metric: (future, targets)}},
+        "overall": {method: {metric: (targets,)}}, "skill": (targets,) = 1 - RMSE / RMSE_naive}.
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        origins, y_hat = self.backtest(values)
+        breaks = _breaks(data)
+        origins, y_hat = self._backtest(values, breaks)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
+        starts = origins - self.lookback_ + 1
+        keep &= np.isin(starts, windows.unbroken(starts, self.lookback_ + self.future, breaks))
         origins, y_hat = origins[keep], y_hat[keep]
         if len(origins) == 0:
             need = max(self.lookback_, season) + self.future
             raise DataError(f"data has {len(values)} rows; scoring needs at least {need} "
-                            f"(--past {self.past}, --future {self.future}, --season {season})")
-        actual = y[origins[:, None] + np.arange(1, self.future + 1)[None, :]]
+                            f"(--past {self.past}, --future {self.future}, --season {season})"
+                            + (" between dropped rows" if breaks is not None else ""))
+        rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
+        actual = y[rows]
+        where = self._observed_targets(data)
+        where = None if where is None else where[rows]
         forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
                      "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
         scale = metrics.mase_scale(self.train_targets_, season)
-        per_step = {k: metrics.scores(actual, f, scale) for k, f in forecasts.items()}
-        overall = {k: metrics.overall(actual, f, scale) for k, f in forecasts.items()}
+        per_step = {k: metrics.scores(actual, f, scale, where) for k, f in forecasts.items()}
+        overall = {k: metrics.overall(actual, f, scale, where) for k, f in forecasts.items()}
         skill = 1.0 - overall["model"]["rmse"] / np.where(overall["naive"]["rmse"] > 0,
                                                             overall["naive"]["rmse"], np.nan)
-        return {"windows": len(origins), "season": season, "origins": origins, "actual": actual,
-                "forecasts": forecasts, "per_step": per_step, "overall": overall, "skill": skill,
-                "targets": [self.columns_[i] for i in self.target_idx_]}
+        return {"windows": len(origins), "season": season,
+                "skipped": 0 if where is None else int((~where).sum()), "origins": origins,
+                "actual": actual, "forecasts": forecasts, "per_step": per_step, "overall": overall,
+                "skill": skill, "targets": [self.columns_[i] for i in self.target_idx_]}
+
+    def _observed_targets(self, data) -> np.ndarray | None:
+        """(rows, targets) bool: which target values of a Series were read rather than filled in."""
+        observed = getattr(data, "observed", None)
+        if observed is None or not hasattr(data, "columns"):
+            return None
+        cols = list(data.columns)
+        return np.asarray(observed, dtype=bool)[:, [cols.index(self.columns_[i]) for i in self.target_idx_]]
 
     # -- plain data for the artifact --------------------------------------------------------
 
@@ -383,6 +423,20 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
         raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
                         f"{need}; use a longer series or lower --past/--future")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
+
+
+def _breaks(data) -> np.ndarray | None:
+    """The row indices where a Series' rows stop being calendar neighbours (`read_csv(fill="drop")`)."""
+    breaks = getattr(data, "breaks", None)
+    return None if breaks is None or not len(breaks) else np.asarray(breaks, dtype=np.int64)
+
+
+def _check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
+    """DataError when dropped rows leave no window of past + future neighbouring rows."""
+    if breaks is not None and len(starts) == 0:
+        raise DataError(f"no run of --past {past} + --future {future} rows is left between the dropped rows "
+                        f"({len(breaks)} breaks); use --fill ffill|interpolate|zero instead of --fill drop, "
+                        "or lower --past/--future")
 
 
 def _fingerprint(values: np.ndarray) -> str:

@@ -83,6 +83,22 @@ def make_windows(data: np.ndarray, past: int, future: int, feature_idx: Sequence
     return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
 
+def unbroken(starts: np.ndarray, length: int, breaks: np.ndarray | None) -> np.ndarray:
+    """The window first rows in `starts` whose `length` rows straddle none of `breaks`.
+
+    A break b is a row index whose row does not follow row b - 1 on the calendar (rows were
+    dropped between them); window s covers rows s .. s + length - 1 and straddles b when
+    s < b <= s + length - 1.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    if breaks is None or not len(breaks):
+        return starts
+    breaks = np.sort(np.asarray(breaks, dtype=np.int64))
+    before_end = np.searchsorted(breaks, starts + length - 1, side="right")
+    up_to_start = np.searchsorted(breaks, starts, side="right")
+    return starts[before_end == up_to_start]
+
+
 def split_windows(S: int, val_frac: float, future: int) -> tuple[slice, slice]:
     """Split S windows in time order into (train, val) slices whose target rows do not overlap.
 

@@ -1,0 +1,166 @@
+"""Reading real-world series (issue 10): every row is read as meant, or one `Error:` line says why not.
+
+One test per kind of behaviour, parametrised over small files in tests/data/reading/ with the exact
+forecast times or error line expected.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncli import Forecaster
+from rnncli.io.csv import read_csv
+from rnncli.model import windows
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "reading"
+FAST = ("--hidden", 2, "--epochs", 1, "--scale", "minmax", "--quiet")
+GAP_HINT = ("fill them with --fill ffill|interpolate|zero, skip them with --fill drop, declare another "
+            "calendar with --freq ALIAS, or read the rows as a plain sequence with --freq none")
+
+
+def trained(run, tmp_path, name, *args, past=2, future=2):
+    model = tmp_path / "m.joblib"
+    result = run("train", DATA / name, "--past", past, "--future", future, *FAST, "--val-frac", 0, *args,
+                 "-o", model)
+    assert result.exit_code == 0, result.stderr
+    return model
+
+
+# -- the calendar: gaps are found, never bridged ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args", "code", "message"), [
+    ("gap_daily.csv", (), 1,
+     "{p}: 2 timestamps are missing from the D calendar of column 'date' (first 2023-01-03, after line 3); "
+     + GAP_HINT),
+    ("business_holiday.csv", (), 1,
+     "{p}: 1 timestamp is missing from the B calendar of column 'date' (first 2023-01-16, after line 6); "
+     + GAP_HINT),
+    ("business_holiday.csv", ("--freq", "B"), 1,
+     "{p}: 1 timestamp is missing from the B calendar of column 'date' (first 2023-01-16, after line 6); "
+     + GAP_HINT),
+    ("gap_years.csv", (), 1,
+     "{p}: 1 timestamp is missing from the steps of 1 of column 'year' (first 2003, after line 3); "
+     + GAP_HINT),
+    ("irregular.csv", (), 1,
+     "{p} line 3: timestamp '2023-01-01 10:07' in column 'time' is off the 6min spacing of the other rows; "
+     "fix the row, or declare the calendar with --freq ALIAS, regularise with --resample ALIAS, or use "
+     "--freq none"),
+    ("business.csv", ("--freq", "W-SAT"), 1,
+     "{p} line 2: timestamp '2023-01-02' in column 'date' is not on the --freq W-SAT calendar; fix the row "
+     "or declare another --freq"),
+    ("business.csv", ("--freq", "fortnightly"), 2,
+     "invalid --freq 'fortnightly'; use a pandas offset alias such as D, B, W-SAT, MS, QS-MAR, 15min or h, "
+     "or none"),
+    ("gap_years.csv", ("--freq", "D"), 2,
+     "--freq D needs dates, but column 'year' of {p} holds integers; omit --freq (integers continue by "
+     "their step) or use --freq none"),
+], ids=["daily-gap", "holiday-inferred-B", "holiday-declared-B", "missing-year", "irregular",
+        "off-calendar", "bad-alias", "alias-on-integers"])
+def test_gaps_and_calendars_are_refused_with_the_way_out(run, error_line, tmp_path, name, args, code,
+                                                         message):
+    result = run("train", DATA / name, "--past", 2, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
+    assert error_line(result, code) == "Error: " + message.format(p=DATA / name)
+    assert not (tmp_path / "m.joblib").exists()
+
+
+@pytest.mark.parametrize(("name", "args", "header", "times"), [
+    ("business.csv", (), "date", ["2023-01-16", "2023-01-17"]),
+    ("business_holiday.csv", ("--freq", "B", "--fill", "zero"), "date", ["2023-01-23", "2023-01-24"]),
+    ("weekly_sat.csv", (), "date", ["2023-03-04", "2023-03-11"]),
+    ("gap_daily.csv", ("--freq", "none"), "step", [1, 2]),
+    ("gap_daily.csv", ("--fill", "ffill"), "date", ["2023-01-09", "2023-01-10"]),
+    ("gap_daily.csv", ("--fill", "drop", "--past", 1, "--future", 1), "date", ["2023-01-09"]),
+    ("gap_years.csv", ("--fill", "interpolate"), "year", [2008, 2009]),
+], ids=["business-days", "declared-B-filled", "weekly-saturdays", "freq-none-steps", "ffill", "drop",
+        "years-interpolated"])
+def test_forecast_times_continue_the_calendar(run, tmp_path, name, args, header, times):
+    past = dict(zip(args[::2], args[1::2], strict=True)).get("--past", 2)
+    args = tuple(a for i, a in enumerate(args) if a not in ("--past", "--future")
+                 and (i == 0 or args[i - 1] not in ("--past", "--future")))
+    model = trained(run, tmp_path, name, *args, past=past, future=len(times))
+    for command in (("predict", model), ("predict", model, DATA / name)):
+        result = run(*command)
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == f"{header},y"
+        assert [line.split(",")[0] for line in lines[1:]] == [str(t) for t in times]
+
+
+def test_fill_reindexes_to_the_calendar_and_marks_what_it_made_up():
+    zero = read_csv(DATA / "gap_daily.csv", fill="zero")
+    assert [str(t)[:10] for t in zero.time] == [f"2023-01-0{d}" for d in range(1, 9)]
+    assert zero.values[:, 0].tolist() == [1, 2, 0, 0, 3, 4, 5, 6]
+    assert zero.observed[:, 0].tolist() == [True, True, False, False, True, True, True, True]
+    interpolated = read_csv(DATA / "gap_daily.csv", fill="interpolate")
+    assert interpolated.values[:, 0].tolist() == pytest.approx([1, 2, 2 + 1 / 3, 2 + 2 / 3, 3, 4, 5, 6])
+
+
+@pytest.mark.parametrize(("past", "future", "starts"), [
+    (1, 1, [0, 2, 3, 4]),  # rows 0 1 | 2 3 4 5 : window 1 (rows 1, 2) straddles the dropped days
+    (2, 1, [2, 3]),
+    (2, 2, [2]),
+])
+def test_fill_drop_never_lets_a_window_straddle_a_dropped_row(past, future, starts):
+    series = read_csv(DATA / "gap_daily.csv", fill="drop")
+    assert series.breaks.tolist() == [2]
+    assert series.freq == "D"
+    assert windows.unbroken(np.arange(6 - past - future + 1), past + future, series.breaks).tolist() == starts
+    model = Forecaster(past, future, hidden=2, epochs=1, scale="minmax", val_frac=0).fit(series)
+    origins, _ = model.backtest(series)
+    assert all(o - past + 1 >= 2 or o < 2 for o in origins)  # no input window holds rows 1 and 2
+    assert origins.tolist() == [o for o in range(past - 1, 6) if not (o - past + 1 < 2 <= o)]
+
+
+def test_fill_drop_with_too_few_neighbouring_rows_is_one_error(run, error_line, tmp_path):
+    result = run("train", DATA / "gap_daily.csv", "--past", 3, "--future", 2, *FAST, "--fill", "drop",
+                 "--val-frac", 0, "-o", tmp_path / "m.joblib")
+    assert error_line(result, 1) == (
+        f"Error: {DATA / 'gap_daily.csv'}: no run of --past 3 + --future 2 rows is left between the dropped "
+        "rows (1 breaks); use --fill ffill|interpolate|zero instead of --fill drop, or lower --past/--future")
+
+
+@pytest.mark.parametrize(("name", "args", "data", "message"), [
+    ("business.csv", (), "gap_daily.csv",
+     "{d}: 2 timestamps are missing from the D calendar of column 'date' (first 2023-01-03, after line 3); "
+     + GAP_HINT),
+    ("holes_daily.csv", ("--fill", "interpolate"), "weekly_sat.csv",
+     "{d} has rows at frequency W-SAT but the model was trained on rows at frequency D; give DATA at the "
+     "model's frequency (D), e.g. with --resample D when training"),
+], ids=["gap-in-predict-data", "weekly-data-daily-model"])
+def test_predict_and_evaluate_data_are_checked_the_same_way(run, error_line, tmp_path, name, args, data,
+                                                            message):
+    model = trained(run, tmp_path, name, *args)
+    for command in ("predict", "evaluate"):
+        result = run(command, model, DATA / data)
+        assert error_line(result, 1) == "Error: " + message.format(d=DATA / data)
+
+
+def test_evaluate_scores_only_observed_targets(run, tmp_path):
+    model = trained(run, tmp_path, "holes_daily.csv", "--fill", "interpolate")
+    result = run("evaluate", model, DATA / "holes_daily.csv", "--format", "json", "--season", 1)
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    payload = json.loads(result.stdout)
+    # two made-up values (the missing day and the empty cell), each a target of 2 windows (future 2)
+    assert payload["skipped"] == 4
+    assert payload["windows"] == 37
+    scored = [r for r in payload["scores"] if r["method"] == "naive" and r["step"] == "all"]
+    assert len(scored) == 1
+    assert scored[0]["mae"] > 0
+    table = run("evaluate", model, DATA / "holes_daily.csv", "--season", 1)
+    assert "season 1, 4 filled-in target values not scored" in " ".join(table.stderr.split())
+
+
+def test_evaluate_metrics_leave_out_the_made_up_targets():
+    series = read_csv(DATA / "holes_daily.csv", fill="interpolate")
+    model = Forecaster(2, 2, hidden=2, epochs=1, scale="minmax", val_frac=0).fit(series)
+    ev = model.evaluate(series, season=1)
+    y, rows = series.values[:, 0], ev["origins"][:, None] + np.array([1, 2])
+    observed = series.observed[rows, 0]
+    error = np.abs(y[ev["origins"]][:, None] - y[rows])
+    assert (~observed).sum() == ev["skipped"] == 4
+    assert ev["overall"]["naive"]["mae"][0] == pytest.approx(error[observed].mean(), rel=1e-12)
+    assert ev["overall"]["naive"]["mae"][0] != pytest.approx(error.mean(), rel=1e-6)
