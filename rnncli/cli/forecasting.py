@@ -62,17 +62,17 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         times = series.time
         extra = future_times(series, model.future) if times is not None else None
         targets = [model.columns_[i] for i in model.target_idx_]
-        records = backtest_records(origins, y_hat, targets, times, extra)
+        records = backtest_records(origins, y_hat, targets, times, extra, series.time_style)
     else:
         with about(series):
             fc = model.predict(series, interval=interval)
         if series is not None:
-            times = future_times(series, model.future)
+            times, style = future_times(series, model.future), series.time_style
         else:
             from ..io.like import future_times_after
 
-            times = future_times_after(model, model.future)
-        records = forecast_records(fc, times, time_name)
+            times, style = future_times_after(model, model.future), time.get("style")
+        records = forecast_records(fc, times, time_name, style)
     write_records(records, output, fmt)
 
 
@@ -125,10 +125,14 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
+    rule = "given"
     if season is None:
-        season = default_season(series.freq or (d.get("time") or {}).get("freq"))
+        freq = series.freq or (d.get("time") or {}).get("freq")
+        season = default_season(freq)
+        rule = f"from frequency {freq}" if freq else "no frequency"
     with about(series):
         ev = model.evaluate(series, season=season)
+    ev["season_rule"] = rule
     if fmt == "table":
         console = err_console()
         console.print(evaluation_table(ev))

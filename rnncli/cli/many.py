@@ -246,7 +246,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             time = model.time_ or {}
             fc = model.predict(interval=interval)
             times = future_times_after(model, model.future)
-            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
+            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step",
+                                                                              time.get("style"))]
     else:
         table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
         for key in _chosen(path, manifest, ids, console, table):
@@ -258,11 +259,11 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                     origins, y_hat = model.backtest(series)
                     extra = future_times(series, model.future) if series.time is not None else None
                     targets = [model.columns_[i] for i in model.target_idx_]
-                    rows = backtest_records(origins, y_hat, targets, series.time, extra)
+                    rows = backtest_records(origins, y_hat, targets, series.time, extra, series.time_style)
                 else:
                     fc = model.predict(series, interval=interval)
                     times = future_times(series, model.future)
-                    rows = forecast_records(fc, times, series.time_col or "step")
+                    rows = forecast_records(fc, times, series.time_col or "step", series.time_style)
             except DataError as e:
                 problems.append((key, about(series, e)))
                 continue

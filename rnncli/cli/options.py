@@ -26,6 +26,12 @@ def column_options(f):
                      help="Missing values and timestamps missing from the calendar: refuse them (error), "
                           "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
                           "window straddles a dropped row).")(f)
+    f = click.option("--tz", default=None, metavar="NAME",
+                     help="IANA time zone of naive local times (Europe/Berlin): hourly data then crosses "
+                          "DST changes hour by hour.")(f)
+    f = click.option("--time-format", default=None, metavar="FMT",
+                     help="strptime codes of the time column (%d/%m/%Y, %Y%m%d). Default: ISO 8601, "
+                          "dd.mm.yyyy, slash dates (day first when a day exceeds 12), YYYYMMDD.")(f)
     f = click.option("--freq", default=None, metavar="ALIAS",
                      help="Calendar of the time column, a pandas offset alias (D, B, W-SAT, MS, QS-MAR, "
                           "15min, h...); 'none' reads the rows as a plain sequence (forecasts by step). "

@@ -53,7 +53,7 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
     for s in range(len(X)):
         row = {}
         if series.time is not None:
-            row[series.time_col] = format_time(series.time[s + past])
+            row[series.time_col] = format_time(series.time[s + past], series.time_style)
         for j, name in enumerate(series.features):
             row.update({f"{name}_{lag}": float(X[s, i, j]) for i, lag in enumerate(lags)})
         for k, name in enumerate(series.targets):

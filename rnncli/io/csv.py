@@ -54,6 +54,7 @@ from .timecol import (
     calendar,
     calendar_times,
     check_freq,
+    check_tz,
     choose_time_col,
     constant_step,
     future_times,
@@ -108,6 +109,7 @@ class Series:
     observed: np.ndarray | None = None
     breaks: np.ndarray | None = None
     provenance: dict | None = None
+    time_style: dict | None = None
 
 
 # --- public API ---------------------------------------------------------------------------------------
@@ -126,6 +128,8 @@ def read_csv(
     smooth: int | None = None,
     freq: str | None = None,
     expect_freq: str | None = None,
+    time_format: str | None = None,
+    tz: str | None = None,
 ) -> Series:
     """Read a CSV file ("-" for stdin) into a `Series`.
 
@@ -140,6 +144,10 @@ def read_csv(
     Timestamps missing from the calendar are an error unless `fill` fills them ("ffill",
     "interpolate", "zero") or drops them ("drop": no window straddles the hole).
     expect_freq: the frequency a model was trained at; DATA at another frequency is a DataError.
+    time_format: strptime codes of the time column ("%d/%m/%Y", "%Y%m%d"); default: ISO 8601,
+    dd.mm.yyyy, slash dates (day first when a day exceeds 12), YYYYMMDD integers, or inferred.
+    tz: an IANA zone for naive local times (sub-daily data then crosses DST changes hour by hour).
+    Forecast times keep the data's style (`Series.time_style`, see `timecol.format_time`).
     Raises DataError for problems in the data and ConfigError for bad option values. The Series'
     `provenance` holds the sha256 of the bytes this call read and these options.
     """
@@ -151,7 +159,8 @@ def read_csv(
     resample = check_resample(resample)
     smooth = check_smooth(smooth)
     freq = check_freq(freq)
-    read["freq"] = freq
+    tz = check_tz(tz)
+    read.update(freq=freq, time_format=time_format, tz=tz)
     source = source_name(path_or_dash)
 
     raw = read_bytes(path_or_dash, source)
@@ -171,6 +180,8 @@ def read_csv(
             smooth=smooth,
             freq=freq,
             expect=expect_freq,
+            time_format=time_format,
+            tz=tz,
         )
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -244,6 +255,8 @@ def build_series(
     smooth: int | None,
     freq: str | None = None,
     expect: str | None = None,
+    time_format: str | None = None,
+    tz: str | None = None,
 ) -> Series:
     import pandas as pd
 
@@ -251,9 +264,10 @@ def build_series(
     line_of = np.asarray(lines, dtype=np.int64)
 
     time_name, auto = choose_time_col(time_col, header, cells, source)
-    time = None
+    time = style = None
     if time_name is not None:
-        time = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source)
+        time, style = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source,
+                                 time_format, tz)
 
     columns = {name: _parse_column(name, cells[:, i]) for i, name in enumerate(header) if name != time_name}
     targets, features = _choose_columns(targets, features, columns, header, time_name, line_of, source)
@@ -267,7 +281,9 @@ def build_series(
         if resample is None:
             raw_time = cells[:, header.index(time_name)]
             alias, step, positions = calendar(time, freq, raw_time, line_of, time_name, source, expect)
-    frame, observed, breaks = _fill_calendar(frame, fill, positions, alias, step, line_of, time_name, source)
+    naive_clock = bool(style and style["clock"] and not style["offset"] and not style["tz"])
+    frame, observed, breaks = _fill_calendar(frame, fill, positions, alias, step, line_of, time_name, source,
+                                             naive_clock)
     if resample is not None:
         frame = _resample(frame, resample, time_name, fill, source)
         observed = breaks = None
@@ -309,6 +325,7 @@ def build_series(
         source=source,
         observed=None if observed is None or observed.all() else observed,
         breaks=None if breaks is None or not len(breaks) else breaks,
+        time_style=style if time is not None else None,
     )
 
 
@@ -417,6 +434,7 @@ def _fill_calendar(
     line_of: np.ndarray,
     time_name: str | None,
     source: str,
+    naive_clock: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
     """Missing values and missing calendar rows, handled by `fill`: (frame, observed, breaks).
 
@@ -447,6 +465,8 @@ def _fill_calendar(
                 f"{_format_stamp(index[absent[0]])}, after line {line_of[after]}); fill them with --fill "
                 "ffill|interpolate|zero, skip them with --fill drop, declare another calendar with "
                 "--freq ALIAS, or read the rows as a plain sequence with --freq none"
+                + (" (local times across a DST change: give their zone with --tz NAME)"
+                   if naive_clock else "")
             )
         return frame, None, None
     values = np.full((n_calendar, frame.shape[1]), np.nan)
@@ -526,7 +546,8 @@ class LongTable:
 def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: str = "utf-8",
                   time_col: str | None = "auto", targets=(), features=(), fill: str = "error",
                   resample: str | None = None, smooth: int | None = None,
-                  freq: str | None = None) -> LongTable:
+                  freq: str | None = None, time_format: str | None = None,
+                  tz: str | None = None) -> LongTable:
     """Read a long CSV ("-" for stdin) with one row per (id, time) into one `Series` per id.
 
     The file is read and split once; each id's rows then go through `read_csv`'s own checks, so its
@@ -539,7 +560,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     delimiter = check_delimiter(delimiter)
     encoding = check_encoding(encoding)
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
-    freq = check_freq(freq)
+    freq, tz = check_freq(freq), check_tz(tz)
     targets, features = name_list(targets), name_list(features)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
@@ -566,7 +587,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
                                      source)
     series: dict = {}
     read = {"delimiter": given_delimiter, "encoding": given_encoding, "time_col": chosen or "none",
-            "fill": fill, "resample": resample, "smooth": smooth, "freq": freq}
+            "fill": fill, "resample": resample, "smooth": smooth, "freq": freq, "time_format": time_format,
+            "tz": tz}
     digest = sha256_of(raw)
     for key, where in groups.items():
         name = f"{source} [{id_col}={key}]"
@@ -574,7 +596,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
             series[key] = build_series(
                 header, [cells[i] for i in where], [lines[i] for i in where], name, time_col=chosen,
                 targets=targets, features=features, fill=fill, resample=resample, smooth=smooth,
-                freq=freq)
+                freq=freq, time_format=time_format, tz=tz)
             series[key].provenance = {"source": os.path.basename(source), "sha256": digest, "read": read,
                                       "id_col": id_col, "series_id": str(key)}
         except DataError as e:

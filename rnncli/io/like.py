@@ -49,6 +49,7 @@ def read_like(model, path_or_dash: str | Path, *, delimiter: str | None = None,
                             targets=[columns[i] for i in tidx], features=[columns[i] for i in fidx],
                             fill=read.get("fill", "error"), resample=read.get("resample"),
                             smooth=read.get("smooth"), freq=read.get("freq"),
+                            time_format=read.get("time_format"), tz=read.get("tz"),
                             expect_freq=(time or {}).get("freq"))
         except ConfigError:
             require_columns(columns, path_or_dash, delimiter=delimiter, encoding=encoding, time_col=time_col)

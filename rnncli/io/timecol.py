@@ -82,8 +82,115 @@ def choose_time_col(
     return None, False
 
 
-def parse_time(raw: np.ndarray, line_of: np.ndarray, name: str, auto: bool, source: str) -> np.ndarray:
-    """int64 (all cells are integers) or datetime64[ns]; checked present, unique and ascending."""
+_OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
+_TIME_OF_DAY = re.compile(r"\d[T\s]+\d{1,2}:\d{2}")
+_FRACTION = re.compile(r":\d{2}[.,](\d+)")
+_DOTTED = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}(?!\d)")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)")
+_YYYYMMDD = re.compile(r"\d{8}")
+
+
+def time_style(raw: np.ndarray, offset: str | None = None, tz: str | None = None,
+               utc: bool = False) -> dict | None:
+    """How the time column is written, so that forecast times can be written the same way; None for
+    plain dates (no time of day, offset or zone), which `format_time` writes as dates without a style.
+
+    {"clock": False for date-only cells, "sep": "T" or " " before the time of day, "digits": digits of a
+    second's fraction, "offset": the UTC offset to write ("+01:00", "Z") or None, "tz": an IANA zone
+    or None, "utc": True when the times are UTC instants to be shifted to `offset` or `tz` on output}.
+    """
+    clock = any(_TIME_OF_DAY.search(cell) for cell in raw)
+    digits = max((len(m.group(1)) for cell in raw if (m := _FRACTION.search(cell))), default=0)
+    sep = "T" if any(re.search(r"\dT\d", cell) for cell in raw) else " "
+    if not (clock or offset or tz or utc):
+        return None
+    return {"clock": clock, "sep": sep, "digits": min(digits, 9), "offset": offset, "tz": tz, "utc": utc}
+
+
+def format_time(t, style: dict | None = None) -> str | int:
+    """A time as text in the data's `style` (see `time_style`); an integer time as an int.
+
+    Without a style: ISO text, the date alone at midnight ("1961-01-01", "2016-01-01 13:45:00").
+    """
+    import pandas as pd
+
+    if t is None:
+        return None
+    if isinstance(t, (np.integer, int)):
+        return int(t)
+    stamp = pd.Timestamp(np.datetime64(t, "ns"))
+    if style is None:
+        text = str(np.datetime64(t, "s"))
+        return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
+    offset = style.get("offset")
+    if style.get("tz"):
+        stamp = stamp.tz_localize("UTC").tz_convert(style["tz"]) if style.get("utc") else stamp
+        stamp = stamp.tz_localize(None)
+    elif style.get("utc") and offset:
+        stamp = stamp + pd.Timedelta(minutes=_offset_minutes(offset))
+    if not style.get("clock"):
+        return stamp.strftime("%Y-%m-%d")
+    text = stamp.strftime("%Y-%m-%d") + style.get("sep", " ") + stamp.strftime("%H:%M:%S")
+    digits = int(style.get("digits") or 0)
+    if digits:
+        text += "." + f"{stamp.microsecond * 1000 + stamp.nanosecond:09d}"[:digits]
+    return text + (offset or "")
+
+
+def _offset_minutes(offset: str) -> int:
+    if offset == "Z":
+        return 0
+    digits = offset[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
+    return -minutes if offset[0] == "-" else minutes
+
+
+def _offset_text(minutes: int, z: bool) -> str:
+    if minutes == 0 and z:
+        return "Z"
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _day_first(raw: np.ndarray, line_of: np.ndarray, name: str, source: str) -> bool | None:
+    """True for day-first dates (dd.mm.yyyy, or slashes with a day above 12), False for month-first
+    slash dates, None when the cells are not such dates. Every cell ambiguous is a DataError."""
+    if all(_DOTTED.match(cell) for cell in raw):
+        return True
+    slashed = [_SLASHED.match(cell) for cell in raw]
+    if not all(slashed):
+        return None
+    first = np.array([int(m.group(1)) for m in slashed])
+    second = np.array([int(m.group(2)) for m in slashed])
+    if (first > 12).any():
+        return True
+    if (second > 12).any():
+        return False
+    a, b, _ = slashed[0].groups()
+    raise DataError(
+        f"{source} line {line_of[0]}, column {name!r}: {show(raw[0])} could be day {int(a)} month {int(b)} "
+        f"or month {int(a)} day {int(b)} (no day above 12 in any row tells which); give the format with "
+        f"--time-format %d/%m/%Y or --time-format %m/%d/%Y"
+    )
+
+
+def parse_time(
+    raw: np.ndarray,
+    line_of: np.ndarray,
+    name: str,
+    auto: bool,
+    source: str,
+    time_format: str | None = None,
+    tz: str | None = None,
+) -> tuple[np.ndarray, dict | None]:
+    """(times, style): int64 (all cells are integers) or datetime64[ns], checked present, unique and
+    ascending, and how the cells are written (`time_style`; None for integers).
+
+    Datetimes are wall times as written, offsets kept in the style; when the offsets (or, with `tz`, the
+    zone's offsets) change within sub-daily data, the times are UTC instants instead (style "utc").
+    time_format: strptime codes ("%d/%m/%Y"); without it ISO 8601, dd.mm.yyyy (day first), slash dates
+    (day first when a day exceeds 12; all ambiguous is an error), YYYYMMDD integers, or what pandas infers.
+    """
     import pandas as pd
 
     not_time = f" (or --time-col none if {name!r} is not a time column)" if auto else ""
@@ -94,7 +201,14 @@ def parse_time(raw: np.ndarray, line_of: np.ndarray, name: str, auto: bool, sour
             f"{source} line {line_of[i]}: missing timestamp in column {name!r}; "
             f"fill it in or delete the row{not_time}"
         )
-    if all(_INTEGER.fullmatch(cell) for cell in raw):
+    cells = pd.Series(raw, dtype=object)
+    style = None
+    if time_format is not None:
+        parsed = pd.to_datetime(cells, format=time_format, errors="coerce", utc=True)
+        _check_parsed(parsed, raw, line_of, name, source, f"as --time-format {time_format}", not_time)
+    elif _looks_like_yyyymmdd(raw):
+        parsed = pd.to_datetime(cells, format="%Y%m%d", utc=True)
+    elif all(_INTEGER.fullmatch(cell) for cell in raw):
         try:
             time = np.array([int(cell) for cell in raw], dtype=np.int64)
         except OverflowError:
@@ -103,28 +217,106 @@ def parse_time(raw: np.ndarray, line_of: np.ndarray, name: str, auto: bool, sour
                 f"{source} line {line_of[i]}, column {name!r}: {show(raw[i])} is too large for a "
                 f"timestamp{not_time}"
             ) from None
+        if tz is not None:
+            raise ConfigError(f"--tz {tz} needs dates, but column {name!r} of {source} holds integers")
+        _check_order(time, raw, line_of, name, auto, source)
+        return time, None
     else:
-        cells = pd.Series(raw, dtype=object)
+        dayfirst = _day_first(raw, line_of, name, source)
         parsed = pd.to_datetime(cells, format="ISO8601", errors="coerce", utc=True)
-        if parsed.isna().any():  # not all ISO 8601: let pandas infer one format from the first cell
+        if dayfirst is not None or parsed.isna().any():  # not all ISO 8601: pandas infers one format
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                parsed = pd.to_datetime(cells, errors="coerce", utc=True)
-        if parsed.isna().any():
-            i = int(np.argmax(parsed.isna().to_numpy()))
-            raise DataError(
-                f"{source} line {line_of[i]}, column {name!r}: cannot read {show(raw[i])} as a date or "
-                f"time; use ISO dates like 2012-01-31 or 1949-01{not_time}"
-            )
-        try:
-            time = pd.DatetimeIndex(parsed).tz_convert(None).as_unit("ns").to_numpy()
-        except (ValueError, OverflowError):  # pandas' OutOfBoundsDatetime is a ValueError
-            raise DataError(
-                f"{source}, column {name!r}: dates must lie between 1677 and 2262; "
-                f"use integer years instead{not_time}"
-            ) from None
+                parsed = pd.to_datetime(cells, errors="coerce", utc=True, dayfirst=bool(dayfirst))
+        _check_parsed(parsed, raw, line_of, name, source,
+                      "as a date or time; use ISO dates like 2012-01-31 or 1949-01",
+                      not_time)
+    try:
+        instants = pd.DatetimeIndex(parsed).tz_convert(None).as_unit("ns")
+    except (ValueError, OverflowError):  # pandas' OutOfBoundsDatetime is a ValueError
+        raise DataError(
+            f"{source}, column {name!r}: dates must lie between 1677 and 2262; "
+            f"use integer years instead{not_time}"
+        ) from None
+    time, style = _wall_or_utc(instants, raw, line_of, name, source, tz)
     _check_order(time, raw, line_of, name, auto, source)
-    return time
+    return time, style
+
+
+def _looks_like_yyyymmdd(raw: np.ndarray) -> bool:
+    import pandas as pd
+
+    if not all(_YYYYMMDD.fullmatch(cell) for cell in raw):
+        return False
+    parsed = pd.to_datetime(pd.Series(raw, dtype=object), format="%Y%m%d", errors="coerce")
+    return not parsed.isna().any() and bool(((parsed.dt.year >= 1000) & (parsed.dt.year <= 2999)).all())
+
+
+def _check_parsed(parsed, raw, line_of, name, source, how: str, not_time: str) -> None:
+    if parsed.isna().any():
+        i = int(np.argmax(parsed.isna().to_numpy()))
+        raise DataError(
+            f"{source} line {line_of[i]}, column {name!r}: cannot read {show(raw[i])} {how}{not_time}"
+        )
+
+
+def _wall_or_utc(instants, raw, line_of, name, source, tz) -> tuple[np.ndarray, dict]:
+    """The times to work on (wall times, or UTC instants when the offset changes within a day), and style."""
+    import pandas as pd
+
+    written = [_OFFSET.search(cell) for cell in raw]
+    has_offset = [m is not None and _TIME_OF_DAY.search(cell) is not None
+                  for m, cell in zip(written, raw, strict=True)]
+    if any(has_offset) and not all(has_offset):
+        i = has_offset.index(False)
+        raise DataError(
+            f"{source} line {line_of[i]}, column {name!r}: {show(raw[i])} has no UTC offset but other rows "
+            "have one; write the offset on every row"
+        )
+    if any(has_offset):
+        minutes = np.array([_offset_minutes(m.group(1)) for m in written])
+        wall = (instants + pd.to_timedelta(minutes, unit="min")).to_numpy()
+        z = written[-1].group(1) == "Z"
+        if tz is not None:
+            local = instants.tz_localize("UTC").tz_convert(tz).tz_localize(None)
+            return _pick_frame(local.to_numpy(), instants, raw, None, tz)
+        if (minutes == minutes[0]).all():
+            return wall, time_style(raw, _offset_text(int(minutes[0]), z))
+        return _pick_frame(wall, instants, raw, _offset_text(int(minutes[-1]), z), None)
+    wall = instants.to_numpy()
+    if tz is None:
+        return wall, time_style(raw)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            aware = pd.DatetimeIndex(wall).tz_localize(tz, ambiguous="infer", nonexistent="raise")
+    except Exception as exc:  # pytz/zoneinfo errors: a time that does not exist or cannot be told apart
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"{source}, column {name!r}: cannot place the times in --tz {tz}: {reason}") from None
+    return _pick_frame(wall, aware.tz_convert(None).as_unit("ns"), raw, None, tz)
+
+
+def _pick_frame(wall: np.ndarray, instants, raw, offset, tz) -> tuple[np.ndarray, dict]:
+    """Wall times when every row is at the same time of day a day or more apart (a local calendar),
+    else UTC instants (an hourly series across a change of offset continues hour by hour)."""
+    day = np.timedelta64(1, "D")
+    of_day = (wall - wall.astype("datetime64[D]")).astype(np.int64)
+    if len(wall) < 2 or ((of_day == of_day[0]).all() and (np.diff(wall) >= day).all()):
+        return wall, time_style(raw, offset, tz)
+    return instants.to_numpy(), time_style(raw, offset, tz, utc=True)
+
+
+def check_tz(tz: str | None) -> str | None:
+    """An IANA time zone name, checked (ConfigError)."""
+    if tz is None:
+        return None
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown --tz {tz!r}; use an IANA time zone name such as Europe/Berlin") from None
+    return str(tz)
 
 
 def _check_order(

@@ -479,6 +479,8 @@ def _table(data, targets, features, columns):
             time = {"col": data.time_col, "kind": kind,
                     "last": str(last) if kind == "datetime" else int(last),
                     "freq": getattr(data, "freq", None), "step": getattr(data, "step", None)}
+            if getattr(data, "time_style", None):
+                time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
         return values, cols, fidx, tidx, time
     values = np.asarray(data, dtype=np.float64)
     if values.ndim == 1:

@@ -151,7 +151,7 @@ def test_evaluate_scores_only_observed_targets(run, tmp_path):
     assert len(scored) == 1
     assert scored[0]["mae"] > 0
     table = run("evaluate", model, DATA / "holes_daily.csv", "--season", 1)
-    assert "season 1, 4 filled-in target values not scored" in " ".join(table.stderr.split())
+    assert "season 1 (given), 4 filled-in target values not scored" in " ".join(table.stderr.split())
 
 
 def test_evaluate_metrics_leave_out_the_made_up_targets():
@@ -164,3 +164,51 @@ def test_evaluate_metrics_leave_out_the_made_up_targets():
     assert (~observed).sum() == ev["skipped"] == 4
     assert ev["overall"]["naive"]["mae"][0] == pytest.approx(error[observed].mean(), rel=1e-12)
     assert ev["overall"]["naive"]["mae"][0] != pytest.approx(error.mean(), rel=1e-6)
+
+
+# -- timestamps as written ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args", "header", "times"), [
+    ("offset_daily.csv", (), "time", ["2023-01-07T00:00:00+01:00", "2023-01-08T00:00:00+01:00"]),
+    ("dst_hourly_offsets.csv", (), "time", ["2023-03-26T06:00:00+02:00", "2023-03-26T07:00:00+02:00"]),
+    ("dst_daily_offsets.csv", (), "date", ["2023-03-29T00:00:00+02:00", "2023-03-30T00:00:00+02:00"]),
+    ("dst_hourly_naive.csv", ("--tz", "Europe/Berlin"), "time",
+     ["2023-03-26 06:00:00", "2023-03-26 07:00:00"]),
+    ("utc_z.csv", ("--time-col", "when"), "when", ["2023-01-01 13:00:00Z", "2023-01-01 14:00:00Z"]),
+    ("ms8.csv", (), "t", ["2023-05-01 12:00:00.064", "2023-05-01 12:00:00.072"]),
+    ("hourly_midnight.csv", (), "time", ["2023-01-02 02:00:00", "2023-01-02 03:00:00"]),
+    ("slash_dayfirst.csv", (), "date", ["2023-02-01", "2023-02-02"]),
+    ("slash_ambiguous.csv", ("--time-format", "%d/%m/%Y"), "date", ["2022-02-05", "2022-02-06"]),
+    ("slash_ambiguous_mdy.csv", ("--time-format", "%m/%d/%Y"), "date", ["2022-02-05", "2022-02-06"]),
+    ("yyyymmdd.csv", (), "date", ["2023-02-01", "2023-02-02"]),
+], ids=["offset-kept", "dst-hourly-offsets", "dst-daily-local-calendar", "dst-hourly-tz", "utc-z",
+        "milliseconds", "hourly-at-midnight", "slash-day-first", "time-format-dmy", "time-format-mdy",
+        "yyyymmdd"])
+def test_forecast_times_are_written_in_the_data_s_own_style(run, tmp_path, name, args, header, times):
+    model = trained(run, tmp_path, name, *args, past=1, future=2)
+    for command in (("predict", model), ("predict", model, DATA / name)):
+        result = run(*command)
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == f"{header},y"
+        assert [line.split(",")[0] for line in lines[1:]] == times
+
+
+@pytest.mark.parametrize(("name", "args", "code", "message"), [
+    ("slash_ambiguous.csv", (), 1,
+     "{p} line 2, column 'date': '01/02/2022' could be day 1 month 2 or month 1 day 2 (no day above 12 in "
+     "any row tells which); give the format with --time-format %d/%m/%Y or --time-format %m/%d/%Y"),
+    ("slash_dayfirst.csv", ("--time-format", "%m/%d/%Y"), 1,
+     "{p} line 2, column 'date': cannot read '28/01/2023' as --time-format %m/%d/%Y (or --time-col none "
+     "if 'date' is not a time column)"),
+    ("dst_hourly_naive.csv", (), 1,
+     "{p}: 1 timestamp is missing from the h calendar of column 'time' (first 2023-03-26 02:00:00, after "
+     "line 3); " + GAP_HINT + " (local times across a DST change: give their zone with --tz NAME)"),
+    ("dst_hourly_naive.csv", ("--tz", "Mars/Olympus"), 2,
+     "unknown --tz 'Mars/Olympus'; use an IANA time zone name such as Europe/Berlin"),
+], ids=["ambiguous-slashes", "wrong-time-format", "dst-gap-naive", "unknown-zone"])
+def test_times_that_cannot_be_read_as_meant_are_one_error(run, error_line, tmp_path, name, args, code,
+                                                          message):
+    result = run("train", DATA / name, "--past", 1, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
+    assert error_line(result, code) == "Error: " + message.format(p=DATA / name)
