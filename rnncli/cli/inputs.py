@@ -3,17 +3,18 @@
 import contextlib
 
 # How DATA is read: the options of `train` that the model keeps (its provenance's "read").
-READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz")
+READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz",
+             "no_header")
 
 
 def read_data(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
-              smooth=None, freq=None, time_format=None, tz=None):
+              smooth=None, freq=None, time_format=None, tz=None, no_header=False):
     from ..io.csv import read_csv
 
     return read_csv(data, delimiter=delimiter, encoding=encoding,
                     time_col=None if time_col in (None, "none") else time_col, targets=targets,
                     features=features, fill=fill, resample=resample, smooth=smooth, freq=freq,
-                    time_format=time_format, tz=tz)
+                    time_format=time_format, tz=tz, no_header=no_header)
 
 
 def load_model(path: str):

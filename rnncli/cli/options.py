@@ -26,6 +26,8 @@ def column_options(f):
                      help="Missing values and timestamps missing from the calendar: refuse them (error), "
                           "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
                           "window straddles a dropped row).")(f)
+    f = click.option("--no-header", is_flag=True,
+                     help="DATA has no header line: its columns are named time, col1, col2, ...")(f)
     f = click.option("--tz", default=None, metavar="NAME",
                      help="IANA time zone of naive local times (Europe/Berlin): hourly data then crosses "
                           "DST changes hour by hour.")(f)

@@ -96,6 +96,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
                             time_col=read["time_col"])
         raise
     console = err_console()
+    for note in series.notes or []:
+        if not quiet:
+            say(note, console)
     with about(series), interruptible() as stop, \
             TrainingProgress(console, model.epochs, quiet) as progress:
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,

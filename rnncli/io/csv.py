@@ -59,6 +59,7 @@ from .timecol import (
     constant_step,
     future_times,
     infer_freq,
+    looks_like_data_row,
     parse_time,
 )
 
@@ -110,6 +111,7 @@ class Series:
     breaks: np.ndarray | None = None
     provenance: dict | None = None
     time_style: dict | None = None
+    notes: list[str] | None = None
 
 
 # --- public API ---------------------------------------------------------------------------------------
@@ -130,6 +132,7 @@ def read_csv(
     expect_freq: str | None = None,
     time_format: str | None = None,
     tz: str | None = None,
+    no_header: bool = False,
 ) -> Series:
     """Read a CSV file ("-" for stdin) into a `Series`.
 
@@ -148,6 +151,9 @@ def read_csv(
     dd.mm.yyyy, slash dates (day first when a day exceeds 12), YYYYMMDD integers, or inferred.
     tz: an IANA zone for naive local times (sub-daily data then crosses DST changes hour by hour).
     Forecast times keep the data's style (`Series.time_style`, see `timecol.format_time`).
+    no_header: the file has no header line; its columns are named time, col1, col2, ... (a first line
+    that looks like data, a timestamp and numbers, is otherwise refused). A leading unnamed column
+    holding 0..n-1 (a saved pandas index) is dropped, and said in `Series.notes`.
     Raises DataError for problems in the data and ConfigError for bad option values. The Series'
     `provenance` holds the sha256 of the bytes this call read and these options.
     """
@@ -160,12 +166,17 @@ def read_csv(
     smooth = check_smooth(smooth)
     freq = check_freq(freq)
     tz = check_tz(tz)
-    read.update(freq=freq, time_format=time_format, tz=tz)
+    read.update(freq=freq, time_format=time_format, tz=tz, no_header=bool(no_header))
     source = source_name(path_or_dash)
 
     raw = read_bytes(path_or_dash, source)
     text = decode(raw, encoding, source)
-    header, rows, lines = split_records(text, delimiter, source)
+    header, rows, lines = split_records(text, delimiter, source, bool(no_header))
+    if not no_header and looks_like_data_row(header):
+        raise DataError(
+            f"{source} line 1: {show(delimiter.join(header))} looks like data (a time and numbers), not a "
+            "header; add a header line such as date,value or use --no-header"
+        )
     try:
         series = build_series(
             header,
@@ -262,6 +273,11 @@ def build_series(
 
     cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
     line_of = np.asarray(lines, dtype=np.int64)
+    notes = []
+    if _is_saved_index(header, cells, time_col):
+        notes.append(f"{source}: the first column {header[0]!r} holds the row numbers 0..{len(cells) - 1} "
+                     "(a saved pandas index); it is left out")
+        header, cells = header[1:], cells[:, 1:]
 
     time_name, auto = choose_time_col(time_col, header, cells, source)
     time = style = None
@@ -326,6 +342,7 @@ def build_series(
         observed=None if observed is None or observed.all() else observed,
         breaks=None if breaks is None or not len(breaks) else breaks,
         time_style=style if time is not None else None,
+        notes=notes or None,
     )
 
 
@@ -484,6 +501,15 @@ def _fill_calendar(
     return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
 
 
+def _is_saved_index(header: list[str], cells: np.ndarray, time_col) -> bool:
+    """A leading unnamed (or "index") column holding 0, 1, ..., n-1, with other columns after it."""
+    if len(header) < 2 or time_col == header[0]:
+        return False
+    if not (header[0].startswith("Unnamed: 0") or header[0].lower() == "index"):
+        return False
+    return list(cells[:, 0]) == [str(i) for i in range(len(cells))]
+
+
 def _format_stamp(t) -> str:
     """A calendar time for a message: an int, a date, or a date and time."""
     if not isinstance(t, np.datetime64) and not hasattr(t, "isoformat"):
@@ -547,7 +573,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
                   time_col: str | None = "auto", targets=(), features=(), fill: str = "error",
                   resample: str | None = None, smooth: int | None = None,
                   freq: str | None = None, time_format: str | None = None,
-                  tz: str | None = None) -> LongTable:
+                  tz: str | None = None, no_header: bool = False) -> LongTable:
     """Read a long CSV ("-" for stdin) with one row per (id, time) into one `Series` per id.
 
     The file is read and split once; each id's rows then go through `read_csv`'s own checks, so its
@@ -564,7 +590,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     targets, features = name_list(targets), name_list(features)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
-    header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source)
+    header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source, bool(no_header))
     if id_col not in header:
         raise ConfigError(f"unknown --id-col {id_col!r} in {source}; available columns: {', '.join(header)}")
     for option, names in (("--time-col", [time_col]), ("--target", targets), ("--features", features)):
@@ -588,7 +614,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     series: dict = {}
     read = {"delimiter": given_delimiter, "encoding": given_encoding, "time_col": chosen or "none",
             "fill": fill, "resample": resample, "smooth": smooth, "freq": freq, "time_format": time_format,
-            "tz": tz}
+            "tz": tz, "no_header": bool(no_header)}
     digest = sha256_of(raw)
     for key, where in groups.items():
         name = f"{source} [{id_col}={key}]"

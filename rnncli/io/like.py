@@ -50,6 +50,7 @@ def read_like(model, path_or_dash: str | Path, *, delimiter: str | None = None,
                             fill=read.get("fill", "error"), resample=read.get("resample"),
                             smooth=read.get("smooth"), freq=read.get("freq"),
                             time_format=read.get("time_format"), tz=read.get("tz"),
+                            no_header=bool(read.get("no_header", False)),
                             expect_freq=(time or {}).get("freq"))
         except ConfigError:
             require_columns(columns, path_or_dash, delimiter=delimiter, encoding=encoding, time_col=time_col)
@@ -128,7 +129,8 @@ def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *
                 time_col=None if time_col == "none" else time_col, targets=[columns[i] for i in tidx],
                 features=[columns[i] for i in fidx], fill=read.get("fill", "error"),
                 resample=read.get("resample"), smooth=read.get("smooth"), freq=read.get("freq"),
-                time_format=read.get("time_format"), tz=read.get("tz"))
+                time_format=read.get("time_format"), tz=read.get("tz"),
+                no_header=bool(read.get("no_header", False)))
         except ConfigError:
             require_columns([id_col, *columns], path_or_dash, delimiter=delimiter, encoding=encoding,
                             time_col=time_col)

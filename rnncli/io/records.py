@@ -164,8 +164,12 @@ def decode(data: bytes, encoding: str, source: str) -> str:
         ) from None
 
 
-def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the data rows (stripped fields, padded to the header's width) and their file lines."""
+def split_records(text: str, delimiter: str, source: str,
+                  no_header: bool = False) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the data rows (stripped fields, padded to the header's width) and their file lines.
+
+    no_header: the first line is data too; the columns are named time, col1, col2, ...
+    """
     if not text.strip():
         raise DataError(f"{source} is empty; expected a header line and at least one data row")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -180,7 +184,9 @@ def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], li
             fields = [field.strip() for field in record]
             if not any(fields):  # a blank line, or only delimiters
                 continue
-            if header is None:
+            if header is None and no_header:
+                header, header_line = ["time"] + [f"col{i}" for i in range(1, len(fields))], 0
+            elif header is None:
                 header, header_line = _check_header(fields, start, delimiter, source), start
                 continue
             if len(fields) > len(header):

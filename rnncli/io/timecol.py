@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 # A first column whose name has one of these words as its first or last word is the time column.
 _TIME_WORDS = frozenset(
     "date time datetime timestamp month year day week period ds quarter hour "
-    "dates times datetimes timestamps months years days weeks periods quarters hours".split()
+    "dates times datetimes timestamps months years days weeks periods quarters hours "
+    "datum zeit zeitpunkt jahr monat fecha hora dt ts".split()
 )
 
 
@@ -57,10 +58,38 @@ def _looks_like_iso_dates(raw: np.ndarray) -> bool:
     return not parsed.isna().any()
 
 
+def _looks_like_dates(raw: np.ndarray) -> bool:
+    """Every cell a date in a format `parse_time` reads without --time-format (ISO, dd.mm.yyyy, slashes,
+    YYYYMMDD)."""
+    return (
+        _looks_like_iso_dates(raw)
+        or all(_DOTTED.match(cell) for cell in raw)
+        or all(_SLASHED.match(cell) for cell in raw)
+        or _looks_like_yyyymmdd(raw)
+    )
+
+
+def looks_like_data_row(fields: list[str]) -> bool:
+    """A header line that is data: a timestamp first, then numbers only (a file without a header)."""
+    if len(fields) < 2:
+        return False
+    try:
+        [float(field) for field in fields[1:]]
+    except ValueError:
+        return False
+    first = np.array(fields[:1], dtype=object)
+    return _looks_like_dates(first) or (_looks_like_years(first) and not _INTEGER.fullmatch(fields[1]))
+
+
 def choose_time_col(
     time_col: str | None, header: list[str], cells: np.ndarray, source: str
 ) -> tuple[str | None, bool]:
-    """The time column's name (or None) and whether it was detected rather than named."""
+    """The time column's name (or None) and whether it was detected rather than named.
+
+    Detected ("auto"): the first column if its name looks like time (date, time, month, year, Datum...)
+    or its values are years or dates; else the first other column whose name looks like time and whose
+    values are dates, or whose values are dates in any case.
+    """
     if time_col is None or str(time_col).lower() == "none":
         return None, False
     if time_col != "auto":
@@ -76,9 +105,14 @@ def choose_time_col(
     if (
         len(header) > 1
         and len(present) == len(raw)
-        and (_looks_like_years(raw) or _looks_like_iso_dates(raw))
+        and (_looks_like_years(raw) or _looks_like_dates(raw))
     ):
         return first, True
+    dated = [name for j, name in enumerate(header[1:], 1)
+             if _present(cells[:, j]).all() and _looks_like_dates(cells[:, j])]
+    named = [name for name in dated if _looks_like_time_name(name)]
+    if named or dated:
+        return (named or dated)[0], True
     return None, False
 
 

@@ -212,3 +212,46 @@ def test_times_that_cannot_be_read_as_meant_are_one_error(run, error_line, tmp_p
                                                           message):
     result = run("train", DATA / name, "--past", 1, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
     assert error_line(result, code) == "Error: " + message.format(p=DATA / name)
+
+
+# -- where the time is: any column, a saved pandas index, no header ------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args", "header", "times", "rows", "note"), [
+    ("pandas_index.csv", (), "date,y", ["2023-01-05", "2023-01-06"], 4,
+     "{p}: the first column 'Unnamed: 0' holds the row numbers 0..3 (a saved pandas index); it is left out"),
+    ("time_last.csv", ("--target", "value"), "timestamp,value", ["2023-01-05", "2023-01-06"], 4, None),
+    ("no_header.csv", ("--no-header",), "time,col1", ["2023-01-05", "2023-01-06"], 4, None),
+    ("dotted.csv", ("--delimiter", ";"), "Datum,Wert", ["2023-02-02", "2023-02-03"], 4, None),
+], ids=["pandas-index", "time-column-last", "no-header", "datum-day-first"])
+def test_the_time_column_is_found_where_it_is(run, tmp_path, name, args, header, times, rows, note):
+    model = tmp_path / "m.joblib"
+    result = run("train", DATA / name, "--past", 1, "--future", 2, "--hidden", 2, "--epochs", 1, "--val-frac",
+                 0, "--scale", "minmax", *args, "-o", model)
+    assert result.exit_code == 0, result.stderr
+    if note:
+        assert result.stderr.splitlines()[0] == note.format(p=DATA / name)
+    info = run("info", model, "--format", "json")
+    import json
+
+    assert json.loads(info.stdout)["data"]["rows"] == rows  # the first observation is never lost
+    predicted = run("predict", model, DATA / name)
+    assert predicted.exit_code == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0] == header
+    assert [line.split(",")[0] for line in lines[1:]] == times
+
+
+def test_a_file_without_a_header_is_refused_with_the_flag(run, error_line, tmp_path):
+    result = run("train", DATA / "no_header.csv", "--past", 1, "--future", 1, *FAST,
+                 "-o", tmp_path / "m.joblib")
+    assert error_line(result, 1) == (
+        f"Error: {DATA / 'no_header.csv'} line 1: '2023-01-01,5' looks like data (a time and numbers), not a "
+        "header; add a header line such as date,value or use --no-header")
+
+
+def test_evaluate_says_which_season_it_used(run, tmp_path):
+    model = trained(run, tmp_path, "business.csv", past=1, future=1)
+    result = run("evaluate", model, DATA / "business.csv")
+    assert result.exit_code == 0, result.stderr
+    assert "windows, season 5 (from frequency B)" in " ".join(result.stderr.split())
