@@ -5,7 +5,7 @@ import os
 import click
 
 from .inputs import about, load_model, read_for_model
-from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
+from .options import CONTEXT, id_option, output_option, positive, refuse_ids, saved_read_options
 from .output import CliError, check_writable, err_console, say, write_records, write_text
 
 
@@ -20,7 +20,7 @@ from .output import CliError, check_writable, err_console, say, write_records, w
               help="csv: a header and one row per step; json: an array of objects.")
 @id_option
 @output_option
-@read_options
+@saved_read_options
 @click.pass_context
 def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
@@ -88,7 +88,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
               help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
 @id_option
 @output_option
-@read_options
+@saved_read_options
 @click.pass_context
 def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encoding, ids):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.

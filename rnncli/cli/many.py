@@ -243,7 +243,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                                                                               time.get("style"))]
     else:
         table = read_long_like(path, manifest, models.first_ok(ids), data,
-                               delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                               delimiter=delimiter, encoding=encoding)
         for key in _chosen(path, manifest, ids, console, table):
             series, model = table.series[key], models[key]
             try:
@@ -274,7 +274,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
     console = err_console()
     models = _Models(path, manifest)
     table = read_long_like(path, manifest, models.first_ok(ids), data,
-                           delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                           delimiter=delimiter, encoding=encoding)
     evaluations, problems = [], []
     for key in _chosen(path, manifest, ids, console, table):
         series, model = table.series[key], models[key]

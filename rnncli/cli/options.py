@@ -14,6 +14,15 @@ def read_options(f):
     return f
 
 
+def saved_read_options(f):
+    """--delimiter and --encoding of DATA given to a model: by default the model's, as at training."""
+    f = click.option("--encoding", default=None, metavar="NAME",
+                     help="Text encoding of DATA. Default: the one the model's data was read with.")(f)
+    f = click.option("--delimiter", default=None, metavar="CHAR",
+                     help="Field separator of DATA. Default: the one the model's data was read with.")(f)
+    return f
+
+
 def column_options(f):
     """Which columns are time, targets and features, and how gaps and resolution are handled."""
     f = read_options(f)
@@ -26,6 +35,10 @@ def column_options(f):
                      help="Missing values and timestamps missing from the calendar: refuse them (error), "
                           "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
                           "window straddles a dropped row).")(f)
+    f = click.option("--thousands", default=None, metavar="CHAR",
+                     help="Thousands separator of the values (\"24,945\" with --thousands ,).")(f)
+    f = click.option("--decimal", default=".", show_default=True, metavar="CHAR",
+                     help="Decimal mark of the values (1200,95 with --delimiter ';' --decimal ,).")(f)
     f = click.option("--no-header", is_flag=True,
                      help="DATA has no header line: its columns are named time, col1, col2, ...")(f)
     f = click.option("--tz", default=None, metavar="NAME",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from .records import (
     check_encoding,
     check_fill,
     check_resample,
+    check_separators,
     check_smooth,
     decode,
     last_stdin,
@@ -133,6 +135,8 @@ def read_csv(
     time_format: str | None = None,
     tz: str | None = None,
     no_header: bool = False,
+    decimal: str = ".",
+    thousands: str | None = None,
 ) -> Series:
     """Read a CSV file ("-" for stdin) into a `Series`.
 
@@ -154,6 +158,8 @@ def read_csv(
     no_header: the file has no header line; its columns are named time, col1, col2, ... (a first line
     that looks like data, a timestamp and numbers, is otherwise refused). A leading unnamed column
     holding 0..n-1 (a saved pandas index) is dropped, and said in `Series.notes`.
+    decimal, thousands: the decimal mark and the thousands separator of the values (pandas' names):
+    "1200,95" with decimal=",", "24,945" with thousands=",".
     Raises DataError for problems in the data and ConfigError for bad option values. The Series'
     `provenance` holds the sha256 of the bytes this call read and these options.
     """
@@ -166,7 +172,9 @@ def read_csv(
     smooth = check_smooth(smooth)
     freq = check_freq(freq)
     tz = check_tz(tz)
-    read.update(freq=freq, time_format=time_format, tz=tz, no_header=bool(no_header))
+    decimal, thousands = check_separators(decimal, thousands, delimiter)
+    read.update(freq=freq, time_format=time_format, tz=tz, no_header=bool(no_header), decimal=decimal,
+                thousands=thousands)
     source = source_name(path_or_dash)
 
     raw = read_bytes(path_or_dash, source)
@@ -184,8 +192,8 @@ def read_csv(
             lines,
             source,
             time_col=time_col,
-            targets=name_list(targets),
-            features=name_list(features),
+            targets=targets,
+            features=features,
             fill=fill,
             resample=resample,
             smooth=smooth,
@@ -193,6 +201,8 @@ def read_csv(
             expect=expect_freq,
             time_format=time_format,
             tz=tz,
+            decimal=decimal,
+            thousands=thousands,
         )
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -240,11 +250,16 @@ class _Column:
         return parsed > 0 and 2 * parsed >= present
 
 
-def _parse_column(name: str, raw: np.ndarray) -> _Column:
+def _parse_column(name: str, raw: np.ndarray, decimal: str = ".", thousands: str | None = None) -> _Column:
     import pandas as pd
 
     missing = np.array([cell.lower() in MISSING for cell in raw], dtype=bool)
-    numbers = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(
+    cells = pd.Series(raw, dtype=object)
+    if thousands:
+        cells = cells.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        cells = cells.str.replace(decimal, ".", regex=False)
+    numbers = pd.to_numeric(cells, errors="coerce").to_numpy(
         dtype=np.float64, copy=True
     )
     bad = np.isnan(numbers) & ~missing
@@ -268,11 +283,14 @@ def build_series(
     expect: str | None = None,
     time_format: str | None = None,
     tz: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
 ) -> Series:
     import pandas as pd
 
     cells = np.array(rows, dtype=object).reshape(len(rows), len(header))
     line_of = np.asarray(lines, dtype=np.int64)
+    targets, features = name_list(targets, header), name_list(features, header)
     notes = []
     if _is_saved_index(header, cells, time_col):
         notes.append(f"{source}: the first column {header[0]!r} holds the row numbers 0..{len(cells) - 1} "
@@ -283,9 +301,10 @@ def build_series(
     time = style = None
     if time_name is not None:
         time, style = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source,
-                                 time_format, tz)
+                                 time_format, tz, lambda: _id_like(header, cells, time_name))
 
-    columns = {name: _parse_column(name, cells[:, i]) for i, name in enumerate(header) if name != time_name}
+    columns = {name: _parse_column(name, cells[:, i], decimal, thousands)
+               for i, name in enumerate(header) if name != time_name}
     targets, features = _choose_columns(targets, features, columns, header, time_name, line_of, source)
     used = features + [name for name in targets if name not in features]
     _check_values([columns[name] for name in used], line_of, source)
@@ -382,9 +401,11 @@ def _choose_columns(
                     f"{source} has no numeric column to forecast (columns besides the time: {others})"
                 )
             i = int(np.argmax(texts[0].bad))
+            hint = _number_hint(texts[0].raw[i])
             raise DataError(
                 f"{source} has no numeric column to forecast: column {texts[0].name!r} holds text such as "
-                f"{show(texts[0].raw[i])} (line {line_of[i]}); add a column of numbers"
+                f"{show(texts[0].raw[i])} (line {line_of[i]}); "
+                + (hint or "add a column of numbers")
             )
         else:
             raise DataError(
@@ -404,6 +425,32 @@ def _choose_columns(
     return targets, features or list(targets)
 
 
+_NUMBER_HINTS = (
+    (re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"),
+     "',' looks like a thousands separator: read it with --thousands ,"),
+    (re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?"),
+     "'.' and ',' look like a thousands separator and a decimal comma: read them with --thousands . "
+     "--decimal ,"),
+    (re.compile(r"[+-]?\d*,\d+"), "',' looks like a decimal comma: read it with --decimal ,"),
+    (re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f']\d{3})+([.,]\d+)?"),
+     "the spaces or apostrophes look like thousands separators: read them with --thousands CHAR"),
+)
+_CURRENCY = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b")
+
+
+def _number_hint(cell: str) -> str | None:
+    """What to do about a value that is a number written with separators or a currency sign, or None."""
+    sign = _CURRENCY.search(cell)
+    if sign:
+        bare = _CURRENCY.sub("", cell).strip()
+        if re.fullmatch(r"[+-]?[\d.,\s']+", bare):
+            return f"remove the currency sign {sign.group(0)!r} from the column (rnncli reads plain numbers)"
+    for pattern, hint in _NUMBER_HINTS:
+        if pattern.fullmatch(cell):
+            return hint
+    return None
+
+
 def _check_values(used: Sequence[_Column], line_of: np.ndarray, source: str) -> None:
     """No text and no inf in used columns, and no column without any value."""
     for problem in ("bad", "infinite"):
@@ -412,7 +459,9 @@ def _check_values(used: Sequence[_Column], line_of: np.ndarray, source: str) -> 
         if where.any():
             i, j = divmod(int(np.argmax(where)), where.shape[1])  # row-major: the first line with one
             cell = show(used[j].raw[i])
-            if problem == "bad":
+            if problem == "bad" and _number_hint(used[j].raw[i]):
+                what = f"{cell} is not a number as written; {_number_hint(used[j].raw[i])}"
+            elif problem == "bad":
                 what = f"{cell} is not a number; correct it, or empty the cell to mark it missing"
             else:
                 what = f"{cell} is not a finite number; replace it, or empty the cell to mark it missing"
@@ -501,6 +550,24 @@ def _fill_calendar(
     return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
 
 
+_ID_NAME = re.compile(r"(?:^|[_\s-])(id|key|series|sensor|store|shop|symbol|ticker|station|item|sku|"
+                      r"product|region|country|city|site|unique_id)$", re.IGNORECASE)
+
+
+def _id_like(header: list[str], cells: np.ndarray, time_name: str) -> str | None:
+    """The first column other than the time that looks like a series id: an id-like name, or text values
+    that repeat (a few distinct labels)."""
+    for j, name in enumerate(header):
+        if name == time_name:
+            continue
+        labels = set(cells[:, j])
+        if 1 < len(labels) < len(cells) and (
+            _ID_NAME.search(name) or not _parse_column(name, cells[:, j]).numeric
+        ):
+            return name
+    return None
+
+
 def _is_saved_index(header: list[str], cells: np.ndarray, time_col) -> bool:
     """A leading unnamed (or "index") column holding 0, 1, ..., n-1, with other columns after it."""
     if len(header) < 2 or time_col == header[0]:
@@ -573,7 +640,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
                   time_col: str | None = "auto", targets=(), features=(), fill: str = "error",
                   resample: str | None = None, smooth: int | None = None,
                   freq: str | None = None, time_format: str | None = None,
-                  tz: str | None = None, no_header: bool = False) -> LongTable:
+                  tz: str | None = None, no_header: bool = False, decimal: str = ".",
+                  thousands: str | None = None) -> LongTable:
     """Read a long CSV ("-" for stdin) with one row per (id, time) into one `Series` per id.
 
     The file is read and split once; each id's rows then go through `read_csv`'s own checks, so its
@@ -587,10 +655,11 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     encoding = check_encoding(encoding)
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
     freq, tz = check_freq(freq), check_tz(tz)
-    targets, features = name_list(targets), name_list(features)
+    decimal, thousands = check_separators(decimal, thousands, delimiter)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
     header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source, bool(no_header))
+    targets, features = name_list(targets, header), name_list(features, header)
     if id_col not in header:
         raise ConfigError(f"unknown --id-col {id_col!r} in {source}; available columns: {', '.join(header)}")
     for option, names in (("--time-col", [time_col]), ("--target", targets), ("--features", features)):
@@ -614,7 +683,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     series: dict = {}
     read = {"delimiter": given_delimiter, "encoding": given_encoding, "time_col": chosen or "none",
             "fill": fill, "resample": resample, "smooth": smooth, "freq": freq, "time_format": time_format,
-            "tz": tz, "no_header": bool(no_header)}
+            "tz": tz, "no_header": bool(no_header), "decimal": decimal, "thousands": thousands}
     digest = sha256_of(raw)
     for key, where in groups.items():
         name = f"{source} [{id_col}={key}]"
@@ -622,7 +691,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
             series[key] = build_series(
                 header, [cells[i] for i in where], [lines[i] for i in where], name, time_col=chosen,
                 targets=targets, features=features, fill=fill, resample=resample, smooth=smooth,
-                freq=freq, time_format=time_format, tz=tz)
+                freq=freq, time_format=time_format, tz=tz, decimal=decimal, thousands=thousands)
             series[key].provenance = {"source": os.path.basename(source), "sha256": digest, "read": read,
                                       "id_col": id_col, "series_id": str(key)}
         except DataError as e:

@@ -48,6 +48,18 @@ def check_encoding(encoding: str) -> str:
     return "utf-8-sig" if name == "utf-8" else encoding
 
 
+def check_separators(decimal: str, thousands: str | None, delimiter: str) -> tuple[str, str | None]:
+    """The decimal mark and thousands separator, checked: one character each, not a digit, and apart from
+    each other (ConfigError naming the flag). Either may be the delimiter in quoted fields ("24,945")."""
+    decimal = "." if decimal is None else decimal
+    for flag, char in (("--decimal", decimal), ("--thousands", thousands)):
+        if char is not None and (not isinstance(char, str) or len(char) != 1 or char in "\r\n\"0123456789"):
+            raise ConfigError(f"invalid {flag} {char!r}; use one character such as ',' or '.'")
+    if thousands == decimal:
+        raise ConfigError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+    return decimal, thousands
+
+
 def check_fill(fill: str) -> str:
     if fill not in FILL_METHODS:
         raise ConfigError(f"invalid --fill {fill!r}; use one of {', '.join(FILL_METHODS)}")
@@ -80,17 +92,19 @@ def check_smooth(smooth: int | None) -> int | None:
     return int(smooth)
 
 
-def name_list(names: str | Iterable[str] | None) -> list[str]:
-    """Option values as a list of unique names ("a,b" is accepted as two names)."""
+def name_list(names: str | Iterable[str] | None, header: Iterable[str] = ()) -> list[str]:
+    """Option values as a list of unique names: a name of `header` as it is (names may hold commas),
+    anything else split on commas ("a,b" is accepted as two names)."""
     if not names:
         return []
     if isinstance(names, str):
         names = [names]
+    header = set(header)
     out: list[str] = []
     for name in names:
-        for part in str(name).split(","):
+        for part in [name] if name in header else str(name).split(","):
             if part.strip() and part.strip() not in out:
-                out.append(part.strip())
+                out.append(part if part in header else part.strip())
     return out
 
 
@@ -141,6 +155,9 @@ def read_bytes(path_or_dash: str | Path, source: str) -> bytes:
     path = Path(path_or_dash)
     if path.is_dir():
         raise DataError(f"{source} is a directory, not a CSV file; pass the path of a .csv file")
+    if path.is_char_device() or path.is_block_device():  # /dev/zero would be read for ever
+        raise DataError(f"{source} is a device, not a CSV file; pass the path of a .csv file "
+                        "(or - for stdin)")
     try:
         return path.read_bytes()
     except FileNotFoundError:

@@ -216,6 +216,7 @@ def parse_time(
     source: str,
     time_format: str | None = None,
     tz: str | None = None,
+    id_hint=None,
 ) -> tuple[np.ndarray, dict | None]:
     """(times, style): int64 (all cells are integers) or datetime64[ns], checked present, unique and
     ascending, and how the cells are written (`time_style`; None for integers).
@@ -224,6 +225,8 @@ def parse_time(
     zone's offsets) change within sub-daily data, the times are UTC instants instead (style "utc").
     time_format: strptime codes ("%d/%m/%Y"); without it ISO 8601, dd.mm.yyyy (day first), slash dates
     (day first when a day exceeds 12; all ambiguous is an error), YYYYMMDD integers, or what pandas infers.
+    id_hint: a function giving the column that looks like a series id (or None), suggested as --id-col
+    when timestamps repeat.
     """
     import pandas as pd
 
@@ -253,7 +256,7 @@ def parse_time(
             ) from None
         if tz is not None:
             raise ConfigError(f"--tz {tz} needs dates, but column {name!r} of {source} holds integers")
-        _check_order(time, raw, line_of, name, auto, source)
+        _check_order(time, raw, line_of, name, auto, source, id_hint)
         return time, None
     else:
         dayfirst = _day_first(raw, line_of, name, source)
@@ -273,7 +276,7 @@ def parse_time(
             f"use integer years instead{not_time}"
         ) from None
     time, style = _wall_or_utc(instants, raw, line_of, name, source, tz)
-    _check_order(time, raw, line_of, name, auto, source)
+    _check_order(time, raw, line_of, name, auto, source, id_hint)
     return time, style
 
 
@@ -354,7 +357,8 @@ def check_tz(tz: str | None) -> str | None:
 
 
 def _check_order(
-    time: np.ndarray, raw: np.ndarray, line_of: np.ndarray, name: str, auto: bool, source: str
+    time: np.ndarray, raw: np.ndarray, line_of: np.ndarray, name: str, auto: bool, source: str,
+    id_hint=None,
 ) -> None:
     import pandas as pd
 
@@ -363,9 +367,12 @@ def _check_order(
         i = int(np.argmax(duplicated))
         first = int(np.argmax(time == time[i]))
         not_time = f", or --time-col none if {name!r} is not a time column" if auto else ""
+        id_hint = id_hint() if callable(id_hint) else id_hint
+        several = (f"if {id_hint!r} tells several series apart, train them with --id-col {id_hint}; else "
+                   if id_hint else "")
         raise DataError(
             f"{source} line {line_of[i]}: duplicate timestamp {show(raw[i])} in column {name!r} "
-            f"(first at line {line_of[first]}); remove or aggregate the repeated rows{not_time}"
+            f"(first at line {line_of[first]}); {several}remove or aggregate the repeated rows{not_time}"
         )
     backwards = np.flatnonzero(time[1:] < time[:-1])
     if len(backwards):

@@ -121,6 +121,7 @@ class Forecaster:
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
         breaks = _breaks(data)
+        _check_not_constant(values, self.columns_, self.target_idx_)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
@@ -329,6 +330,7 @@ class Forecaster:
         season = _check_int("--season", season, 1)
         values = self._values(data)
         breaks = _breaks(data)
+        _check_not_constant(values, self.columns_, self.target_idx_)
         origins, y_hat = self._backtest(values, breaks)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
@@ -429,6 +431,15 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
         raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
                         f"{need}; use a longer series or lower --past/--future")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
+
+
+def _check_not_constant(values: np.ndarray, columns, target_idx) -> None:
+    """DataError for a target that never changes: there is nothing for a network to learn."""
+    for j in target_idx:
+        column = values[:, j]
+        if len(column) > 1 and np.isfinite(column).all() and (column == column[0]).all():
+            raise DataError(f"the target {columns[j]!r} is constant ({column[0]:g} in all {len(column)} "
+                            "rows): there is nothing to learn; drop the series or forecast it as that value")
 
 
 def _breaks(data) -> np.ndarray | None:

@@ -255,3 +255,85 @@ def test_evaluate_says_which_season_it_used(run, tmp_path):
     result = run("evaluate", model, DATA / "business.csv")
     assert result.exit_code == 0, result.stderr
     assert "windows, season 5 (from frequency B)" in " ".join(result.stderr.split())
+
+
+# -- numbers and names as written ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "args", "values"), [
+    ("decimal_comma.csv", ("--delimiter", ";", "--decimal", ","), [1200.95, 1201.5, 1199.05, 1203.0]),
+    ("thousands.csv", ("--thousands", ","), [24945, 25100, 24870, 25020]),
+], ids=["decimal-comma", "thousands-comma"])
+def test_decimal_and_thousands_separators_are_read(run, tmp_path, name, args, values):
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    series = read_csv(DATA / name, delimiter=flags.get("--delimiter", ","),
+                      decimal=flags.get("--decimal", "."), thousands=flags.get("--thousands"))
+    assert series.values[:, 0].tolist() == values
+    model = trained(run, tmp_path, name, *args, past=1, future=1)
+    result = run("predict", model, DATA / name)  # read again with the model's separators
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("2023-01-05,")
+
+
+@pytest.mark.parametrize(("name", "args", "message"), [
+    ("decimal_comma.csv", ("--delimiter", ";"),
+     "{p} has no numeric column to forecast: column 'y' holds text such as '1200,95' (line 2); ',' looks "
+     "like a decimal comma: read it with --decimal ,"),
+    ("thousands.csv", (),
+     "{p} has no numeric column to forecast: column 'y' holds text such as '24,945' (line 2); ',' looks "
+     "like a thousands separator: read it with --thousands ,"),
+    ("currency.csv", (),
+     "{p} has no numeric column to forecast: column 'y' holds text such as '€12.50' (line 2); remove the "
+     "currency sign '€' from the column (rnncli reads plain numbers)"),
+    ("long_without_id_col.csv", ("--target", "y"),
+     "{p} line 4: duplicate timestamp '2023-01-01' in column 'date' (first at line 2); if 'store' tells "
+     "several series apart, train them with --id-col store; else remove or aggregate the repeated rows, or "
+     "--time-col none if 'date' is not a time column"),
+    ("constant.csv", (),
+     "{p}: the target 'y' is constant (5 in all 30 rows): there is nothing to learn; drop the series or "
+     "forecast it as that value"),
+], ids=["decimal-comma", "thousands", "currency", "duplicates-suggest-id-col", "constant"])
+def test_values_written_otherwise_are_one_error_naming_the_flag(run, error_line, tmp_path, name, args,
+                                                                message):
+    result = run("train", DATA / name, "--past", 1, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
+    assert error_line(result, 1) == "Error: " + message.format(p=DATA / name)
+
+
+def test_a_constant_target_fails_the_same_way_in_a_long_csv(run, tmp_path):
+    result = run("train", DATA / "constant_long.csv", "--id-col", "id", "--past", 1, "--future", 1, *FAST,
+                 "-o", tmp_path / "models")
+    assert result.exit_code == 3, result.stderr
+    failures = (tmp_path / "models" / "failures.csv").read_text().splitlines()
+    assert failures == ["id,error", "a,the target 'y' is constant (5 in all 30 rows): there is nothing to "
+                                    "learn; drop the series or forecast it as that value"]
+
+
+def test_column_names_with_commas_are_never_split(run, tmp_path):
+    model = tmp_path / "m.joblib"
+    train = ("train", DATA / "comma_name.csv", "--target", "sales, EUR", "--past", 2, "--future", 1, *FAST,
+             "-o", model)
+    assert run(*train).exit_code == 0
+    predicted = run("predict", model, DATA / "comma_name.csv")
+    assert predicted.exit_code == 0, predicted.stderr
+    assert predicted.stdout.splitlines()[0] == 'date,"sales, EUR"'
+    evaluated = run("evaluate", model, DATA / "comma_name.csv", "--format", "csv")
+    assert evaluated.stdout.splitlines()[1].startswith('"sales, EUR",model,all,')
+    resumed = run("train", DATA / "comma_name.csv", "--resume", model, "--epochs", 2, "--quiet", "-o", model)
+    assert resumed.exit_code == 0, resumed.stderr
+
+
+def test_delimiter_and_encoding_given_to_predict_override_the_model_s(run, error_line, tmp_path):
+    model = trained(run, tmp_path, "latin1_semicolon.csv", "--delimiter", ";", "--encoding", "latin-1",
+                    past=1, future=1)
+    saved = run("predict", model, DATA / "latin1_semicolon.csv")  # both saved settings used
+    assert saved.stdout.splitlines() == ["Datum,Größe", saved.stdout.splitlines()[1]]
+    comma = run("predict", model, DATA / "latin1_comma.csv", "--delimiter", ",")
+    assert comma.stdout == saved.stdout
+    wrong = run("predict", model, DATA / "latin1_comma.csv", "--delimiter", ",", "--encoding", "utf-8")
+    assert error_line(wrong, 1).startswith(f"Error: {DATA / 'latin1_comma.csv'} line 1: byte 0x")
+
+
+def test_a_device_is_refused(run, error_line, tmp_path):
+    result = run("train", "/dev/zero", "--past", 1, "--future", 1, *FAST, "-o", tmp_path / "m.joblib")
+    assert error_line(result, 1) == ("Error: /dev/zero is a device, not a CSV file; pass the path of a .csv "
+                                     "file (or - for stdin)")
