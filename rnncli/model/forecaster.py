@@ -121,6 +121,7 @@ class Forecaster:
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
         breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
         _check_not_constant(values, self.columns_, self.target_idx_)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
@@ -263,6 +264,7 @@ class Forecaster:
                             f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
         if not np.isfinite(values).all():
             raise DataError("data has missing or infinite values; fill or drop them first")
+        _check_magnitude(values, self.columns_)
         return values
 
     def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
@@ -330,6 +332,7 @@ class Forecaster:
         season = _check_int("--season", season, 1)
         values = self._values(data)
         breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
         _check_not_constant(values, self.columns_, self.target_idx_)
         origins, y_hat = self._backtest(values, breaks)
         y = values[:, self.target_idx_]
@@ -431,6 +434,20 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
         raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
                         f"{need}; use a longer series or lower --past/--future")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
+
+
+MAX_MAGNITUDE = 1e100  # squared errors of values up to this, summed over many windows, stay finite
+
+
+def _check_magnitude(values: np.ndarray, columns) -> None:
+    """DataError for values so large that squared errors and their sums would overflow float64."""
+    big = np.abs(values) > MAX_MAGNITUDE
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        exponent = int(np.floor(np.log10(np.abs(values[row, col]))))
+        raise DataError(f"column {columns[col]!r} holds {values[row, col]:g} (row {row + 1}): values "
+                        f"beyond ±{MAX_MAGNITUDE:g} would overflow the squared errors; rescale the column "
+                        f"(e.g. divide it by 1e{exponent - 3})")
 
 
 def _check_not_constant(values: np.ndarray, columns, target_idx) -> None:

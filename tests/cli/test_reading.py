@@ -337,3 +337,20 @@ def test_a_device_is_refused(run, error_line, tmp_path):
     result = run("train", "/dev/zero", "--past", 1, "--future", 1, *FAST, "-o", tmp_path / "m.joblib")
     assert error_line(result, 1) == ("Error: /dev/zero is a device, not a CSV file; pass the path of a .csv "
                                      "file (or - for stdin)")
+
+
+def test_huge_values_stop_with_one_line_and_large_ones_score_finite(run, error_line, tmp_path):
+    result = run("train", DATA / "huge.csv", "--past", 3, "--future", 2, *FAST, "-o", tmp_path / "m.joblib")
+    assert error_line(result, 1) == (
+        f"Error: {DATA / 'huge.csv'}: column 'y' holds 1e+200 (row 1): values beyond ±1e+100 would overflow "
+        "the squared errors; rescale the column (e.g. divide it by 1e197)")
+    # 1e99: training, variant choice and scores stay finite (pytest turns any RuntimeWarning into an error)
+    model = tmp_path / "large.joblib"
+    trained = run("train", DATA / "large.csv", "--past", 3, "--future", 2, "--hidden", 2, "--epochs", 2,
+                  "--quiet", "-o", model)
+    assert trained.exit_code == 0, trained.stderr
+    scores = run("evaluate", model, DATA / "large.csv", "--format", "csv")
+    assert scores.exit_code == 0, scores.stderr
+    rmse = [float(line.split(",")[4]) for line in scores.stdout.splitlines()[1:]]
+    assert all(np.isfinite(rmse))
+    assert min(rmse) > 1e97
