@@ -168,9 +168,7 @@ class Forecaster:
 
     def _window_starts(self, n: int, kind: str, breaks) -> np.ndarray:
         """First rows of the windows for scaling `kind` that straddle no break (dropped rows)."""
-        lb = scaling.lookback(kind, self.past)
-        return windows.unbroken(np.arange(max(windows.n_windows(n, lb, self.future), 0)), lb + self.future,
-                                breaks)
+        return windows.window_starts(n, scaling.lookback(kind, self.past), self.future, breaks)
 
     def _frame(self, values: np.ndarray, kind: str, breaks):
         """Raw windows for scaling `kind`: inputs, targets and the targets' own past, and their first rows."""
@@ -272,8 +270,17 @@ class Forecaster:
         return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
 
     def predict(self, data=None, interval: float | None = None) -> Forecast:
-        """Forecast the `future` steps after the end of `data` (default: of the training data)."""
-        values = self._values(data)[-self.lookback_:]
+        """Forecast the `future` steps after the end of `data` (default: of the training data).
+
+        Raises DataError when the last `lookback_` rows of `data` straddle a break (dropped rows).
+        """
+        values = self._values(data)
+        breaks = _breaks(data)
+        if breaks is not None and breaks.max() > len(values) - self.lookback_:
+            raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
+                            f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
+                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data before it")
+        values = values[-self.lookback_:]
         y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
                                        values[None][:, :, self.target_idx_])[0]
         fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])

@@ -99,6 +99,14 @@ def unbroken(starts: np.ndarray, length: int, breaks: np.ndarray | None) -> np.n
     return starts[before_end == up_to_start]
 
 
+def window_starts(n_steps: int, past: int, future: int, breaks: np.ndarray | None = None) -> np.ndarray:
+    """First rows s of the windows of `n_steps` rows that straddle none of `breaks` (see `unbroken`).
+
+    Window s has inputs rows s .. s+past-1 and targets rows s+past .. s+past+future-1.
+    """
+    return unbroken(np.arange(max(n_windows(n_steps, past, future), 0)), past + future, breaks)
+
+
 def split_windows(S: int, val_frac: float, future: int) -> tuple[slice, slice]:
     """Split S windows in time order into (train, val) slices whose target rows do not overlap.
 

@@ -354,3 +354,19 @@ def test_huge_values_stop_with_one_line_and_large_ones_score_finite(run, error_l
     rmse = [float(line.split(",")[4]) for line in scores.stdout.splitlines()[1:]]
     assert all(np.isfinite(rmse))
     assert min(rmse) > 1e97
+
+
+def test_window_with_fill_drop_builds_no_row_across_the_dropped_days(run):
+    result = run("window", DATA / "gap_daily.csv", "--past", 2, "--future", 1, "--fill", "drop")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["date,y_t-1,y_t0,y_t+1", "2023-01-07,3.0,4.0,5.0",
+                                          "2023-01-08,4.0,5.0,6.0"]
+
+
+def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tmp_path):
+    model = trained(run, tmp_path, "gap_daily.csv", "--fill", "drop", past=2, future=1)
+    result = run("predict", model, DATA / "gap_at_end.csv")
+    assert error_line(result, 1) == (
+        f"Error: {DATA / 'gap_at_end.csv'}: the last 2 rows straddle dropped rows (a gap before row 5); a "
+        "forecast needs 2 neighbouring rows at the end: fill the gap (--fill ffill|interpolate|zero) or end "
+        "the data before it")
