@@ -279,7 +279,8 @@ class Forecaster:
         if breaks is not None and breaks.max() > len(values) - self.lookback_:
             raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
                             f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
-                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data before it")
+                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data "
+                            "before it")
         values = values[-self.lookback_:]
         y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
                                        values[None][:, :, self.target_idx_])[0]
