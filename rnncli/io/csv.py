@@ -641,7 +641,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
                   resample: str | None = None, smooth: int | None = None,
                   freq: str | None = None, time_format: str | None = None,
                   tz: str | None = None, no_header: bool = False, decimal: str = ".",
-                  thousands: str | None = None) -> LongTable:
+                  thousands: str | None = None, expect_freq: str | None = None) -> LongTable:
     """Read a long CSV ("-" for stdin) with one row per (id, time) into one `Series` per id.
 
     The file is read and split once; each id's rows then go through `read_csv`'s own checks, so its
@@ -691,7 +691,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
             series[key] = build_series(
                 header, [cells[i] for i in where], [lines[i] for i in where], name, time_col=chosen,
                 targets=targets, features=features, fill=fill, resample=resample, smooth=smooth,
-                freq=freq, time_format=time_format, tz=tz, decimal=decimal, thousands=thousands)
+                freq=freq, time_format=time_format, tz=tz, decimal=decimal, thousands=thousands,
+                expect=expect_freq)
             series[key].provenance = {"source": os.path.basename(source), "sha256": digest, "read": read,
                                       "id_col": id_col, "series_id": str(key)}
         except DataError as e:

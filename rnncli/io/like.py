@@ -134,7 +134,7 @@ def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *
                 resample=read.get("resample"), smooth=read.get("smooth"), freq=read.get("freq"),
                 time_format=read.get("time_format"), tz=read.get("tz"),
                 no_header=bool(read.get("no_header", False)), decimal=read.get("decimal", "."),
-                thousands=read.get("thousands"))
+                thousands=read.get("thousands"), expect_freq=time.get("freq"))
         except ConfigError:
             require_columns([id_col, *columns], path_or_dash, delimiter=delimiter, encoding=encoding,
                             time_col=time_col)

@@ -546,7 +546,7 @@ def calendar(
     if expect and own and not _same_offset(own, expect) and (freq is None or not _same_offset(freq, expect)):
         raise DataError(
             f"{source} has rows at frequency {own} but the model was trained on rows at frequency {expect}; "
-            f"give DATA at the model's frequency ({expect}), e.g. with --resample {expect} when training"
+            f"give DATA at the model's frequency ({expect}), or train a model on the {own} rows"
         )
     alias = freq or own
     if alias is None and len(index) > 1:

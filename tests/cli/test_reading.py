@@ -127,7 +127,7 @@ def test_fill_drop_with_too_few_neighbouring_rows_is_one_error(run, error_line, 
      + GAP_HINT),
     ("holes_daily.csv", ("--fill", "interpolate"), "weekly_sat.csv",
      "{d} has rows at frequency W-SAT but the model was trained on rows at frequency D; give DATA at the "
-     "model's frequency (D), e.g. with --resample D when training"),
+     "model's frequency (D), or train a model on the W-SAT rows"),
 ], ids=["gap-in-predict-data", "weekly-data-daily-model"])
 def test_predict_and_evaluate_data_are_checked_the_same_way(run, error_line, tmp_path, name, args, data,
                                                             message):
@@ -370,3 +370,15 @@ def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tm
         f"Error: {DATA / 'gap_at_end.csv'}: the last 2 rows straddle dropped rows (a gap before row 5); a "
         "forecast needs 2 neighbouring rows at the end: fill the gap (--fill ffill|interpolate|zero) or end "
         "the data before it")
+
+
+def test_a_model_directory_checks_the_frequency_of_each_series(run, error_line, tmp_path):
+    models = tmp_path / "models"
+    trained_dir = run("train", DATA / "long_daily.csv", "--id-col", "id", "--past", 2, "--future", 1, *FAST,
+                      "-o", models)
+    assert trained_dir.exit_code == 0, trained_dir.stderr
+    result = run("predict", models, DATA / "long_weekly.csv")
+    assert error_line(result, 1) == (
+        f"Error: no series could be forecast: series 'a' (and 1 more): {DATA / 'long_weekly.csv'} [id=a] has "
+        "rows at frequency W-SUN but the model was trained on rows at frequency D; give DATA at the model's "
+        "frequency (D), or train a model on the W-SUN rows")
