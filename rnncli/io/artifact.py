@@ -691,6 +691,7 @@ def _check_content(d: dict) -> None:
         if d.get(key) is not None:
             _text(d[key], key)
     _optional(d, "interrupted", bool)
+    _optional(d, "tail_broken", bool)
     trainer = _optional(d, "trainer", dict)
     if trainer is not None:
         _check_trainer(trainer, options, n_params)

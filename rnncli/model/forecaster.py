@@ -154,6 +154,8 @@ class Forecaster:
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.tail_ = values[-self.lookback_:].copy()
+        # rows were dropped inside the last lookback rows: predict() without data would bridge them
+        self.tail_broken_ = bool(breaks is not None and breaks.max() > len(values) - self.lookback_)
         self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
@@ -276,6 +278,9 @@ class Forecaster:
         """
         values = self._values(data)
         breaks = _breaks(data)
+        if data is None and getattr(self, "tail_broken_", False):
+            raise DataError(f"the last {self.lookback_} rows of the training data straddle dropped rows "
+                            "(--fill drop); forecast from data whose last rows are neighbours: pass DATA")
         if breaks is not None and breaks.max() > len(values) - self.lookback_:
             raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
                             f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
@@ -401,6 +406,7 @@ class Forecaster:
                         "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
                         "stopped": h.stopped},
             "interrupted": bool(self.interrupted_),
+            **({"tail_broken": True} if getattr(self, "tail_broken_", False) else {}),
             "trainer": self.trainer_state_,
             **({"created": self.created_} if getattr(self, "created_", None) else {}),
             **({"data": self.data_} if getattr(self, "data_", None) else {}),
@@ -428,6 +434,7 @@ class Forecaster:
         model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
                                  h["stopped"])
         model.interrupted_ = d.get("interrupted", False)
+        model.tail_broken_ = d.get("tail_broken", False)
         model.trainer_state_ = d.get("trainer")
         return model
 

@@ -370,6 +370,11 @@ def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tm
         f"Error: {DATA / 'gap_at_end.csv'}: the last 2 rows straddle dropped rows (a gap before row 5); a "
         "forecast needs 2 neighbouring rows at the end: fill the gap (--fill ffill|interpolate|zero) or end "
         "the data before it")
+    assert run("predict", model).exit_code == 0  # the training data ends with neighbouring rows
+    broken = trained(run, tmp_path, "gap_last_row.csv", "--fill", "drop", past=2, future=1)
+    assert error_line(run("predict", broken), 1) == (
+        "Error: the last 2 rows of the training data straddle dropped rows (--fill drop); forecast from data "
+        "whose last rows are neighbours: pass DATA")
 
 
 def test_a_model_directory_checks_the_frequency_of_each_series(run, error_line, tmp_path):
