@@ -832,7 +832,7 @@ def _check_read_extras(read: dict) -> None:
         if value is not None and type(value) is not str:
             raise _Invalid(f"'data.read.{key}' is {_repr(value)}, not a str")
     try:
-        rio.check_separators(decimal, thousands, None)
+        rio.check_separators(decimal, thousands)
     except ConfigError as e:
         raise _Invalid(f"'data.read' separators: {_short(e)}") from None
 

@@ -172,7 +172,7 @@ def read_csv(
     smooth = check_smooth(smooth)
     freq = check_freq(freq)
     tz = check_tz(tz)
-    decimal, thousands = check_separators(decimal, thousands, delimiter)
+    decimal, thousands = check_separators(decimal, thousands)
     read.update(freq=freq, time_format=time_format, tz=tz, no_header=bool(no_header), decimal=decimal,
                 thousands=thousands)
     source = source_name(path_or_dash)
@@ -655,7 +655,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     encoding = check_encoding(encoding)
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
     freq, tz = check_freq(freq), check_tz(tz)
-    decimal, thousands = check_separators(decimal, thousands, delimiter)
+    decimal, thousands = check_separators(decimal, thousands)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
     header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source, bool(no_header))

@@ -48,7 +48,7 @@ def check_encoding(encoding: str) -> str:
     return "utf-8-sig" if name == "utf-8" else encoding
 
 
-def check_separators(decimal: str, thousands: str | None, delimiter: str) -> tuple[str, str | None]:
+def check_separators(decimal: str, thousands: str | None) -> tuple[str, str | None]:
     """The decimal mark and thousands separator, checked: one character each, not a digit, and apart from
     each other (ConfigError naming the flag). Either may be the delimiter in quoted fields ("24,945")."""
     decimal = "." if decimal is None else decimal

@@ -387,3 +387,13 @@ def test_a_model_directory_checks_the_frequency_of_each_series(run, error_line, 
         f"Error: no series could be forecast: series 'a' (and 1 more): {DATA / 'long_weekly.csv'} [id=a] has "
         "rows at frequency W-SUN but the model was trained on rows at frequency D; give DATA at the model's "
         "frequency (D), or train a model on the W-SUN rows")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--decimal", ",", "--thousands", ","), "--thousands and --decimal are both ','; they must differ"),
+    (("--decimal", "ab"), "invalid --decimal 'ab'; use one character such as ',' or '.'"),
+], ids=["same-separators", "two-characters"])
+def test_bad_separators_are_a_usage_error(run, error_line, tmp_path, args, message):
+    result = run("train", DATA / "thousands.csv", "--past", 1, "--future", 1, *FAST, *args,
+                 "-o", tmp_path / "m.joblib")
+    assert error_line(result, 2) == "Error: " + message
