@@ -5,7 +5,7 @@ import os
 import click
 
 from .inputs import about, load_model, read_for_model
-from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
+from .options import CONTEXT, id_option, output_option, positive, refuse_ids, saved_read_options
 from .output import CliError, check_writable, err_console, say, write_records, write_text
 
 
@@ -20,7 +20,7 @@ from .output import CliError, check_writable, err_console, say, write_records, w
               help="csv: a header and one row per step; json: an array of objects.")
 @id_option
 @output_option
-@read_options
+@saved_read_options
 @click.pass_context
 def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
@@ -62,17 +62,17 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         times = series.time
         extra = future_times(series, model.future) if times is not None else None
         targets = [model.columns_[i] for i in model.target_idx_]
-        records = backtest_records(origins, y_hat, targets, times, extra)
+        records = backtest_records(origins, y_hat, targets, times, extra, series.time_style)
     else:
         with about(series):
             fc = model.predict(series, interval=interval)
         if series is not None:
-            times = future_times(series, model.future)
+            times, style = future_times(series, model.future), series.time_style
         else:
             from ..io.like import future_times_after
 
-            times = future_times_after(model, model.future)
-        records = forecast_records(fc, times, time_name)
+            times, style = future_times_after(model, model.future), time.get("style")
+        records = forecast_records(fc, times, time_name, style)
     write_records(records, output, fmt)
 
 
@@ -88,7 +88,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
               help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
 @id_option
 @output_option
-@read_options
+@saved_read_options
 @click.pass_context
 def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encoding, ids):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
@@ -125,16 +125,21 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
+    rule = "given"
     if season is None:
-        season = default_season(series.freq or (d.get("time") or {}).get("freq"))
+        freq = series.freq or (d.get("time") or {}).get("freq")
+        season = default_season(freq)
+        rule = f"from frequency {freq}" if freq else "no frequency"
     with about(series):
         ev = model.evaluate(series, season=season)
+    ev["season_rule"] = rule
     if fmt == "table":
         console = err_console()
         console.print(evaluation_table(ev))
         console.print(horizon_table(ev))
     elif fmt == "json":
-        payload = {"windows": ev["windows"], "season": ev["season"], "scores": evaluation_records(ev)}
+        payload = {"windows": ev["windows"], "season": ev["season"], "skipped": ev["skipped"],
+                   "scores": evaluation_records(ev)}
         write_text(output, lambda s: s.write(to_json(payload) + "\n"))
     else:
         write_records(evaluation_records(ev), output, "csv")

@@ -20,7 +20,7 @@ from ..io import modeldir
 from ..io.like import future_times_after, read_long_like, resume_dir_options
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import read_data
+from .inputs import READ_KEYS, read_data
 from .options import GRID_KEYS
 from .output import (
     EXIT_INTERRUPTED,
@@ -36,7 +36,6 @@ from .progress import SeriesProgress
 
 DEFAULT_DIR = "models"  # train --id-col without -o
 EXIT_SOME_FAILED = 3
-READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
 SHOWN = 5  # failures and skipped ids listed on stderr before "... and N more"
 
 
@@ -240,10 +239,11 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             time = model.time_ or {}
             fc = model.predict(interval=interval)
             times = future_times_after(model, model.future)
-            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
+            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step",
+                                                                              time.get("style"))]
     else:
         table = read_long_like(path, manifest, models.first_ok(ids), data,
-                               delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                               delimiter=delimiter, encoding=encoding)
         for key in _chosen(path, manifest, ids, console, table):
             series, model = table.series[key], models[key]
             try:
@@ -253,11 +253,11 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                     origins, y_hat = model.backtest(series)
                     extra = future_times(series, model.future) if series.time is not None else None
                     targets = [model.columns_[i] for i in model.target_idx_]
-                    rows = backtest_records(origins, y_hat, targets, series.time, extra)
+                    rows = backtest_records(origins, y_hat, targets, series.time, extra, series.time_style)
                 else:
                     fc = model.predict(series, interval=interval)
                     times = future_times(series, model.future)
-                    rows = forecast_records(fc, times, series.time_col or "step")
+                    rows = forecast_records(fc, times, series.time_col or "step", series.time_style)
             except DataError as e:
                 problems.append((key, about(series, e)))
                 continue
@@ -274,7 +274,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
     console = err_console()
     models = _Models(path, manifest)
     table = read_long_like(path, manifest, models.first_ok(ids), data,
-                           delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                           delimiter=delimiter, encoding=encoding)
     evaluations, problems = [], []
     for key in _chosen(path, manifest, ids, console, table):
         series, model = table.series[key], models[key]

@@ -14,6 +14,15 @@ def read_options(f):
     return f
 
 
+def saved_read_options(f):
+    """--delimiter and --encoding of DATA given to a model: by default the model's, as at training."""
+    f = click.option("--encoding", default=None, metavar="NAME",
+                     help="Text encoding of DATA. Default: the one the model's data was read with.")(f)
+    f = click.option("--delimiter", default=None, metavar="CHAR",
+                     help="Field separator of DATA. Default: the one the model's data was read with.")(f)
+    return f
+
+
 def column_options(f):
     """Which columns are time, targets and features, and how gaps and resolution are handled."""
     f = read_options(f)
@@ -21,8 +30,27 @@ def column_options(f):
                      help="Trailing moving average over N rows before windowing.")(f)
     f = click.option("--resample", default=None, metavar="RULE",
                      help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
-    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "drop"]), default="error",
-                     show_default=True, help="What to do with missing values.")(f)
+    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "zero", "drop"]),
+                     default="error", show_default=True,
+                     help="Missing values and timestamps missing from the calendar: refuse them (error), "
+                          "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
+                          "window straddles a dropped row).")(f)
+    f = click.option("--thousands", default=None, metavar="CHAR",
+                     help="Thousands separator of the values (\"24,945\" with --thousands ,).")(f)
+    f = click.option("--decimal", default=".", show_default=True, metavar="CHAR",
+                     help="Decimal mark of the values (1200,95 with --delimiter ';' --decimal ,).")(f)
+    f = click.option("--no-header", is_flag=True,
+                     help="DATA has no header line: its columns are named time, col1, col2, ...")(f)
+    f = click.option("--tz", default=None, metavar="NAME",
+                     help="IANA time zone of naive local times (Europe/Berlin): hourly data then crosses "
+                          "DST changes hour by hour.")(f)
+    f = click.option("--time-format", default=None, metavar="FMT",
+                     help="strptime codes of the time column (%d/%m/%Y, %Y%m%d). Default: ISO 8601, "
+                          "dd.mm.yyyy, slash dates (day first when a day exceeds 12), YYYYMMDD.")(f)
+    f = click.option("--freq", default=None, metavar="ALIAS",
+                     help="Calendar of the time column, a pandas offset alias (D, B, W-SAT, MS, QS-MAR, "
+                          "15min, h...); 'none' reads the rows as a plain sequence (forecasts by step). "
+                          "Default: inferred from the spacing.")(f)
     f = click.option("--features", "features", multiple=True, metavar="NAME",
                      help="Input column (repeatable). Default: the targets.")(f)
     f = click.option("--target", "targets", multiple=True, metavar="NAME",

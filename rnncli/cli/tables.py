@@ -25,15 +25,11 @@ class Table(_RichTable):
         super().add_row(*(Text(escape_controls(c)) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
-def format_time(t) -> str | int:
-    """A timestamp as ISO text (date only at midnight), an integer time as an int."""
-    if t is None:
-        return None
-    if isinstance(t, (np.integer, int)):
-        return int(t)
-    t = np.datetime64(t, "s")
-    text = str(t)
-    return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
+def format_time(t, style: dict | None = None) -> str | int:
+    """A timestamp as ISO text in the data's style (without one: date only at midnight); an int as an int."""
+    from ..io.timecol import format_time as formatted
+
+    return formatted(t, style)
 
 
 def _num(x) -> float | None:
@@ -44,11 +40,12 @@ def _num(x) -> float | None:
 # -- forecasts ------------------------------------------------------------------------------------
 
 
-def forecast_records(fc, times, time_name: str) -> list[dict]:
-    """One record per future step: the time (or step number), each target, and its bounds."""
+def forecast_records(fc, times, time_name: str, style: dict | None = None) -> list[dict]:
+    """One record per future step: the time (or, without a calendar, the step number under "step"),
+    each target, and its bounds."""
     rows = []
     for h in range(fc.values.shape[0]):
-        row = {time_name: format_time(times[h]) if times is not None else h + 1}
+        row = {time_name: format_time(times[h], style)} if times is not None else {"step": h + 1}
         for k, name in enumerate(fc.targets):
             row[name] = float(fc.values[h, k])
             if fc.lower is not None:
@@ -58,7 +55,7 @@ def forecast_records(fc, times, time_name: str) -> list[dict]:
     return rows
 
 
-def backtest_records(origins, y_hat, targets, times, future_times) -> list[dict]:
+def backtest_records(origins, y_hat, targets, times, future_times, style: dict | None = None) -> list[dict]:
     """Long format: origin (time or row), step 1..M, the step's time (or row), one column per target."""
     rows = []
     n = len(times) if times is not None else None
@@ -68,9 +65,9 @@ def backtest_records(origins, y_hat, targets, times, future_times) -> list[dict]
             if times is None:
                 origin, when = int(o), int(t)
             else:
-                origin = format_time(times[o])
+                origin = format_time(times[o], style)
                 when = format_time(times[t] if t < n else (future_times[t - n] if future_times is not None
-                                                           else None))
+                                                           else None), style)
             row = {"origin": origin, "step": h + 1, "time": when}
             row.update({name: float(y_hat[j, h, k]) for k, name in enumerate(targets)})
             rows.append(row)
@@ -107,7 +104,11 @@ def _picker(k: int, h: int | None):
 
 def evaluation_table(ev: dict) -> Table:
     """Overall scores per target and method, then the model's RMSE per horizon step."""
-    table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}")
+    skipped = ev.get("skipped", 0)
+    note = f", {skipped} filled-in target values not scored" if skipped else ""
+    rule = f" ({ev['season_rule']})" if ev.get("season_rule") else ""
+    table = Table(title=f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}{rule}"
+                        f"{note}")
     for col in ("target", "method", "RMSE", "MAE", "sMAPE %", "MASE", "skill vs naive"):
         table.add_column(col, justify="left" if col in ("target", "method") else "right")
     for row in evaluation_records(ev):

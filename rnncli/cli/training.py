@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .inputs import about, read_data
+from .inputs import READ_KEYS, about, read_data
 from .options import (
     CONTEXT,
     GRID_KEYS,
@@ -83,7 +83,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     for flag in ("past", "future"):
         if options[flag] is None:
             raise click.UsageError(f"Missing option '--{flag}' (or --resume a model).")
-    read = {k: options.pop(k) for k in ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")}
+    read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     model = Forecaster(options.pop("past"), options.pop("future"), **options)
     try:
@@ -96,6 +96,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
                             time_col=read["time_col"])
         raise
     console = err_console()
+    for note in series.notes or []:
+        if not quiet:
+            say(note, console)
     with about(series), interruptible() as stop, \
             TrainingProgress(console, model.epochs, quiet) as progress:
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,

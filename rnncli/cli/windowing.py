@@ -24,13 +24,15 @@ def window(data, past, future, output, **read):
     rnncli window sample_data/seattle_weather.csv --target temp_max --features precipitation \\
         --features temp_max --features temp_min --features wind --past 7 --future 1 -o weather.npz
     """
-    from ..model.windows import make_windows
+    from ..model.windows import make_windows, window_starts
 
     series = read_data(data, **read)
     fidx = [series.columns.index(c) for c in series.features]
     tidx = [series.columns.index(c) for c in series.targets]
     with about(series):
         X, Y = make_windows(series.values, past, future, fidx, tidx)
+    starts = window_starts(len(series.values), past, future, series.breaks)  # none across dropped rows
+    X, Y = X[starts], Y[starts]
     if output.endswith(".npz"):
         import numpy as np
 
@@ -41,10 +43,10 @@ def window(data, past, future, output, **read):
                                                 targets=np.array(series.targets)))
         say(f"wrote X {X.shape} and Y {Y.shape} to {output}")
         return
-    write_records(_window_records(series, X, Y, past, future), output, "csv")
+    write_records(_window_records(series, X, Y, past, future, starts), output, "csv")
 
 
-def _window_records(series, X, Y, past, future) -> list[dict]:
+def _window_records(series, X, Y, past, future, starts) -> list[dict]:
     from .tables import format_time
 
     lags = [f"t-{k}" for k in range(past - 1, 0, -1)] + ["t0"]
@@ -52,7 +54,7 @@ def _window_records(series, X, Y, past, future) -> list[dict]:
     for s in range(len(X)):
         row = {}
         if series.time is not None:
-            row[series.time_col] = format_time(series.time[s + past])
+            row[series.time_col] = format_time(series.time[starts[s] + past], series.time_style)
         for j, name in enumerate(series.features):
             row.update({f"{name}_{lag}": float(X[s, i, j]) for i, lag in enumerate(lags)})
         for k, name in enumerate(series.targets):

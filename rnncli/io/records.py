@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 
-FILL_METHODS = ("error", "ffill", "interpolate", "drop")
+FILL_METHODS = ("error", "ffill", "interpolate", "zero", "drop")
 
 
 STDIN_NAME = "<stdin>"
@@ -46,6 +46,18 @@ def check_encoding(encoding: str) -> str:
     except (LookupError, TypeError):
         raise ConfigError(f"unknown --encoding {encoding!r}; use e.g. utf-8 or latin-1") from None
     return "utf-8-sig" if name == "utf-8" else encoding
+
+
+def check_separators(decimal: str, thousands: str | None) -> tuple[str, str | None]:
+    """The decimal mark and thousands separator, checked: one character each, not a digit, and apart from
+    each other (ConfigError naming the flag). Either may be the delimiter in quoted fields ("24,945")."""
+    decimal = "." if decimal is None else decimal
+    for flag, char in (("--decimal", decimal), ("--thousands", thousands)):
+        if char is not None and (not isinstance(char, str) or len(char) != 1 or char in "\r\n\"0123456789"):
+            raise ConfigError(f"invalid {flag} {char!r}; use one character such as ',' or '.'")
+    if thousands == decimal:
+        raise ConfigError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+    return decimal, thousands
 
 
 def check_fill(fill: str) -> str:
@@ -80,17 +92,19 @@ def check_smooth(smooth: int | None) -> int | None:
     return int(smooth)
 
 
-def name_list(names: str | Iterable[str] | None) -> list[str]:
-    """Option values as a list of unique names ("a,b" is accepted as two names)."""
+def name_list(names: str | Iterable[str] | None, header: Iterable[str] = ()) -> list[str]:
+    """Option values as a list of unique names: a name of `header` as it is (names may hold commas),
+    anything else split on commas ("a,b" is accepted as two names)."""
     if not names:
         return []
     if isinstance(names, str):
         names = [names]
+    header = set(header)
     out: list[str] = []
     for name in names:
-        for part in str(name).split(","):
+        for part in [name] if name in header else str(name).split(","):
             if part.strip() and part.strip() not in out:
-                out.append(part.strip())
+                out.append(part if part in header else part.strip())
     return out
 
 
@@ -141,6 +155,9 @@ def read_bytes(path_or_dash: str | Path, source: str) -> bytes:
     path = Path(path_or_dash)
     if path.is_dir():
         raise DataError(f"{source} is a directory, not a CSV file; pass the path of a .csv file")
+    if path.is_char_device() or path.is_block_device():  # /dev/zero would be read for ever
+        raise DataError(f"{source} is a device, not a CSV file; pass the path of a .csv file "
+                        "(or - for stdin)")
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -164,8 +181,12 @@ def decode(data: bytes, encoding: str, source: str) -> str:
         ) from None
 
 
-def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the data rows (stripped fields, padded to the header's width) and their file lines."""
+def split_records(text: str, delimiter: str, source: str,
+                  no_header: bool = False) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the data rows (stripped fields, padded to the header's width) and their file lines.
+
+    no_header: the first line is data too; the columns are named time, col1, col2, ...
+    """
     if not text.strip():
         raise DataError(f"{source} is empty; expected a header line and at least one data row")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -180,7 +201,9 @@ def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], li
             fields = [field.strip() for field in record]
             if not any(fields):  # a blank line, or only delimiters
                 continue
-            if header is None:
+            if header is None and no_header:
+                header, header_line = ["time"] + [f"col{i}" for i in range(1, len(fields))], 0
+            elif header is None:
                 header, header_line = _check_header(fields, start, delimiter, source), start
                 continue
             if len(fields) > len(header):

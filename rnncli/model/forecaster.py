@@ -137,6 +137,9 @@ class Forecaster:
     def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume, threads):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
+        breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
+        _check_not_constant(values, self.columns_, self.target_idx_)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
@@ -148,12 +151,15 @@ class Forecaster:
         for kind in kinds:  # every variant's windows are checked before any training starts
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
+            starts = self._window_starts(len(values), kind, breaks)
+            _check_unbroken(starts, self.past, self.future, breaks)
+            windows.split_windows(len(starts), self.val_frac, self.future)
         if resume is not None:
             m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
             drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
             self.choice_ = dict(resume.get("choice") or {})
         else:
-            m, drift, self.choice_ = self._choose_anchor(values, kinds[0])
+            m, drift, self.choice_ = self._choose_anchor(values, kinds[0], breaks)
             if self.scale == "auto" and m > 1:
                 kinds = ["seasonal"]
         fits, self.interrupted_ = [], False
@@ -161,7 +167,7 @@ class Forecaster:
             for n, kind in enumerate(kinds):
                 if on_variant is not None:
                     on_variant(kind, n + 1, len(kinds))
-                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift))
+                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift, breaks))
                 if fits[-1]["history"].stopped == "interrupted":
                     self.interrupted_ = True
                     break
@@ -178,6 +184,8 @@ class Forecaster:
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.tail_ = values[-self.lookback_:].copy()
+        # rows were dropped inside the last lookback rows: predict() without data would bridge them
+        self.tail_broken_ = bool(breaks is not None and breaks.max() > len(values) - self.lookback_)
         self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
@@ -195,14 +203,21 @@ class Forecaster:
         """Raw rows one forecast needs (past, plus one when modelling differences)."""
         return scaling.lookback(self.scale_, self.past)
 
-    def _frame(self, values: np.ndarray, kind: str):
-        """Raw windows for scaling `kind`: inputs, targets and the targets' own past."""
+    def _window_starts(self, n: int, kind: str, breaks) -> np.ndarray:
+        """First rows of the windows for scaling `kind` that straddle no break (dropped rows)."""
+        return windows.window_starts(n, scaling.lookback(kind, self.past), self.future, breaks)
+
+    def _frame(self, values: np.ndarray, kind: str, breaks):
+        """Raw windows for scaling `kind`: inputs, targets and the targets' own past, and their first rows."""
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw = windows.make_windows(values, lb, self.future, self.feature_idx_, self.target_idx_)
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
-        return Xraw, Yraw, Tpast
+        starts = self._window_starts(len(values), kind, breaks)
+        if len(starts) < len(Xraw):
+            Xraw, Yraw, Tpast = Xraw[starts], Yraw[starts], Tpast[starts]
+        return Xraw, Yraw, Tpast, starts
 
-    def _choose_anchor(self, values: np.ndarray, kind: str) -> tuple[int, bool, dict]:
+    def _choose_anchor(self, values: np.ndarray, kind: str, breaks=None) -> tuple[int, bool, dict]:
         """The season m and drift of the anchored scalings, and why: (m, drift, choice dict for `choice_`).
 
         "auto" scores the candidate baselines from every window origin of `values` (each from the
@@ -234,7 +249,7 @@ class Forecaster:
             m = candidates[0]
             return m, False, {"scale": "seasonal", "season": m, "drift": False,
                               "reason": "--scale seasonal was given"}
-        _, Yraw, Tpast = self._frame(values, "level")
+        _, Yraw, Tpast, _ = self._frame(values, "level", breaks)
         errs = {}
         for m in [1, *candidates]:
             for drift in (False, True):
@@ -290,11 +305,12 @@ class Forecaster:
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
     def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
-                     season: int = 1, drift: bool = False) -> dict:
+                     season: int = 1, drift: bool = False, breaks=None) -> dict:
         lb = scaling.lookback(kind, self.past)
-        Xraw, Yraw, Tpast = self._frame(values, kind)
+        Xraw, Yraw, Tpast, starts = self._frame(values, kind, breaks)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
-        scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
+        last_train = slice(0, int(starts[train.stop - 1]) + 1)  # the last training window's first row
+        scaler = scaling.fit(kind, values[: windows.train_rows(last_train, lb, self.future)],
                              self.feature_idx_, self.target_idx_, season=season, drift=drift, past=self.past)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
@@ -367,6 +383,7 @@ class Forecaster:
                             f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
         if not np.isfinite(values).all():
             raise DataError("data has missing or infinite values; fill or drop them first")
+        _check_magnitude(values, self.columns_)
         return values
 
     def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
@@ -376,9 +393,20 @@ class Forecaster:
     def predict(self, data=None, interval: float | None = None, threads="auto") -> Forecast:
         """Forecast the `future` steps after the end of `data` (default: of the training data).
 
+        Raises DataError when the last `lookback_` rows of `data` straddle a break (dropped rows).
         `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        values = self._values(data)[-self.lookback_:]
+        values = self._values(data)
+        breaks = _breaks(data)
+        if data is None and getattr(self, "tail_broken_", False):
+            raise DataError(f"the last {self.lookback_} rows of the training data straddle dropped rows "
+                            "(--fill drop); forecast from data whose last rows are neighbours: pass DATA")
+        if breaks is not None and breaks.max() > len(values) - self.lookback_:
+            raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
+                            f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
+                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data "
+                            "before it")
+        values = values[-self.lookback_:]
         with self._blas(threads, 1):
             y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
                                            values[None][:, :, self.target_idx_])[0]
@@ -407,48 +435,76 @@ class Forecaster:
 
         Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
         (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
-        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
+        Origins whose input rows straddle a break of `data` (rows dropped by `fill="drop"`) are
+        left out. `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        values = self._values(data)
+        return self._backtest(self._values(data), _breaks(data), threads)
+
+    def _backtest(self, values: np.ndarray, breaks, threads="auto") -> tuple[np.ndarray, np.ndarray]:
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
-        origins = np.arange(lb - 1, len(values))
+        starts = windows.unbroken(np.arange(len(view)), lb, breaks)
+        if len(starts) < len(view):
+            view = view[starts]
+        if not len(view):
+            return starts + lb - 1, np.zeros((0, self.future, len(self.target_idx_)))
         with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
             y_hat = np.concatenate([
                 self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
                                        view[s : s + 4096][:, :, self.target_idx_])
                 for s in range(0, len(view), 4096)])
-        return origins, y_hat
+        return starts + lb - 1, y_hat
 
     def evaluate(self, data, season: int = 1, threads="auto") -> dict:
         """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
 
-        Scored on the origins where all three have a forecast and the targets are known.
-        Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
-        "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
-        "skill": (targets,) = 1 - RMSE / RMSE_naive}. `threads`: as for `backtest`.
+        Scored on the origins where all three have a forecast and the targets are known, and whose
+        rows straddle no break of `data`; target values that `read_csv`'s `fill` made up (False in
+        `data.observed`) are not scored, and their count is "skipped".
+        Returns {"windows": n, "season": m, "skipped": k, "origins": array, "actual",
+        "forecasts": {method: array}, "per_step": {method: {metric: (future, targets)}},
+        "overall": {method: {metric: (targets,)}}, "skill": (targets,) = 1 - RMSE / RMSE_naive}.
+        `threads`: as for `backtest`.
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        origins, y_hat = self.backtest(values, threads=threads)
+        breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
+        _check_not_constant(values, self.columns_, self.target_idx_)
+        origins, y_hat = self._backtest(values, breaks, threads)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
+        starts = origins - self.lookback_ + 1
+        keep &= np.isin(starts, windows.unbroken(starts, self.lookback_ + self.future, breaks))
         origins, y_hat = origins[keep], y_hat[keep]
         if len(origins) == 0:
             need = max(self.lookback_, season) + self.future
             raise DataError(f"data has {len(values)} rows; scoring needs at least {need} "
-                            f"(--past {self.past}, --future {self.future}, --season {season})")
-        actual = y[origins[:, None] + np.arange(1, self.future + 1)[None, :]]
+                            f"(--past {self.past}, --future {self.future}, --season {season})"
+                            + (" between dropped rows" if breaks is not None else ""))
+        rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
+        actual = y[rows]
+        where = self._observed_targets(data)
+        where = None if where is None else where[rows]
         forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
                      "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
         scale = metrics.mase_scale(self.train_targets_, season)
-        per_step = {k: metrics.scores(actual, f, scale) for k, f in forecasts.items()}
-        overall = {k: metrics.overall(actual, f, scale) for k, f in forecasts.items()}
+        per_step = {k: metrics.scores(actual, f, scale, where) for k, f in forecasts.items()}
+        overall = {k: metrics.overall(actual, f, scale, where) for k, f in forecasts.items()}
         skill = 1.0 - overall["model"]["rmse"] / np.where(overall["naive"]["rmse"] > 0,
                                                             overall["naive"]["rmse"], np.nan)
-        return {"windows": len(origins), "season": season, "origins": origins, "actual": actual,
-                "forecasts": forecasts, "per_step": per_step, "overall": overall, "skill": skill,
-                "targets": [self.columns_[i] for i in self.target_idx_]}
+        return {"windows": len(origins), "season": season,
+                "skipped": 0 if where is None else int((~where).sum()), "origins": origins,
+                "actual": actual, "forecasts": forecasts, "per_step": per_step, "overall": overall,
+                "skill": skill, "targets": [self.columns_[i] for i in self.target_idx_]}
+
+    def _observed_targets(self, data) -> np.ndarray | None:
+        """(rows, targets) bool: which target values of a Series were read rather than filled in."""
+        observed = getattr(data, "observed", None)
+        if observed is None or not hasattr(data, "columns"):
+            return None
+        cols = list(data.columns)
+        return np.asarray(observed, dtype=bool)[:, [cols.index(self.columns_[i]) for i in self.target_idx_]]
 
     # -- plain data for the artifact --------------------------------------------------------
 
@@ -476,6 +532,7 @@ class Forecaster:
                         "stopped": h.stopped, "steps": int(h.steps),
                         "lr_reductions": [int(e) for e in h.lr_reductions]},
             "interrupted": bool(self.interrupted_),
+            **({"tail_broken": True} if getattr(self, "tail_broken_", False) else {}),
             "trainer": self.trainer_state_,
             **({"created": self.created_} if getattr(self, "created_", None) else {}),
             **({"data": self.data_} if getattr(self, "data_", None) else {}),
@@ -504,6 +561,7 @@ class Forecaster:
         model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
                                  h["stopped"], int(h.get("steps", 0)), list(h.get("lr_reductions", [])))
         model.interrupted_ = d.get("interrupted", False)
+        model.tail_broken_ = d.get("tail_broken", False)
         model.trainer_state_ = d.get("trainer")
         return model
 
@@ -518,6 +576,43 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
         raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
                         f"{need}; use a longer series or lower --past/--future")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
+
+
+MAX_MAGNITUDE = 1e100  # squared errors of values up to this, summed over many windows, stay finite
+
+
+def _check_magnitude(values: np.ndarray, columns) -> None:
+    """DataError for values so large that squared errors and their sums would overflow float64."""
+    big = np.abs(values) > MAX_MAGNITUDE
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        exponent = int(np.floor(np.log10(np.abs(values[row, col]))))
+        raise DataError(f"column {columns[col]!r} holds {values[row, col]:g} (row {row + 1}): values "
+                        f"beyond ±{MAX_MAGNITUDE:g} would overflow the squared errors; rescale the column "
+                        f"(e.g. divide it by 1e{exponent - 3})")
+
+
+def _check_not_constant(values: np.ndarray, columns, target_idx) -> None:
+    """DataError for a target that never changes: there is nothing for a network to learn."""
+    for j in target_idx:
+        column = values[:, j]
+        if len(column) > 1 and np.isfinite(column).all() and (column == column[0]).all():
+            raise DataError(f"the target {columns[j]!r} is constant ({column[0]:g} in all {len(column)} "
+                            "rows): there is nothing to learn; drop the series or forecast it as that value")
+
+
+def _breaks(data) -> np.ndarray | None:
+    """The row indices where a Series' rows stop being calendar neighbours (`read_csv(fill="drop")`)."""
+    breaks = getattr(data, "breaks", None)
+    return None if breaks is None or not len(breaks) else np.asarray(breaks, dtype=np.int64)
+
+
+def _check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
+    """DataError when dropped rows leave no window of past + future neighbouring rows."""
+    if breaks is not None and len(starts) == 0:
+        raise DataError(f"no run of --past {past} + --future {future} rows is left between the dropped rows "
+                        f"({len(breaks)} breaks); use --fill ffill|interpolate|zero instead of --fill drop, "
+                        "or lower --past/--future")
 
 
 def _fingerprint(values: np.ndarray) -> str:
@@ -554,6 +649,8 @@ def _table(data, targets, features, columns):
             time = {"col": data.time_col, "kind": kind,
                     "last": str(last) if kind == "datetime" else int(last),
                     "freq": getattr(data, "freq", None), "step": getattr(data, "step", None)}
+            if getattr(data, "time_style", None):
+                time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
         return values, cols, fidx, tidx, time
     values = np.asarray(data, dtype=np.float64)
     if values.ndim == 1:

@@ -105,7 +105,9 @@ def test_the_manifest_records_every_series_and_the_run(trained, data):
     with open(data["mixed"], "rb") as f:
         assert manifest["data_sha256"] == hashlib.sha256(f.read()).hexdigest()
     assert manifest["read"] == {"delimiter": ",", "encoding": "utf-8", "time_col": "month", "fill": "error",
-                                "resample": None, "smooth": None, "targets": [], "features": []}
+                                "resample": None, "smooth": None, "freq": None, "time_format": None,
+                                "tz": None, "no_header": False, "decimal": ".", "thousands": None,
+                                "targets": [], "features": []}
     assert sorted(os.listdir(os.path.join(trained[1], "series"))) == [f"{k}.joblib" for k in GOOD]
 
 

@@ -47,7 +47,9 @@ def test_format_time_keeps_integer_years_as_int():
 
 
 @pytest.mark.parametrize(("freq", "season"), [
-    ("MS", 12), ("ME", 12), ("QS-OCT", 4), ("D", 7), ("h", 24), ("W-SUN", 52), ("YS-JAN", 1), (None, 1)])
+    ("MS", 12), ("ME", 12), ("QS-OCT", 4), ("D", 7), ("h", 24), ("W-SUN", 52), ("YS-JAN", 1), (None, 1),
+    ("15min", 96), ("30min", 48), ("2h", 12), ("B", 5), ("M", 12), ("2MS", 6), ("Q", 4), ("YE-DEC", 1),
+    ("W-SAT", 52), ("7D", 1)])
 def test_default_season_from_the_frequency(freq, season):
     assert default_season(freq) == season
 

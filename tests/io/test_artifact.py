@@ -667,7 +667,20 @@ CONTENT = {
                              "'data.read.smooth' is 0: invalid --smooth 0; use a whole number of rows >= 1"),
     "a stored fill that does not exist": (
         _set("data", "read", "fill", "guess"),
-        "'data.read.fill' is 'guess': invalid --fill 'guess'; use one of error, ffill, interpolate, drop"),
+        "'data.read.fill' is 'guess': invalid --fill 'guess'; use one of error, ffill, interpolate, zero, "
+        "drop"),
+    "a stored zone that does not exist": (
+        _set("data", "read", "tz", "Mars/Olympus"),
+        "'data.read.tz' is 'Mars/Olympus': unknown --tz 'Mars/Olympus'; use an IANA time zone name such as "
+        "Europe/Berlin"),
+    "a stored calendar that is no offset alias": (
+        _set("data", "read", "freq", "fortnightly"),
+        "'data.read.freq' is 'fortnightly': invalid --freq 'fortnightly'; use a pandas offset alias such as "
+        "D, B, W-SAT, MS, QS-MAR, 15min or h, or none"),
+    "a time style with an offset that is none": (
+        _set("time", "style", {"clock": True, "sep": " ", "digits": 0, "offset": "+1h", "tz": None,
+                               "utc": False}),
+        "'time.style.offset' is '+1h', not a UTC offset such as +01:00 or Z"),
     "a frequency that is no offset alias": (
         _set("time", "freq", "fortnightly"),
         "'time.freq' is 'fortnightly': invalid --resample 'fortnightly'; use a pandas offset alias such as "

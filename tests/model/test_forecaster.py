@@ -146,8 +146,8 @@ def test_a_backtest_forecast_is_the_forecast_from_the_data_up_to_its_origin(mode
 
 def test_evaluate_returns_the_documented_keys(model, airline):
     scores = model.evaluate(airline)
-    assert set(scores) == {"windows", "season", "origins", "actual", "forecasts", "per_step", "overall",
-                           "skill", "targets"}
+    assert set(scores) == {"windows", "season", "skipped", "origins", "actual", "forecasts", "per_step",
+                           "overall", "skill", "targets"}
     assert set(scores["forecasts"]) == {"model", "naive", "seasonal_naive"}
     assert scores["targets"] == ["passengers"]
 
