@@ -4,9 +4,18 @@ import os
 
 import click
 
-from .inputs import about, load_model, model_future_times, read_for_model
-from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
-from .output import CliError, check_writable, err_console, say, write_records, write_text
+from .inputs import about, load_model, model_future_times, model_past_times, read_for_model
+from .options import (
+    CONTEXT,
+    id_option,
+    output_option,
+    plot_option,
+    positive,
+    read_options,
+    refuse_ids,
+    require_matplotlib,
+)
+from .output import check_writable, err_console, say, write_records, write_text
 
 
 @click.command(context_settings=CONTEXT)
@@ -18,11 +27,12 @@ from .output import CliError, check_writable, err_console, say, write_records, w
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
+@plot_option("Draw the history, the forecast and its interval band (with --interval).")
 @id_option
 @output_option
 @read_options
 @click.pass_context
-def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
+def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, delimiter, encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
 
     MODEL may be a model directory (`train --id-col`): every series is forecast (or those
@@ -46,12 +56,20 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    if plot is not None and all_windows:
+        raise click.UsageError("--plot draws one forecast, not --all-windows "
+                               "(evaluate --plot draws a backtest)")
     if os.path.isdir(model_path):
+        if plot is not None:
+            raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
                                 output=output, delimiter=delimiter, encoding=encoding))
     refuse_ids(ids)
+    if plot is not None:
+        require_matplotlib()
+        check_writable(plot)
     d, model = load_model(model_path)
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
@@ -72,6 +90,17 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
             times = model_future_times(time, model.future)
         records = forecast_records(fc, times, time_name)
     write_records(records, output, fmt)
+    if plot is not None:
+        from .plot import forecast_figure, save_figure
+
+        if series is not None:
+            history = series.values[:, [series.columns.index(t) for t in fc.targets]]
+            history_times = series.time
+        else:
+            history = model.tail_[:, model.target_idx_]
+            history_times = model_past_times(time, len(history))
+        save_figure(forecast_figure(history, history_times, fc, times, time.get("col")), plot)
+        say(f"wrote plot to {plot}")
 
 
 @click.command(context_settings=CONTEXT)
@@ -82,8 +111,8 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
                    "(12 monthly, 4 quarterly, 7 daily, 24 hourly; else 1).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: rich tables on stderr; csv/json: scores on stdout.")
-@click.option("--plot", default=None, metavar="FILE.png",
-              help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
+@plot_option("Draw the backtest: every origin's forecast, and each horizon step's forecasts of the model, "
+             "naive and seasonal naive against the actual values, with their RMSE.")
 @id_option
 @output_option
 @read_options
@@ -118,7 +147,7 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
                                  delimiter=delimiter, encoding=encoding))
     refuse_ids(ids)
     if plot is not None:
-        _require_matplotlib()
+        require_matplotlib()
         check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
@@ -136,14 +165,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     else:
         write_records(evaluation_records(ev), output, "csv")
     if plot is not None:
-        from .plot import plot_evaluation
+        from .plot import evaluation_figure, save_figure
 
-        plot_evaluation(ev, series, plot)
+        save_figure(evaluation_figure(ev, series.time, model.future, series.time_col), plot)
         say(f"wrote plot to {plot}")
 
-
-def _require_matplotlib() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise CliError("--plot needs matplotlib: pip install 'rnncli[plot]'") from None

@@ -50,6 +50,23 @@ def model_future_times(time: dict, n: int):
     return future_times((last, time.get("freq"), time.get("step")), n)
 
 
+def model_past_times(time: dict, n: int):
+    """The times of the model's last `n` training rows (its `tail`), ending at time["last"], or None.
+
+    None without a time column or without a regular spacing (no freq and no step).
+    """
+    if not time or not (time.get("freq") or time.get("step")):
+        return None
+    import numpy as np
+
+    if time["kind"] != "datetime":
+        return time["last"] - time["step"] * np.arange(n - 1, -1, -1, dtype=np.int64)
+    import pandas as pd
+
+    times = pd.date_range(end=pd.Timestamp(time["last"]), periods=n, freq=time["freq"])
+    return times.as_unit("ns").to_numpy()
+
+
 def read_for_model(d: dict, data: str, delimiter, encoding):
     """Read DATA the way the model's training data was read (columns, fill, resample, smooth)."""
     from ..errors import ConfigError

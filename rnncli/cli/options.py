@@ -130,3 +130,39 @@ class CommaList(click.ParamType):
                 self.fail(f"{part} is below {self.minimum:g}", param, ctx)
             items.append(item)
         return tuple(dict.fromkeys(items))
+
+
+def plot_option(help_text: str):
+    """--plot FILE: the figure's file; its extension (png, svg, pdf) is the format, checked before any work.
+
+    The check also needs matplotlib (the 'plot' extra): without it, an error with the install command.
+    """
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        from .plot import PLOT_FORMATS, plot_format
+
+        if plot_format(value) is None:
+            raise click.BadParameter(f"{value!r} has no plot format; end the name in "
+                                     f".{', .'.join(PLOT_FORMATS)} (e.g. eval.png)")
+        return value
+
+    def decorator(f):
+        return click.option("--plot", default=None, metavar="FILE", callback=check,
+                            type=click.Path(dir_okay=False),
+                            help=f"{help_text} Format by extension: png, svg or pdf (needs the 'plot' "
+                                 "extra: matplotlib).")(f)
+
+    return decorator
+
+
+def require_matplotlib() -> None:
+    """A CliError with the install command when matplotlib (the 'plot' extra) is missing."""
+    from ..errors import install_hint
+    from .output import CliError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CliError(f"--plot needs matplotlib: {install_hint('plot')}") from None
