@@ -39,9 +39,9 @@ from .records import (
     check_fill,
     check_resample,
     check_smooth,
-    decode,
     name_list,
     read_bytes,
+    read_text,
     show,
     source_name,
     split_records,
@@ -122,7 +122,7 @@ def read_csv(
     smooth = check_smooth(smooth)
     source = source_name(path_or_dash)
 
-    text = decode(read_bytes(path_or_dash, source), encoding, source)
+    text = read_text(path_or_dash, encoding, source, delimiter)
     header, rows, lines = split_records(text, delimiter, source)
     try:
         return build_series(
@@ -145,8 +145,9 @@ def read_csv(
 def read_header(path_or_dash: str | Path, *, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
     """The column names of a CSV file ("-" for stdin), read and checked as `read_csv` reads them."""
     source = source_name(path_or_dash)
-    text = decode(read_bytes(path_or_dash, source), check_encoding(encoding), source)
-    return split_records(text, check_delimiter(delimiter), source)[0]
+    delimiter = check_delimiter(delimiter)
+    text = read_text(path_or_dash, check_encoding(encoding), source, delimiter)
+    return split_records(text, delimiter, source)[0]
 
 
 
@@ -473,7 +474,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     targets, features = name_list(targets), name_list(features)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
-    header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source)
+    header, rows, lines = split_records(read_text(path_or_dash, encoding, source, delimiter, raw), delimiter,
+                                        source)
     if id_col not in header:
         raise ConfigError(f"unknown --id-col {id_col!r} in {source}; available columns: {', '.join(header)}")
     for option, names in (("--time-col", [time_col]), ("--target", targets), ("--features", features)):
