@@ -6,12 +6,12 @@ import sys
 import click
 
 from .inputs import load_model
-from .options import CONTEXT, plot_option, require_matplotlib
+from .options import CONTEXT, MODEL_PATH, plot_option, require_matplotlib
 from .output import check_writable, err_console, say
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: rich tables on stderr; json: on stdout.")
 @click.option("--audit", is_flag=True,

@@ -7,6 +7,8 @@ import click
 from .inputs import about, load_model, model_future_times, model_past_times, read_for_model
 from .options import (
     CONTEXT,
+    DATA_PATH,
+    MODEL_PATH,
     id_option,
     output_option,
     plot_option,
@@ -19,8 +21,8 @@ from .output import check_writable, err_console, say, write_records, write_text
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
-@click.argument("data", metavar="[DATA]", required=False)
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
+@click.argument("data", metavar="[DATA]", required=False, type=DATA_PATH)
 @click.option("--interval", type=float, default=None, metavar="LEVEL",
               help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
 @click.option("--all-windows", is_flag=True,
@@ -104,8 +106,8 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
-@click.argument("data", metavar="DATA")
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @click.option("--season", type=int, default=None, callback=positive, metavar="N",
               help="Season of the seasonal-naive baseline. Default: from the frequency "
                    "(12 monthly, 4 quarterly, 7 daily, 24 hourly; else 1).")

@@ -4,6 +4,11 @@ import click
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The DATA and MODEL arguments: plain strings ('-' for stdin), typed as paths so that shell completion
+# (`rnncli completion`) offers file names. Existence is checked by the readers, with their own messages.
+DATA_PATH = click.Path(allow_dash=True)
+MODEL_PATH = click.Path()
+
 
 def read_options(f):
     """--delimiter and --encoding: how the CSV's bytes are read."""

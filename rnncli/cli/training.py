@@ -8,6 +8,7 @@ import click
 from .inputs import about, raise_if_lacking, read_data, with_data
 from .options import (
     CONTEXT,
+    DATA_PATH,
     SCALINGS,
     CommaList,
     column_options,
@@ -20,7 +21,7 @@ from .output import EXIT_INTERRUPTED, check_writable, err_console, ignoring_sigi
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @click.option("--past", type=int, callback=positive,
               help="Input steps per window (N). Required unless --resume.")
 @click.option("--future", type=int, callback=positive,
@@ -184,7 +185,7 @@ def _print_train_summary(console, s: dict) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
 @click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
 @column_options

@@ -3,12 +3,12 @@
 import click
 
 from .inputs import about, read_data
-from .options import CONTEXT, column_options, positive
+from .options import CONTEXT, DATA_PATH, column_options, positive
 from .output import check_writable, say, write_records
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
 @click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
 @column_options

@@ -470,7 +470,11 @@ def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
 
 def test_evaluate_plot_without_matplotlib_names_the_plot_extra(run, airline_model, tmp_path, monkeypatch,
                                                                error_line):
+    import rnncli.errors
+
     monkeypatch.setitem(sys.modules, "matplotlib", None)
+    # rnncli installed from a package (no pyproject.toml beside it), not from a source checkout
+    monkeypatch.setattr(rnncli.errors, "__file__", str(tmp_path / "site-packages" / "rnncli" / "errors.py"))
     result = run("evaluate", airline_model, AIRLINE, "--plot", tmp_path / "p.png")
     assert error_line(result, 1) == "Error: --plot needs matplotlib: pip install 'rnncli[plot]'"
     assert not (tmp_path / "p.png").exists()

@@ -1,0 +1,197 @@
+"""--plot on evaluate, predict and info: the file's format, and the data the figure holds."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+AIRLINE = SAMPLES / "airline.csv"
+SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF-"}
+
+
+def lines_by_gid(ax) -> dict:
+    return {line.get_gid(): line for line in ax.get_lines()}
+
+
+@pytest.fixture(scope="module")
+def airline_eval(airline_model):
+    """(model, series, evaluate's result) for the session's airline model (--past 6 --future 3)."""
+    from rnncli.cli.inputs import load_model, read_for_model
+
+    d, model = load_model(str(airline_model))
+    series = read_for_model(d, str(AIRLINE), ",", "utf-8")
+    return model, series, model.evaluate(series, season=12)
+
+
+# --- the figures' data --------------------------------------------------------------------------------
+
+
+def test_evaluation_figure_has_a_fan_and_a_panel_per_horizon_step(airline_eval):
+    pytest.importorskip("matplotlib")
+    from rnncli.cli.plot import MAX_FAN_LINES, evaluation_figure
+
+    model, series, ev = airline_eval
+    fig = evaluation_figure(ev, series.time, model.future, series.time_col)
+    fan, *steps = fig.axes
+    assert len(steps) == model.future == 3
+    assert [ax.get_title() for ax in steps] == [f"passengers, step {h} of 3 (t+{h})" for h in (1, 2, 3)]
+    o = ev["origins"]
+    for h, ax in enumerate(steps, start=1):
+        got = lines_by_gid(ax)
+        for method in ("model", "naive", "seasonal_naive"):
+            np.testing.assert_array_equal(got[method].get_xdata(), series.time[o + h])
+            np.testing.assert_array_equal(got[method].get_ydata(), ev["forecasts"][method][:, h - 1, 0])
+        assert ax.get_xlabel() == "month"
+        assert ax.get_ylabel() == "passengers"
+    # the actual values run from the first origin's step 1 to the last origin's step M (the last M-1 rows)
+    actual = lines_by_gid(fan)["actual"]
+    np.testing.assert_array_equal(actual.get_xdata(), series.time[o[0] + 1: o[-1] + 4])
+    np.testing.assert_array_equal(actual.get_ydata(), series.values[o[0] + 1: o[-1] + 4, 0])
+    assert actual.get_xdata()[-1] == series.time[-1]
+    fan_lines = [line for line in fan.get_lines() if line.get_gid().startswith("fan-")]
+    assert len(o) > MAX_FAN_LINES
+    assert len(fan_lines) == MAX_FAN_LINES
+    assert (fan_lines[0].get_gid(), fan_lines[-1].get_gid()) == ("fan-0", f"fan-{len(o) - 1}")
+    np.testing.assert_array_equal(fan_lines[-1].get_xdata(), series.time[o[-1] + 1: o[-1] + 4])
+    np.testing.assert_array_equal(fan_lines[-1].get_ydata(), ev["forecasts"]["model"][-1, :, 0])
+
+
+def test_evaluation_figure_legends_carry_each_methods_rmse_at_the_step_and_overall(airline_eval):
+    pytest.importorskip("matplotlib")
+    from rnncli.cli.plot import evaluation_figure
+
+    model, series, ev = airline_eval
+    step2 = evaluation_figure(ev, series.time, model.future, series.time_col).axes[2]
+    labels = [t.get_text() for t in step2.get_legend().get_texts()]
+    rmse = {m: ev["per_step"][m]["rmse"][1, 0] for m in ev["per_step"]}
+    overall = {m: ev["overall"][m]["rmse"][0] for m in ev["overall"]}
+    assert labels == ["actual",
+                      f"model: RMSE {rmse['model']:.4g} (all steps {overall['model']:.4g})",
+                      f"naive: RMSE {rmse['naive']:.4g} (all steps {overall['naive']:.4g})",
+                      f"seasonal naive: RMSE {rmse['seasonal_naive']:.4g} "
+                      f"(all steps {overall['seasonal_naive']:.4g})"]
+
+
+def test_evaluation_figure_dates_use_the_concise_formatter(airline_eval):
+    pytest.importorskip("matplotlib")
+    from matplotlib.dates import ConciseDateFormatter
+
+    from rnncli.cli.plot import evaluation_figure
+
+    model, series, ev = airline_eval
+    fig = evaluation_figure(ev, series.time, model.future, series.time_col)
+    assert all(isinstance(ax.xaxis.get_major_formatter(), ConciseDateFormatter) for ax in fig.axes)
+
+
+@pytest.mark.parametrize(("future", "steps"), [(1, [1]), (6, [1, 2, 3, 4, 5, 6]), (12, [1, 3, 5, 8, 10, 12])])
+def test_chosen_steps_are_all_steps_or_six_spread_from_first_to_last(future, steps):
+    from rnncli.cli.plot import chosen_steps
+
+    assert chosen_steps(future) == steps
+
+
+def test_forecast_figure_holds_history_forecast_and_band():
+    pytest.importorskip("matplotlib")
+    from rnncli.cli.plot import forecast_figure
+    from rnncli.model.forecaster import Forecast
+
+    history = np.array([[1.0], [2.0], [3.0]])
+    fc = Forecast(np.array([[4.0], [5.0]]), ["y"], np.array([[3.5], [4.0]]), np.array([[4.5], [6.0]]), 0.9)
+    ax = forecast_figure(history, None, fc, None).axes[0]
+    got = lines_by_gid(ax)
+    np.testing.assert_array_equal(got["history"].get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(got["history"].get_ydata(), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(got["forecast"].get_xdata(), [2, 3, 4])  # joined to the last observation
+    np.testing.assert_array_equal(got["forecast"].get_ydata(), [3.0, 4.0, 5.0])
+    (band,) = [c for c in ax.collections if c.get_gid() == "interval"]
+    path = band.get_paths()[0].vertices
+    assert {tuple(v) for v in path} >= {(3.0, 3.5), (4.0, 4.0), (3.0, 4.5), (4.0, 6.0)}
+    assert ax.get_ylabel() == "y"
+
+
+def test_learning_curve_figure_holds_both_curves_and_marks_the_best_epoch():
+    pytest.importorskip("matplotlib")
+    from rnncli.cli.plot import learning_curve_figure
+
+    history = {"train_msse": [3.0, 2.0, 1.0, 0.5], "val_msse": [4.0, 2.5, 3.0, 3.5], "best_epoch": 2,
+               "best_msse": 2.5, "stopped": "early"}
+    ax = learning_curve_figure(history).axes[0]
+    got = lines_by_gid(ax)
+    np.testing.assert_array_equal(got["train"].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(got["train"].get_ydata(), [3.0, 2.0, 1.0, 0.5])
+    np.testing.assert_array_equal(got["validation"].get_ydata(), [4.0, 2.5, 3.0, 3.5])
+    np.testing.assert_array_equal(got["best"].get_xdata(), [2])
+    np.testing.assert_array_equal(got["best"].get_ydata(), [2.5])
+    assert (ax.get_xlabel(), ax.get_yscale()) == ("epoch", "log")
+
+
+# --- the commands: file format by extension -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_evaluate_plot_writes_the_format_of_its_extension(run, airline_model, tmp_path, fmt):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"eval.{fmt}"
+    result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(SIGNATURES[fmt])
+    assert [p.name for p in tmp_path.iterdir()] == [f"eval.{fmt}"]  # no temp file left
+
+
+def test_predict_plot_writes_a_png_and_the_forecast_on_stdout(run, airline_model, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "forecast.png"
+    result = run("predict", airline_model, "--interval", "0.9", "--plot", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(SIGNATURES["png"])
+    assert result.stdout == run("predict", airline_model, "--interval", "0.9").stdout
+    assert result.stderr == f"wrote plot to {out}\n"
+
+
+def test_predict_plot_without_data_dates_the_models_last_rows(airline_model):
+    from rnncli.cli.inputs import load_model, model_past_times
+
+    d, model = load_model(str(airline_model))
+    times = model_past_times(d["time"], len(model.tail_))
+    assert len(times) == len(model.tail_) >= 6
+    np.testing.assert_array_equal(times[-3:], np.array(["1960-10-01", "1960-11-01", "1960-12-01"],
+                                                       dtype="datetime64[ns]"))
+
+
+def test_info_plot_writes_a_pdf(run, airline_model, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "curve.pdf"
+    result = run("info", airline_model, "--format", "json", "--plot", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(SIGNATURES["pdf"])
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict", "info"])
+def test_plot_with_an_unknown_extension_is_a_usage_error_before_any_work(run, error_line, tmp_path, command):
+    args = {"evaluate": ["missing.joblib", "missing.csv"], "predict": ["missing.joblib"],
+            "info": ["missing.joblib"]}[command]
+    result = run(command, *args, "--plot", tmp_path / "p.jpg")
+    assert error_line(result, 2, usage=True) == (
+        f"Error: Invalid value for '--plot': '{tmp_path / 'p.jpg'}' has no plot format; end the name in "
+        ".png, .svg, .pdf (e.g. eval.png)")
+
+
+def test_install_hint_from_a_source_checkout_installs_the_checkout(monkeypatch, tmp_path):
+    import rnncli.errors
+    from rnncli.errors import install_hint
+
+    root = Path(rnncli.errors.__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    assert install_hint("plot") == "pip install -e '.[plot]'"
+    monkeypatch.chdir(tmp_path)
+    assert install_hint("excel") == f"pip install -e '{root}[excel]'"
+
+
+def test_predict_plot_without_matplotlib_names_the_extra(run, error_line, airline_model, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = run("predict", airline_model, "--plot", tmp_path / "p.png")
+    assert error_line(result, 1).startswith("Error: --plot needs matplotlib: pip install ")
+    assert not (tmp_path / "p.png").exists()
