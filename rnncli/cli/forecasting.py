@@ -4,7 +4,7 @@ import os
 
 import click
 
-from .inputs import about, load_model, model_future_times, model_past_times, read_for_model
+from .inputs import about, load_model, read_for_model
 from .options import (
     CONTEXT,
     DATA_PATH,
@@ -89,7 +89,9 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
         if series is not None:
             times = future_times(series, model.future)
         else:
-            times = model_future_times(time, model.future)
+            from ..io.like import future_times_after
+
+            times = future_times_after(model, model.future)
         records = forecast_records(fc, times, time_name)
     write_records(records, output, fmt)
     if plot is not None:
@@ -99,8 +101,10 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
             history = series.values[:, [series.columns.index(t) for t in fc.targets]]
             history_times = series.time
         else:
+            from ..io.like import times_through_end
+
             history = model.tail_[:, model.target_idx_]
-            history_times = model_past_times(time, len(history))
+            history_times = times_through_end(model, len(history))
         save_figure(forecast_figure(history, history_times, fc, times, time.get("col")), plot)
         say(f"wrote plot to {plot}")
 

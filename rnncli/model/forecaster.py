@@ -13,6 +13,7 @@ Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's 
 import hashlib
 import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -96,13 +97,27 @@ class Forecaster:
             on_variant=None, resume: dict | None = None) -> "Forecaster":
         """Train on `data`; returns self.
 
-        `on_epoch(EpochLog)` after every epoch, `should_stop()` between batches (True ends
-        training after the current batch: `interrupted_` is then set), and `on_variant(kind,
-        index, count)` before each scaling variant that `scale="auto"` trains.
-        `resume`, a saved model's `to_dict()`, continues that run (its weights, optimiser
-        moments, epoch counter and RNG state) up to `epochs` in total, on the same data and
-        architecture (a difference raises ConfigError or DataError naming it).
+        `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
+        columns) or an array (rows, columns) whose columns are named by `columns` (default x0,
+        x1, ...). `targets` and `features` name columns (or give their indices); they are
+        ignored for a Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
+        `should_stop()` between batches (True ends training after the current batch:
+        `interrupted_` is then set), and `on_variant(kind, index, count)` before each scaling
+        variant that `scale="auto"` trains. `resume`, a saved model's `to_dict()`, continues
+        that run (its weights, optimiser moments, epoch counter and RNG state) up to `epochs`
+        in total, on the same data and architecture (a difference raises ConfigError or
+        DataError naming it). A fit that raises leaves the model as it was before the call
+        (unfitted, or fitted by the previous call).
         """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
         if not np.isfinite(values).all():
@@ -136,6 +151,8 @@ class Forecaster:
         self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
+        self.data_ = _provenance(data, len(values))
+        self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
 
     @property
@@ -210,6 +227,8 @@ class Forecaster:
 
     def _values(self, data) -> np.ndarray:
         """The model's columns of `data` (a Series or an array in the model's column order)."""
+        if not hasattr(self, "network_"):
+            raise ConfigError("the Forecaster is not fitted yet: call fit(data) first, or load_model(path)")
         if data is None:
             return self.tail_
         if hasattr(data, "values") and hasattr(data, "columns"):
@@ -330,6 +349,8 @@ class Forecaster:
                         "stopped": h.stopped},
             "interrupted": bool(self.interrupted_),
             "trainer": self.trainer_state_,
+            **({"created": self.created_} if getattr(self, "created_", None) else {}),
+            **({"data": self.data_} if getattr(self, "data_", None) else {}),
         }
 
     @classmethod
@@ -347,6 +368,7 @@ class Forecaster:
         model.time_ = d["time"]
         model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
         model.values_sha256_ = d.get("values_sha256")
+        model.created_, model.data_ = d.get("created"), d.get("data")
         model.val_residuals_ = d["val_residuals"]
         model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
         h = d["history"]
@@ -409,11 +431,39 @@ def _table(data, targets, features, columns):
         values = values[:, None]
     if values.ndim != 2:
         raise DataError(f"data must be a 2-D array (rows, columns), got shape {values.shape}")
+    if columns is None and hasattr(data, "columns"):  # a pandas DataFrame: its own column names
+        columns = [str(c) for c in data.columns]
     cols = list(columns) if columns is not None else [f"x{i}" for i in range(values.shape[1])]
+    if len(cols) != values.shape[1]:
+        raise ConfigError(f"columns names {len(cols)} columns but data has {values.shape[1]}")
     if targets is None:
         if values.shape[1] != 1:
             raise ConfigError(f"data has {values.shape[1]} columns; name the targets (targets=[...])")
         targets = [0]
-    tidx = [cols.index(t) if isinstance(t, str) else int(t) for t in targets]
-    fidx = tidx if features is None else [cols.index(f) if isinstance(f, str) else int(f) for f in features]
+    tidx = [_column_index(cols, t, "targets") for t in ([targets] if isinstance(targets, str) else targets)]
+    fidx = tidx if features is None else [
+        _column_index(cols, f, "features") for f in ([features] if isinstance(features, str) else features)]
     return values, cols, fidx, tidx, None
+
+
+def _provenance(data, rows: int) -> dict | None:
+    """What the model was trained on, from a Series' provenance: source, sha256, rows, read options..."""
+    p = getattr(data, "provenance", None)
+    if not p:
+        return None
+    return {"source": p["source"], "sha256": p["sha256"], "rows": int(rows), "read": dict(p["read"]),
+            **{k: v for k, v in p.items() if k not in ("source", "sha256", "read")}}
+
+
+def _column_index(cols: list, name, argument: str) -> int:
+    """The index of column `name` (a name, or an index into `cols`); ConfigError naming `argument`."""
+    if isinstance(name, str):
+        if name not in cols:
+            default = cols == [f"x{i}" for i in range(len(cols))]
+            hint = " (name the columns with columns=[...])" if default else ""
+            raise ConfigError(f"{argument}: unknown column {name!r}; the columns are {', '.join(cols)}{hint}")
+        return cols.index(name)
+    is_index = isinstance(name, (int, np.integer)) and not isinstance(name, bool)
+    if not is_index or not -len(cols) <= name < len(cols):
+        raise ConfigError(f"{argument}: {name!r} is neither a column name nor an index below {len(cols)}")
+    return int(name) % len(cols)

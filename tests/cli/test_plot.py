@@ -151,10 +151,11 @@ def test_predict_plot_writes_a_png_and_the_forecast_on_stdout(run, airline_model
 
 
 def test_predict_plot_without_data_dates_the_models_last_rows(airline_model):
-    from rnncli.cli.inputs import load_model, model_past_times
+    from rnncli.cli.inputs import load_model
+    from rnncli.io.like import times_through_end
 
-    d, model = load_model(str(airline_model))
-    times = model_past_times(d["time"], len(model.tail_))
+    model = load_model(str(airline_model))[1]
+    times = times_through_end(model, len(model.tail_))
     assert len(times) == len(model.tail_) >= 6
     np.testing.assert_array_equal(times[-3:], np.array(["1960-10-01", "1960-11-01", "1960-12-01"],
                                                        dtype="datetime64[ns]"))

@@ -383,3 +383,46 @@ def test_a_loaded_model_saves_again_and_still_resumes(tmp_path, airline):
     continued = Forecaster(epochs=6, **RESUMABLE).fit(airline, resume=load(again))
     whole = Forecaster(epochs=6, **RESUMABLE).fit(airline)
     assert np.array_equal(continued.network_.flat, whole.network_.flat)
+
+
+# -- latent faults (issue 9) --------------------------------------------------------------------
+
+
+def test_a_dataframe_is_fitted_and_predicted_by_its_column_names(airline):
+    import pandas as pd
+
+    frame = pd.DataFrame({"noise": np.linspace(0, 1, len(airline.values)), "level": airline.values[:, 0]})
+    model = Forecaster(past=PAST, future=FUTURE, **TINY).fit(frame, targets=["level"])
+    assert model.columns_ == ["noise", "level"]
+    assert [model.columns_[i] for i in model.target_idx_] == ["level"]
+    reordered = frame[["level", "noise"]]  # read by name, not by position
+    assert np.array_equal(model.predict(reordered).values, model.predict(frame).values)
+    assert np.array_equal(model.predict(frame).values, model.predict().values)
+
+
+def test_a_failed_fit_leaves_no_fitted_state(airline):
+    model = Forecaster(past=PAST, future=FUTURE, **TINY)
+    with pytest.raises(DataError, match="missing or infinite"):
+        model.fit(np.array([[1.0], [np.nan], [3.0]]))
+    assert not hasattr(model, "columns_")
+    assert not hasattr(model, "tail_")
+    with pytest.raises(ConfigError, match=r"^the Forecaster is not fitted yet"):
+        model.predict()
+
+
+def test_a_failed_refit_keeps_the_previous_fit(airline):
+    model = Forecaster(past=PAST, future=FUTURE, **TINY).fit(airline)
+    before = model.predict().values
+    with pytest.raises(DataError):
+        model.fit(airline.values[:5], columns=["level"])
+    assert model.n_rows_ == len(airline.values)
+    assert np.array_equal(model.predict().values, before)
+
+
+def test_target_names_without_columns_are_a_config_error(airline):
+    with pytest.raises(ConfigError) as info:
+        Forecaster(past=PAST, future=FUTURE, **TINY).fit(airline.values, targets=["y"])
+    assert str(info.value) == ("targets: unknown column 'y'; the columns are x0 "
+                               "(name the columns with columns=[...])")
+    with pytest.raises(ConfigError, match=r"^features: 3 is neither a column name nor an index below 1$"):
+        Forecaster(past=PAST, future=FUTURE, **TINY).fit(airline.values, targets=[0], features=[3])
