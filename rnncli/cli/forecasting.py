@@ -13,6 +13,7 @@ from .options import (
     output_option,
     plot_option,
     positive,
+    precision_option,
     read_options,
     refuse_ids,
     require_matplotlib,
@@ -30,11 +31,13 @@ from .output import check_writable, err_console, say, write_records, write_text
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
 @plot_option("Draw the history, the forecast and its interval band (with --interval).")
+@precision_option("the model's (7 for a float32 network, 17 for float64)")
 @id_option
 @output_option
 @read_options
 @click.pass_context
-def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, delimiter, encoding, ids):
+def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, output, delimiter, encoding,
+            ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
 
     MODEL may be a model directory (`train --id-col`): every series is forecast (or those
@@ -52,7 +55,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
     rnncli predict models/ new_long.csv > forecasts.csv
     """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records
+    from .tables import backtest_records, forecast_records, model_digits, rounded
 
     if all_windows and data is None:
         raise click.UsageError("--all-windows needs DATA to forecast from")
@@ -67,7 +70,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
-                                output=output, delimiter=delimiter, encoding=encoding))
+                                output=output, delimiter=delimiter, encoding=encoding, digits=precision))
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
@@ -93,7 +96,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
 
             times = future_times_after(model, model.future)
         records = forecast_records(fc, times, time_name)
-    write_records(records, output, fmt)
+    write_records(rounded(records, precision or model_digits(model)), output, fmt)
     if plot is not None:
         from .plot import forecast_figure, save_figure
 
@@ -117,13 +120,14 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, output, del
                    "(12 monthly, 4 quarterly, 7 daily, 24 hourly; else 1).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: rich tables on stderr; csv/json: scores on stdout.")
+@precision_option("the model's (7 for a float32 network, 17 for float64)")
 @plot_option("Draw the backtest: every origin's forecast, and each horizon step's forecasts of the model, "
              "naive and seasonal naive against the actual values, with their RMSE.")
 @id_option
 @output_option
 @read_options
 @click.pass_context
-def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encoding, ids):
+def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimiter, encoding, ids):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
@@ -140,7 +144,15 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
-    from .tables import default_season, evaluation_records, evaluation_table, horizon_table, to_json
+    from .tables import (
+        default_season,
+        evaluation_records,
+        evaluation_table,
+        horizon_table,
+        model_digits,
+        rounded,
+        to_json,
+    )
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
@@ -150,7 +162,7 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         from .many import evaluate_series
 
         ctx.exit(evaluate_series(model_path, data, ids, season=season, fmt=fmt, output=output,
-                                 delimiter=delimiter, encoding=encoding))
+                                 delimiter=delimiter, encoding=encoding, digits=precision))
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
@@ -161,15 +173,17 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         season = default_season(series.freq or (d.get("time") or {}).get("freq"))
     with about(series):
         ev = model.evaluate(series, season=season)
+    digits = precision or model_digits(model)
     if fmt == "table":
         console = err_console()
         console.print(evaluation_table(ev))
         console.print(horizon_table(ev))
     elif fmt == "json":
-        payload = {"windows": ev["windows"], "season": ev["season"], "scores": evaluation_records(ev)}
+        payload = {"windows": ev["windows"], "season": ev["season"],
+                   "scores": rounded(evaluation_records(ev), digits)}
         write_text(output, lambda s: s.write(to_json(payload) + "\n"))
     else:
-        write_records(evaluation_records(ev), output, "csv")
+        write_records(rounded(evaluation_records(ev), digits), output, "csv")
     if plot is not None:
         from .plot import evaluation_figure, save_figure
 

@@ -231,10 +231,14 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
 # -- predict, evaluate, info on a model directory -------------------------------------------------------
 
 
-def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding) -> int:
-    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first."""
+def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding,
+                   digits=None) -> int:
+    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first.
+
+    digits: significant digits of the numbers; default each model's (see tables.model_digits).
+    """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records
+    from .tables import backtest_records, forecast_records, model_digits, rounded
 
     manifest = modeldir.read_manifest(path)
     id_col = manifest.get("id_col") or "id"
@@ -247,7 +251,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             time = model.time_ or {}
             fc = model.predict(interval=interval)
             times = future_times_after(model, model.future)
-            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
+            rows = forecast_records(fc, times, time.get("col") or "step")
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     else:
         table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
         for key in _chosen(path, manifest, ids, console, table):
@@ -267,13 +272,23 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             except DataError as e:
                 problems.append((key, about(series, e)))
                 continue
-            records += [{id_col: key, **r} for r in rows]
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     return _finish(records, problems, "forecast", console, lambda: write_records(records, output, fmt))
 
 
-def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
-    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
-    from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
+def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding, digits=None) -> int:
+    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows.
+
+    digits: significant digits of the csv/json numbers; default the models' (see tables.model_digits).
+    """
+    from .tables import (
+        default_season,
+        model_digits,
+        rounded,
+        series_evaluation_records,
+        series_evaluation_table,
+        to_json,
+    )
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
@@ -290,6 +305,9 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
         except DataError as e:
             problems.append((key, about(series, e)))
     records = series_evaluation_records(evaluations) if evaluations else []
+    if fmt != "table":
+        precise = [model_digits(models[key]) for key, _ in evaluations]
+        records = rounded(records, digits or (7 if 7 in precise else None))
 
     def show():
         if fmt == "table":

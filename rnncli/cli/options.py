@@ -137,6 +137,12 @@ class CommaList(click.ParamType):
         return tuple(dict.fromkeys(items))
 
 
+def precision_option(default_text: str):
+    """--precision N: significant digits of the numbers printed (1-17)."""
+    return click.option("--precision", type=click.IntRange(1, 17), default=None, metavar="N",
+                        help=f"Significant digits of the numbers printed. Default: {default_text}.")
+
+
 def plot_option(help_text: str):
     """--plot FILE: the figure's file; its extension (png, svg, pdf) is the format, checked before any work.
 

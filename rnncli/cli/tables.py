@@ -32,6 +32,22 @@ def default_season(freq: str | None) -> int:
     return SEASONS.get(base, 1)
 
 
+def model_digits(model) -> int | None:
+    """Significant digits a model's numbers carry: 7 for a float32 network, None (all: repr) for float64."""
+    return 7 if getattr(model, "dtype", "float64") == "float32" else None
+
+
+def rounded(records: list[dict], digits: int | None) -> list[dict]:
+    """The records with every float rounded to `digits` significant digits (None: unchanged)."""
+    if digits is None:
+        return records
+
+    def r(v):
+        return float(f"{v:.{digits}g}") if isinstance(v, float) and math.isfinite(v) else v
+
+    return [{k: r(v) for k, v in row.items()} for row in records]
+
+
 def format_time(t) -> str | int:
     """A timestamp as ISO text (date only at midnight), an integer time as an int."""
     if t is None:
