@@ -494,7 +494,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
     months = [line.split(",")[0] for line in AIRLINE.read_text().splitlines()[1:]]
     row_of = {f"{m}-01": i for i, m in enumerate(months)}
     forecasts = {}  # (origin row, step) -> forecast
-    for origin, step, _, value in rows(run("predict", path, AIRLINE, "--all-windows").stdout)[1:]:
+    backtest = run("predict", path, AIRLINE, "--all-windows", "--precision", 17).stdout  # every digit
+    for origin, step, _, value in rows(backtest)[1:]:
         forecasts[row_of[origin], int(step)] = float(value)
     origins = sorted({o for o, _ in forecasts if o + future < len(y) and o >= season - 1})
     steps = range(1, future + 1)
@@ -510,7 +511,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
                 "smape": np.mean(200 * np.abs(e) / (np.abs(actual) + np.abs(f))),
                 "mase": np.mean(np.abs(e)) / mase_scale}
 
-    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json").stdout)
+    # --precision 17: every digit, so that the scores can be recomputed to 1e-12 (float32 models print 7)
+    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json", "--precision", 17).stdout)
     overall = {r["method"]: r for r in payload["scores"] if r["step"] == "all"}
     assert payload["windows"] == len(origins) == windows
     for method, forecast in (("model", model), ("naive", naive)):

@@ -1,5 +1,6 @@
 """--plot on evaluate, predict and info: the file's format, and the data the figure holds."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -196,3 +197,51 @@ def test_predict_plot_without_matplotlib_names_the_extra(run, error_line, airlin
     result = run("predict", airline_model, "--plot", tmp_path / "p.png")
     assert error_line(result, 1).startswith("Error: --plot needs matplotlib: pip install ")
     assert not (tmp_path / "p.png").exists()
+
+
+# --- precision ------------------------------------------------------------------------------------------
+
+
+def significant_digits(cell: str) -> int:
+    return len(cell.replace("-", "").replace(".", "").split("e")[0].lstrip("0").rstrip("0") or "0")
+
+
+def test_a_float32_models_forecast_prints_seven_significant_digits(run, airline_model):
+    from rnncli.cli.inputs import load_model
+
+    model = load_model(str(airline_model))[1]
+    assert model.dtype == "float32"
+    lines = run("predict", airline_model, "--interval", "0.9").stdout.splitlines()
+    want = model.predict(interval=0.9)
+    for h, line in enumerate(lines[1:]):
+        cells = line.split(",")[1:]
+        assert [float(c) for c in cells] == [float(f"{v:.7g}") for v in
+                                             (want.values[h, 0], want.lower[h, 0], want.upper[h, 0])]
+        assert max(significant_digits(c) for c in cells) <= 7
+
+
+def test_precision_sets_the_significant_digits_of_predict_and_evaluate(run, airline_model):
+    forecast = run("predict", airline_model, "--precision", 3).stdout.splitlines()[1]
+    assert significant_digits(forecast.split(",")[1]) <= 3
+    full = run("predict", airline_model, "--precision", 17).stdout.splitlines()[1]
+    from rnncli.cli.inputs import load_model
+
+    assert float(full.split(",")[1]) == load_model(str(airline_model))[1].predict().values[0, 0]  # exact
+    scores = json.loads(run("evaluate", airline_model, AIRLINE, "--format", "json", "--precision", 2).stdout)
+    assert all(significant_digits(repr(r["rmse"])) <= 2 for r in scores["scores"])
+
+
+def test_window_prints_the_data_exactly_unless_precision(run, tmp_path):
+    values = [0.12345678901234566, 1234567.8901234567, 3.0, 2.5e-10]
+    path = tmp_path / "d.csv"
+    path.write_text("x\n" + "".join(f"{v!r}\n" for v in values))
+    exact = run("window", path, "--past", 1, "--future", 1).stdout.splitlines()
+    assert [float(line.split(",")[0]) for line in exact[1:]] == values[:-1]
+    short = run("window", path, "--past", 1, "--future", 1, "--precision", 3).stdout.splitlines()
+    assert short[1:] == ["0.123,1230000.0", "1230000.0,3.0", "3.0,2.5e-10"]
+
+
+@pytest.mark.parametrize("value", ["0", "18", "x"])
+def test_precision_outside_1_to_17_is_a_usage_error(run, error_line, airline_model, value):
+    result = run("predict", airline_model, "--precision", value)
+    assert error_line(result, 2, usage=True).startswith("Error: Invalid value for '--precision'")

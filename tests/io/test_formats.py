@@ -137,5 +137,5 @@ def test_a_missing_extra_is_named_with_its_install_command(tmp_path, monkeypatch
     with pytest.raises(DataError) as info:
         read_csv(tmp_path / name)
     kind = "Parquet" if extra == "parquet" else "Excel"
-    assert str(info.value) == (f"{tmp_path / name} is a {kind} file, and reading it needs the '{extra}' extra "
-                               f"({module}): {install_hint(extra)}; or save it as CSV")
+    assert str(info.value) == (f"{tmp_path / name} is a {kind} file, and reading it needs the '{extra}' "
+                               f"extra ({module}): {install_hint(extra)}; or save it as CSV")
