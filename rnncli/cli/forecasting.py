@@ -49,6 +49,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, 
     \b
     rnncli predict airline.joblib
     rnncli predict airline.joblib --interval 0.9 --format json
+    rnncli predict airline.joblib --interval 0.9 --plot forecast.png --precision 4
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
     rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
     rnncli predict models/ --id store-1 --id store-7
@@ -142,6 +143,7 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
     \b
     rnncli evaluate airline.joblib sample_data/airline.csv
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
+    rnncli evaluate airline.joblib sample_data/airline_test.csv --plot eval.svg
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
     from .tables import (
