@@ -160,6 +160,19 @@ def forecast_figure(history, history_times, fc, times, time_name: str | None = N
     return fig
 
 
+def _log_axis(ax) -> None:
+    """A log y axis labelled in plain numbers: each power of ten, and 2, 3 and 5 times it (0.3, 2)."""
+    import matplotlib.ticker as mticker
+
+    def label(value, pos):
+        mantissa = value / 10 ** np.floor(np.log10(value)) if value > 0 else 0
+        return f"{value:g}" if any(abs(mantissa - m) < 1e-6 for m in (1, 2, 3, 5)) else ""
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
+    ax.yaxis.set_minor_formatter(mticker.FuncFormatter(label))
+
+
 def learning_curve_figure(history: dict):
     """The learning curve of a model's `history` (the artifact's dict) as a Figure.
 
@@ -182,7 +195,7 @@ def learning_curve_figure(history: dict):
         ax.plot([best], [y], "o", color="tab:red", label=f"best epoch {best} (MSSE {y:.4g})", gid="best")
     values = np.concatenate([train, val[np.isfinite(val)]])
     if len(values) and (values > 0).all():
-        ax.set_yscale("log")
+        _log_axis(ax)
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSSE (scaled units)")
     stopped = history.get("stopped") or "completed"
