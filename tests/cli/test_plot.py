@@ -245,3 +245,14 @@ def test_window_prints_the_data_exactly_unless_precision(run, tmp_path):
 def test_precision_outside_1_to_17_is_a_usage_error(run, error_line, airline_model, value):
     result = run("predict", airline_model, "--precision", value)
     assert error_line(result, 2, usage=True).startswith("Error: Invalid value for '--precision'")
+
+
+def test_readme_shows_a_plot_of_each_kind_checked_into_docs():
+    import re
+
+    root = Path(__file__).resolve().parents[2]
+    images = re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", (root / "README.md").read_text(encoding="utf-8"))
+    assert sorted(images) == ["docs/evaluate.png", "docs/info.png", "docs/predict.png"]
+    for image in images:
+        assert (root / image).read_bytes().startswith(SIGNATURES["png"]), image
+    assert (root / "scripts" / "make_docs_plots.py").is_file()
