@@ -146,15 +146,8 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
     rnncli evaluate airline.joblib sample_data/airline_test.csv --plot eval.svg
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
-    from .tables import (
-        default_season,
-        evaluation_records,
-        evaluation_table,
-        horizon_table,
-        model_digits,
-        rounded,
-        to_json,
-    )
+    from ..model.baselines import default_season
+    from .tables import evaluation_records, evaluation_table, horizon_table, model_digits, rounded, to_json
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")

@@ -3,14 +3,13 @@
 import click
 
 from .inputs import about, read_data
-from .options import CONTEXT, DATA_PATH, column_options, positive, precision_option
+from .options import CONTEXT, DATA_PATH, column_options, precision_option, window_options
 from .output import check_writable, say, write_records
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("data", metavar="DATA", type=DATA_PATH)
-@click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
-@click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
+@window_options()
 @column_options
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="'-' for CSV on stdout, or FILE.npz for arrays X (S, N, features), Y (S, M, targets).")

@@ -26,7 +26,7 @@ from . import baselines, metrics, scaling, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass

@@ -606,6 +606,7 @@ def test_integer_timestamp_too_large_names_line_and_value(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_importing_the_module_does_not_import_pandas():
     code = "import sys, rnncli.io.csv; print('pandas' in sys.modules)"
     root = str(Path(__file__).resolve().parents[2])
