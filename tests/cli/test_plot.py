@@ -131,24 +131,21 @@ def test_learning_curve_figure_holds_both_curves_and_marks_the_best_epoch():
 # --- the commands: file format by extension -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_evaluate_plot_writes_the_format_of_its_extension(run, airline_model, tmp_path, fmt):
+@pytest.mark.parametrize(("command", "fmt"), [("evaluate", "png"), ("evaluate", "svg"), ("evaluate", "pdf"),
+                                            ("predict", "png"), ("info", "pdf")])
+def test_plot_writes_the_format_of_its_extension_and_the_usual_output(run, airline_model, tmp_path, command,
+                                                                      fmt):
     pytest.importorskip("matplotlib")
-    out = tmp_path / f"eval.{fmt}"
-    result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
+    args = {"evaluate": [airline_model, AIRLINE, "--format", "csv"],
+            "predict": [airline_model, "--interval", "0.9"],
+            "info": [airline_model, "--format", "json"]}[command]
+    out = tmp_path / f"plot.{fmt}"
+    result = run(command, *args, "--plot", out)
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes().startswith(SIGNATURES[fmt])
-    assert [p.name for p in tmp_path.iterdir()] == [f"eval.{fmt}"]  # no temp file left
-
-
-def test_predict_plot_writes_a_png_and_the_forecast_on_stdout(run, airline_model, tmp_path):
-    pytest.importorskip("matplotlib")
-    out = tmp_path / "forecast.png"
-    result = run("predict", airline_model, "--interval", "0.9", "--plot", out)
-    assert result.exit_code == 0, result.stderr
-    assert out.read_bytes().startswith(SIGNATURES["png"])
-    assert result.stdout == run("predict", airline_model, "--interval", "0.9").stdout
-    assert result.stderr == f"wrote plot to {out}\n"
+    assert [p.name for p in tmp_path.iterdir()] == [f"plot.{fmt}"]  # no temp file left
+    assert result.stdout == run(command, *args).stdout  # the data on stdout is what it is without --plot
+    assert result.stderr.endswith(f"wrote plot to {out}\n")
 
 
 def test_predict_plot_without_data_dates_the_models_last_rows(airline_model):
@@ -160,14 +157,6 @@ def test_predict_plot_without_data_dates_the_models_last_rows(airline_model):
     assert len(times) == len(model.tail_) >= 6
     np.testing.assert_array_equal(times[-3:], np.array(["1960-10-01", "1960-11-01", "1960-12-01"],
                                                        dtype="datetime64[ns]"))
-
-
-def test_info_plot_writes_a_pdf(run, airline_model, tmp_path):
-    pytest.importorskip("matplotlib")
-    out = tmp_path / "curve.pdf"
-    result = run("info", airline_model, "--format", "json", "--plot", out)
-    assert result.exit_code == 0, result.stderr
-    assert out.read_bytes().startswith(SIGNATURES["pdf"])
 
 
 @pytest.mark.parametrize("command", ["evaluate", "predict", "info"])
