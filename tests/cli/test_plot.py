@@ -245,3 +245,15 @@ def test_readme_shows_a_plot_of_each_kind_checked_into_docs():
     for image in images:
         assert (root / image).read_bytes().startswith(SIGNATURES["png"]), image
     assert (root / "scripts" / "make_docs_plots.py").is_file()
+
+
+def test_a_float64_model_prints_every_digit_and_a_float32_model_seven():
+    from types import SimpleNamespace
+
+    from rnncli.cli.tables import model_digits, rounded
+
+    records = [{"t": "1959-01-01", "y": 329.56438159942627, "step": 1, "none": None}]
+    assert rounded(records, model_digits(SimpleNamespace(dtype="float64"))) == records
+    assert rounded(records, model_digits(SimpleNamespace(dtype="float32"))) == [
+        {"t": "1959-01-01", "y": 329.5644, "step": 1, "none": None}]
+    assert rounded([{"y": float("nan")}], 3)[0]["y"] != rounded([{"y": float("nan")}], 3)[0]["y"]  # NaN kept
