@@ -5,24 +5,39 @@ import os
 import click
 
 from .inputs import about, load_model, read_for_model
-from .options import CONTEXT, id_option, output_option, positive, refuse_ids, saved_read_options
-from .output import CliError, check_writable, err_console, say, write_records, write_text
+from .options import (
+    CONTEXT,
+    DATA_PATH,
+    MODEL_PATH,
+    id_option,
+    output_option,
+    plot_option,
+    positive,
+    precision_option,
+    refuse_ids,
+    require_matplotlib,
+    saved_read_options,
+)
+from .output import check_writable, err_console, say, write_records, write_text
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
-@click.argument("data", metavar="[DATA]", required=False)
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
+@click.argument("data", metavar="[DATA]", required=False, type=DATA_PATH)
 @click.option("--interval", type=float, default=None, metavar="LEVEL",
               help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
 @click.option("--all-windows", is_flag=True,
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
+@plot_option("Draw the history, the forecast and its interval band (with --interval).")
+@precision_option("the model's (7 for a float32 network, 17 for float64)")
 @id_option
 @output_option
 @saved_read_options
 @click.pass_context
-def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
+def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, output, delimiter, encoding,
+            ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
 
     MODEL may be a model directory (`train --id-col`): every series is forecast (or those
@@ -34,24 +49,33 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
     \b
     rnncli predict airline.joblib
     rnncli predict airline.joblib --interval 0.9 --format json
+    rnncli predict airline.joblib --interval 0.9 --plot forecast.png --precision 4
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
     rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
     rnncli predict models/ --id store-1 --id store-7
     rnncli predict models/ new_long.csv > forecasts.csv
     """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records
+    from .tables import backtest_records, forecast_records, model_digits, rounded
 
     if all_windows and data is None:
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    if plot is not None and all_windows:
+        raise click.UsageError("--plot draws one forecast, not --all-windows "
+                               "(evaluate --plot draws a backtest)")
     if os.path.isdir(model_path):
+        if plot is not None:
+            raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
-                                output=output, delimiter=delimiter, encoding=encoding))
+                                output=output, delimiter=delimiter, encoding=encoding, digits=precision))
     refuse_ids(ids)
+    if plot is not None:
+        require_matplotlib()
+        check_writable(plot)
     d, model = load_model(model_path)
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
@@ -73,24 +97,38 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
 
             times, style = future_times_after(model, model.future), time.get("style")
         records = forecast_records(fc, times, time_name, style)
-    write_records(records, output, fmt)
+    write_records(rounded(records, precision or model_digits(model)), output, fmt)
+    if plot is not None:
+        from .plot import forecast_figure, save_figure
+
+        if series is not None:
+            history = series.values[:, [series.columns.index(t) for t in fc.targets]]
+            history_times = series.time
+        else:
+            from ..io.like import times_through_end
+
+            history = model.tail_[:, model.target_idx_]
+            history_times = times_through_end(model, len(history))
+        save_figure(forecast_figure(history, history_times, fc, times, time.get("col")), plot)
+        say(f"wrote plot to {plot}")
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
-@click.argument("data", metavar="DATA")
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @click.option("--season", type=int, default=None, callback=positive, metavar="N",
               help="Season of the seasonal-naive baseline. Default: from the frequency "
                    "(12 monthly, 4 quarterly, 7 daily, 24 hourly; else 1).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: rich tables on stderr; csv/json: scores on stdout.")
-@click.option("--plot", default=None, metavar="FILE.png",
-              help="Draw actual vs forecast vs baselines (needs the 'plot' extra: matplotlib).")
+@precision_option("the model's (7 for a float32 network, 17 for float64)")
+@plot_option("Draw the backtest: every origin's forecast, and each horizon step's forecasts of the model, "
+             "naive and seasonal naive against the actual values, with their RMSE.")
 @id_option
 @output_option
 @saved_read_options
 @click.pass_context
-def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encoding, ids):
+def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimiter, encoding, ids):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
@@ -105,10 +143,11 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     \b
     rnncli evaluate airline.joblib sample_data/airline.csv
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
+    rnncli evaluate airline.joblib sample_data/airline_test.csv --plot eval.svg
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
     from ..model.baselines import default_season
-    from .tables import evaluation_records, evaluation_table, horizon_table, to_json
+    from .tables import evaluation_records, evaluation_table, horizon_table, model_digits, rounded, to_json
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
@@ -118,10 +157,10 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         from .many import evaluate_series
 
         ctx.exit(evaluate_series(model_path, data, ids, season=season, fmt=fmt, output=output,
-                                 delimiter=delimiter, encoding=encoding))
+                                 delimiter=delimiter, encoding=encoding, digits=precision))
     refuse_ids(ids)
     if plot is not None:
-        _require_matplotlib()
+        require_matplotlib()
         check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
@@ -133,25 +172,20 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     with about(series):
         ev = model.evaluate(series, season=season)
     ev["season_rule"] = rule
+    digits = precision or model_digits(model)
     if fmt == "table":
         console = err_console()
         console.print(evaluation_table(ev))
         console.print(horizon_table(ev))
     elif fmt == "json":
         payload = {"windows": ev["windows"], "season": ev["season"], "skipped": ev["skipped"],
-                   "scores": evaluation_records(ev)}
+                   "scores": rounded(evaluation_records(ev), digits)}
         write_text(output, lambda s: s.write(to_json(payload) + "\n"))
     else:
-        write_records(evaluation_records(ev), output, "csv")
+        write_records(rounded(evaluation_records(ev), digits), output, "csv")
     if plot is not None:
-        from .plot import plot_evaluation
+        from .plot import evaluation_figure, save_figure
 
-        plot_evaluation(ev, series, plot)
+        save_figure(evaluation_figure(ev, series.time, model.future, series.time_col), plot)
         say(f"wrote plot to {plot}")
 
-
-def _require_matplotlib() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise CliError("--plot needs matplotlib: pip install 'rnncli[plot]'") from None

@@ -223,10 +223,14 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
 # -- predict, evaluate, info on a model directory -------------------------------------------------------
 
 
-def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding) -> int:
-    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first."""
+def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding,
+                   digits=None) -> int:
+    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first.
+
+    digits: significant digits of the numbers; default each model's (see tables.model_digits).
+    """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records
+    from .tables import backtest_records, forecast_records, model_digits, rounded
 
     manifest = modeldir.read_manifest(path)
     id_col = manifest.get("id_col") or "id"
@@ -239,8 +243,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             time = model.time_ or {}
             fc = model.predict(interval=interval)
             times = future_times_after(model, model.future)
-            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step",
-                                                                              time.get("style"))]
+            rows = forecast_records(fc, times, time.get("col") or "step", time.get("style"))
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     else:
         table = read_long_like(path, manifest, models.first_ok(ids), data,
                                delimiter=delimiter, encoding=encoding)
@@ -261,14 +265,17 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             except DataError as e:
                 problems.append((key, about(series, e)))
                 continue
-            records += [{id_col: key, **r} for r in rows]
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     return _finish(records, problems, "forecast", console, lambda: write_records(records, output, fmt))
 
 
-def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
-    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
+def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding, digits=None) -> int:
+    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows.
+
+    digits: significant digits of the csv/json numbers; default the models' (see tables.model_digits).
+    """
     from ..model.baselines import default_season
-    from .tables import series_evaluation_records, series_evaluation_table, to_json
+    from .tables import model_digits, rounded, series_evaluation_records, series_evaluation_table, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
@@ -286,6 +293,9 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
         except DataError as e:
             problems.append((key, about(series, e)))
     records = series_evaluation_records(evaluations) if evaluations else []
+    if fmt != "table":
+        precise = [model_digits(models[key]) for key, _ in evaluations]
+        records = rounded(records, digits or (7 if 7 in precise else None))
 
     def show():
         if fmt == "table":

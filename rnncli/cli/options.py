@@ -4,6 +4,11 @@ import click
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The DATA and MODEL arguments: plain strings ('-' for stdin), typed as paths so that shell completion
+# (`rnncli completion`) offers file names. Existence is checked by the readers, with their own messages.
+DATA_PATH = click.Path(allow_dash=True)
+MODEL_PATH = click.Path()
+
 
 def read_options(f):
     """--delimiter and --encoding: how the CSV's bytes are read."""
@@ -238,3 +243,45 @@ def model_options(names, *, grid: bool = False):
             f = click.option(flag, **kwargs)(f)
         return f
     return decorate
+
+
+def precision_option(default_text: str):
+    """--precision N: significant digits of the numbers printed (1-17)."""
+    return click.option("--precision", type=click.IntRange(1, 17), default=None, metavar="N",
+                        help=f"Significant digits of the numbers printed. Default: {default_text}.")
+
+
+def plot_option(help_text: str):
+    """--plot FILE: the figure's file; its extension (png, svg, pdf) is the format, checked before any work.
+
+    The check also needs matplotlib (the 'plot' extra): without it, an error with the install command.
+    """
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        from .plot import PLOT_FORMATS, plot_format
+
+        if plot_format(value) is None:
+            raise click.BadParameter(f"{value!r} has no plot format; end the name in "
+                                     f".{', .'.join(PLOT_FORMATS)} (e.g. eval.png)")
+        return value
+
+    def decorator(f):
+        return click.option("--plot", default=None, metavar="FILE", callback=check,
+                            type=click.Path(dir_okay=False),
+                            help=f"{help_text} Format by extension: png, svg or pdf (needs the 'plot' "
+                                 "extra: matplotlib).")(f)
+
+    return decorator
+
+
+def require_matplotlib() -> None:
+    """A CliError with the install command when matplotlib (the 'plot' extra) is missing."""
+    from ..errors import install_hint
+    from .output import CliError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CliError(f"--plot needs matplotlib: {install_hint('plot')}") from None

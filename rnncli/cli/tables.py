@@ -25,6 +25,22 @@ class Table(_RichTable):
         super().add_row(*(Text(escape_controls(c)) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
+def model_digits(model) -> int | None:
+    """Significant digits a model's numbers carry: 7 for a float32 network, None (all: repr) for float64."""
+    return 7 if getattr(model, "dtype", "float64") == "float32" else None
+
+
+def rounded(records: list[dict], digits: int | None) -> list[dict]:
+    """The records with every float rounded to `digits` significant digits (None: unchanged)."""
+    if digits is None:
+        return records
+
+    def r(v):
+        return float(f"{v:.{digits}g}") if isinstance(v, float) and math.isfinite(v) else v
+
+    return [{k: r(v) for k, v in row.items()} for row in records]
+
+
 def format_time(t, style: dict | None = None) -> str | int:
     """A timestamp as ISO text in the data's style (without one: date only at midnight); an int as an int."""
     from ..io.timecol import format_time as formatted

@@ -8,6 +8,7 @@ import click
 from .inputs import READ_KEYS, about, read_data
 from .options import (
     CONTEXT,
+    DATA_PATH,
     GRID_KEYS,
     column_options,
     model_options,
@@ -25,7 +26,7 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @window_options(required=False)
 @column_options
 @click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
@@ -156,7 +157,7 @@ def _print_train_summary(console, s: dict) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @window_options()
 @column_options
 @model_options(SWEEP_ORDER, grid=True)

@@ -3,17 +3,18 @@
 import click
 
 from .inputs import about, read_data
-from .options import CONTEXT, column_options, window_options
+from .options import CONTEXT, DATA_PATH, column_options, precision_option, window_options
 from .output import check_writable, say, write_records
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @window_options()
 @column_options
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="'-' for CSV on stdout, or FILE.npz for arrays X (S, N, features), Y (S, M, targets).")
-def window(data, past, future, output, **read):
+@precision_option("the data's values exactly (CSV only)")
+def window(data, past, future, output, precision, **read):
     """The supervised framing of DATA: one row per window, N past steps -> M future steps.
 
     Columns: the time of the first forecast step (when DATA has a time column), then
@@ -43,7 +44,9 @@ def window(data, past, future, output, **read):
                                                 targets=np.array(series.targets)))
         say(f"wrote X {X.shape} and Y {Y.shape} to {output}")
         return
-    write_records(_window_records(series, X, Y, past, future, starts), output, "csv")
+    from .tables import rounded
+
+    write_records(rounded(_window_records(series, X, Y, past, future, starts), precision), output, "csv")
 
 
 def _window_records(series, X, Y, past, future, starts) -> list[dict]:

@@ -44,10 +44,10 @@ from .records import (
     check_resample,
     check_separators,
     check_smooth,
-    decode,
     last_stdin,
     name_list,
     read_bytes,
+    read_text,
     show,
     source_name,
     split_records,
@@ -178,7 +178,7 @@ def read_csv(
     source = source_name(path_or_dash)
 
     raw = read_bytes(path_or_dash, source)
-    text = decode(raw, encoding, source)
+    text = read_text(path_or_dash, encoding, source, delimiter, raw)
     header, rows, lines = split_records(text, delimiter, source, bool(no_header))
     if not no_header and looks_like_data_row(header):
         raise DataError(
@@ -215,8 +215,9 @@ def read_csv(
 def read_header(path_or_dash: str | Path, *, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
     """The column names of a CSV file ("-" for stdin), read and checked as `read_csv` reads them."""
     source = source_name(path_or_dash)
-    text = decode(read_bytes(path_or_dash, source), check_encoding(encoding), source)
-    return split_records(text, check_delimiter(delimiter), source)[0]
+    delimiter = check_delimiter(delimiter)
+    text = read_text(path_or_dash, check_encoding(encoding), source, delimiter)
+    return split_records(text, delimiter, source)[0]
 
 
 def sha256_of(path_or_bytes: str | Path | bytes | bytearray | memoryview) -> str:
@@ -658,7 +659,8 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     decimal, thousands = check_separators(decimal, thousands)
     source = source_name(path_or_dash)
     raw = read_bytes(path_or_dash, source)
-    header, rows, lines = split_records(decode(raw, encoding, source), delimiter, source, bool(no_header))
+    header, rows, lines = split_records(read_text(path_or_dash, encoding, source, delimiter, raw), delimiter,
+                                        source, bool(no_header))
     targets, features = name_list(targets, header), name_list(features, header)
     if id_col not in header:
         raise ConfigError(f"unknown --id-col {id_col!r} in {source}; available columns: {', '.join(header)}")

@@ -149,3 +149,19 @@ def future_times_after(model, n: int) -> np.ndarray | None:
     last = np.array([np.datetime64(time["last"], "ns")]) if time["kind"] == "datetime" \
         else np.array([time["last"]], dtype=np.int64)
     return future_times((last, time.get("freq"), time.get("step")), n)
+
+
+def times_through_end(model, n: int) -> np.ndarray | None:
+    """The times of the last `n` rows of `model`'s training data (its `tail_`), or None.
+
+    None without a time column or without a regular spacing (no frequency and no integer step).
+    """
+    time = _facts(model)[4]
+    if not time or not (time.get("freq") or time.get("step")):
+        return None
+    if time["kind"] != "datetime":
+        return time["last"] - time["step"] * np.arange(n - 1, -1, -1, dtype=np.int64)
+    import pandas as pd
+
+    times = pd.date_range(end=pd.Timestamp(time["last"]), periods=n, freq=time["freq"])
+    return times.as_unit("ns").to_numpy()

@@ -503,7 +503,11 @@ def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
 
 def test_evaluate_plot_without_matplotlib_names_the_plot_extra(run, airline_model, tmp_path, monkeypatch,
                                                                error_line):
+    import rnncli.errors
+
     monkeypatch.setitem(sys.modules, "matplotlib", None)
+    # rnncli installed from a package (no pyproject.toml beside it), not from a source checkout
+    monkeypatch.setattr(rnncli.errors, "__file__", str(tmp_path / "site-packages" / "rnncli" / "errors.py"))
     result = run("evaluate", airline_model, AIRLINE, "--plot", tmp_path / "p.png")
     assert error_line(result, 1) == "Error: --plot needs matplotlib: pip install 'rnncli[plot]'"
     assert not (tmp_path / "p.png").exists()
@@ -523,7 +527,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
     months = [line.split(",")[0] for line in AIRLINE.read_text().splitlines()[1:]]
     row_of = {f"{m}-01": i for i, m in enumerate(months)}
     forecasts = {}  # (origin row, step) -> forecast
-    for origin, step, _, value in rows(run("predict", path, AIRLINE, "--all-windows").stdout)[1:]:
+    backtest = run("predict", path, AIRLINE, "--all-windows", "--precision", 17).stdout  # every digit
+    for origin, step, _, value in rows(backtest)[1:]:
         forecasts[row_of[origin], int(step)] = float(value)
     origins = sorted({o for o, _ in forecasts if o + future < len(y) and o >= season - 1})
     steps = range(1, future + 1)
@@ -539,7 +544,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
                 "smape": np.mean(200 * np.abs(e) / (np.abs(actual) + np.abs(f))),
                 "mase": np.mean(np.abs(e)) / mase_scale}
 
-    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json").stdout)
+    # --precision 17: every digit, so that the scores can be recomputed to 1e-12 (float32 models print 7)
+    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json", "--precision", 17).stdout)
     overall = {r["method"]: r for r in payload["scores"] if r["step"] == "all"}
     assert payload["windows"] == len(origins) == windows
     for method, forecast in (("model", model), ("naive", naive)):

@@ -357,7 +357,7 @@ def test_predict_a_series_without_a_model_says_why(run, error_line, trained):
 
 def test_predict_with_data_forecasts_after_the_end_of_each_series_rows(run, trained, tmp_path):
     path = write_long(tmp_path / "new.csv", long_rows(("s1", "s3"), cut=30))
-    result = run("predict", trained[1], path, "--format", "json")
+    result = run("predict", trained[1], path, "--format", "json", "--precision", 17)  # every digit
     assert result.exit_code == 0, result.stderr
     got = json.loads(result.stdout)
     assert [(r["store"], r["month"]) for r in got] == [
@@ -376,7 +376,7 @@ def test_predict_with_data_names_the_series_it_cannot_forecast(run, trained, tmp
 
 
 def test_evaluate_scores_each_series_then_the_mean_over_series(run, trained, data):
-    result = run("evaluate", trained[1], data["mixed"], "--format", "csv")
+    result = run("evaluate", trained[1], data["mixed"], "--format", "csv", "--precision", 17)  # every digit
     assert result.exit_code == 0
     rows = table(result.stdout)
     assert list(rows[0]) == ["series", "target", "method", "windows", "season", "mse", "rmse", "mae", "smape",
