@@ -113,10 +113,16 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
             raise_if_lacking(saved, data, read["delimiter"], read["encoding"], read["time_col"])
         raise
     console = err_console()
-    with about(series), interruptible() as stop, \
-            TrainingProgress(console, model.epochs, quiet) as progress:
-        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
-                  resume=saved)
+    progress = TrainingProgress(console, model.epochs, quiet)
+    with about(series), interruptible(announce=not progress.live) as stop, progress:
+        def should_stop() -> bool:
+            if stop():
+                progress.stopping()
+                return True
+            return False
+
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, on_batch=progress.on_batch,
+                  should_stop=should_stop, resume=saved)
     if model.interrupted_ and model.history_.best_epoch == 0:
         say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)

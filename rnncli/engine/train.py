@@ -1,7 +1,8 @@
 """The fit loop: shuffled mini-batches, validation, early stopping, and a progress callback.
 
-The loop never prints: after each epoch it calls `on_epoch(EpochLog)`; between batches it asks
-`should_stop()` so a caller can end training cleanly (Ctrl-C). Everything it needs to continue
+The loop never prints: after each epoch it calls `on_epoch(EpochLog)`, after each mini-batch
+`on_batch(epoch, batch, n_batches)` when given (None costs one comparison a batch); between
+batches it asks `should_stop()` so a caller can end training cleanly (Ctrl-C). Everything it needs to continue
 later (the last completed epoch's weights, optimiser moments, epoch counter, RNG state, best
 weights) is in `Trainer.state()`, so a resumed run is bit-identical to an uninterrupted one.
 NaN and overflow are detected by checks, not warnings: the loop runs under `np.errstate`.
@@ -103,12 +104,15 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------
 
     def fit(self, X: np.ndarray, Y: np.ndarray, X_val: np.ndarray | None = None,
-            Y_val: np.ndarray | None = None, epochs: int = 200, on_epoch=None, should_stop=None) -> History:
+            Y_val: np.ndarray | None = None, epochs: int = 200, on_epoch=None, should_stop=None,
+            on_batch=None) -> History:
         """Train until `epochs` (counted over the whole run, resumes included), early stopping, or stop.
 
         X (S, past, F), Y (S, future, n_targets); the validation windows, when given, drive early
         stopping and the best-weights snapshot, else the training MSSE does. On return the network
         holds the best weights. Raises DivergenceError (best weights restored) on NaN/inf.
+        `on_batch(epoch, batch, n_batches)` (1-based epoch and batch) follows every mini-batch's
+        update, e.g. to show progress inside a long first epoch.
         """
         net, h = self.net, self.history
         xs_all = net.time_major(X)  # (T, F, S): batches are gathered along the last axis
@@ -121,15 +125,16 @@ class Trainer:
             X_val = np.asarray(X_val, dtype=net.dtype)
             Y_val = np.asarray(Y_val, dtype=net.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop)
+            self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop, on_batch)
         if h.best_epoch:
             net.flat[...] = self.best_flat
         return h
 
-    def _loop(self, xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
+    def _loop(self, xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop, on_batch) -> None:
         net, h = self.net, self.history
         S = xs_all.shape[2]
         bs = min(self.batch_size, S)
+        n_batches = -(-S // bs)
         for epoch in range(h.epochs_run + 1, epochs + 1):
             order = self.rng.permutation(S)
             total, interrupted = 0.0, False
@@ -142,6 +147,8 @@ class Trainer:
                     raise DivergenceError(epoch, "loss" if not np.isfinite(loss) else "gradient")
                 self.optimizer.step(net.flat, net.grad_flat)
                 total += 2.0 * loss * len(idx)
+                if on_batch is not None:
+                    on_batch(epoch, start // bs + 1, n_batches)
                 if should_stop is not None and should_stop():
                     interrupted = True
                     break

@@ -9,6 +9,17 @@ of the last observed step) for `future` steps; they return (len(origins), future
 
 import numpy as np
 
+SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
+           "W": 52, "min": 60}
+
+
+def default_season(freq: str | None) -> int:
+    """Seasonal period from a pandas frequency alias: 12 monthly, 4 quarterly, 7 daily, 24 hourly, else 1."""
+    if not freq:
+        return 1
+    base = freq.split("-")[0].lstrip("0123456789")
+    return SEASONS.get(base, 1)
+
 
 def naive(y: np.ndarray, origins: np.ndarray, future: int) -> np.ndarray:
     """The last observed value, repeated over the horizon."""
