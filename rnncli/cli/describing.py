@@ -7,7 +7,7 @@ import click
 
 from .inputs import load_model
 from .options import CONTEXT
-from .output import err_console
+from .output import err_console, say
 
 
 @click.command(context_settings=CONTEXT)
@@ -32,7 +32,7 @@ def info(model_path, fmt, audit):
     rnncli info downloaded.joblib --audit
     rnncli info models/
     """
-    from .tables import model_summary, summary_tables, to_json
+    from .tables import beaten_warnings, model_summary, summary_tables, to_json, validation_comparison
 
     if os.path.isdir(model_path):
         if audit:
@@ -61,5 +61,7 @@ def info(model_path, fmt, audit):
         click.echo(to_json(summary))
         return
     console = err_console()
-    for table in summary_tables(summary):
+    for table in summary_tables(summary, width=console.width):
         console.print(table)
+    for line in beaten_warnings(validation_comparison(summary)):
+        say(line, console)

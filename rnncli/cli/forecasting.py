@@ -16,14 +16,21 @@ from .output import CliError, check_writable, err_console, say, write_records, w
               help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
 @click.option("--all-windows", is_flag=True,
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
+@click.option("--steps", type=int, default=None, callback=positive, metavar="N",
+              help="Forecast N steps (default: the model's M). Beyond M the model's own M-step forecasts "
+                   "are fed back as inputs (needs every feature to be a target); --interval then widens "
+                   "from recursive validation residuals, and beyond their reach like sqrt(step).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
 @id_option
 @output_option
 @read_options
 @click.pass_context
-def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter, encoding, ids):
+def predict(ctx, model_path, data, interval, all_windows, steps, fmt, output, delimiter, encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
+
+    --steps N forecasts N steps instead; further than M, recursively (see the README: "Further
+    than the horizon").
 
     MODEL may be a model directory (`train --id-col`): every series is forecast (or those
     chosen with --id) as long-format rows, the id column first; DATA is then a long CSV with
@@ -34,6 +41,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
     \b
     rnncli predict airline.joblib
     rnncli predict airline.joblib --interval 0.9 --format json
+    rnncli predict airline.joblib --steps 24 --interval 0.9
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
     rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
     rnncli predict models/ --id store-1 --id store-7
@@ -46,7 +54,12 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    if all_windows and steps is not None:
+        raise click.UsageError("--steps applies to a forecast, not to --all-windows; drop one of them")
     if os.path.isdir(model_path):
+        if steps is not None:
+            raise click.UsageError("--steps forecasts from one model: pass one series' file "
+                                   "(DIR/series/<name>.joblib)")
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
@@ -65,12 +78,16 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         records = backtest_records(origins, y_hat, targets, times, extra)
     else:
         with about(series):
-            fc = model.predict(series, interval=interval)
+            fc = model.predict(series, interval=interval, steps=steps)
+        n = len(fc.values)
         if series is not None:
-            times = future_times(series, model.future)
+            times = future_times(series, n)
         else:
-            times = model_future_times(time, model.future)
+            times = model_future_times(time, n)
         records = forecast_records(fc, times, time_name)
+        if fc.reach is not None and fc.reach < n:
+            say(f"note: the validation residuals reach {fc.reach} steps; the interval beyond step {fc.reach} "
+                "is extrapolated (half-width x sqrt(step / reach))")
     write_records(records, output, fmt)
 
 
@@ -126,10 +143,16 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
         season = default_season(series.freq or (d.get("time") or {}).get("freq"))
     with about(series):
         ev = model.evaluate(series, season=season)
+    overlap = ev["overlap"]
+    if overlap["shared"]:
+        about_ = "about " if overlap["sampled"] else ""
+        say(f"warning: {about_}{overlap['shared']} of the {overlap['checked']} windows of DATA "
+            f"({overlap['rows']} rows each) are windows the model was trained or validated on: their scores are "
+            "in-sample; evaluate on data after the training data")
     if fmt == "table":
         console = err_console()
-        console.print(evaluation_table(ev))
-        console.print(horizon_table(ev))
+        console.print(evaluation_table(ev, width=console.width))
+        console.print(horizon_table(ev, width=console.width))
     elif fmt == "json":
         payload = {"windows": ev["windows"], "season": ev["season"], "scores": evaluation_records(ev)}
         write_text(output, lambda s: s.write(to_json(payload) + "\n"))

@@ -173,19 +173,25 @@ def _artifact_dict(model, series, data, read) -> dict:
 
 
 def _train_summary(model, output) -> dict:
+    from .tables import baseline_comparison
+
     h = model.history_
     targets = [model.columns_[i] for i in model.target_idx_]
+    variants = {k: {"val_rmse": model.variant_rmse_.get(k, []), "score": float(v)}
+                for k, v in model.variant_scores_.items()}
     return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
             "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
-            "val_rmse": dict(zip(targets, map(float, model.val_rmse_), strict=True)),
-            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_), strict=True))}
+            **baseline_comparison(targets, model.val_rmse_, model.naive_rmse_, model.snaive_rmse_),
+            "season": model.season_, "variants": variants, "variants_pending": model.variants_pending_}
 
 
 def _print_train_summary(console, s: dict) -> None:
-    from .tables import train_summary_table
+    from .tables import beaten_warnings, train_summary_table
 
     console.print(train_summary_table(s))
+    for line in beaten_warnings(s):
+        say(line, console)
     say(f"saved model to {s['output']}", console)
 
 

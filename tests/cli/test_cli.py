@@ -200,7 +200,15 @@ def test_train_format_json_prints_the_summary_on_stdout(run, tmp_path):
                        "best_epoch": d["history"]["best_epoch"], "stopped": "completed", "scale": "minmax",
                        "best_val_msse": d["history"]["best_msse"],
                        "val_rmse": {"passengers": d["val_rmse"][0]},
-                       "naive_rmse": {"passengers": d["naive_rmse"][0]}}
+                       "naive_rmse": {"passengers": d["naive_rmse"][0]},
+                       "seasonal_naive_rmse": {"passengers": d["snaive_rmse"][0]}, "season": 12,
+                       "skill_vs_best": {"passengers": pytest.approx(
+                           1 - d["val_rmse"][0] / min(d["naive_rmse"][0], d["snaive_rmse"][0]), rel=1e-12)},
+                       "best_baseline": {"passengers": "naive" if d["naive_rmse"][0] < d["snaive_rmse"][0]
+                                         else "seasonal_naive"},
+                       "variants": {"minmax": {"val_rmse": d["val_rmse"], "score": pytest.approx(
+                           d["val_rmse"][0] / d["naive_rmse"][0], rel=1e-12)}},
+                       "variants_pending": []}
 
 
 def test_train_cell_rnn_builds_a_simple_rnn(run, tmp_path):
