@@ -30,8 +30,9 @@ class Col:
     """A column of `fitted_table`: numbers are never wrapped or cut; `drop` orders what goes first."""
 
     header: str
-    number: bool = True  # right-aligned, as wide as its widest cell; else text, folded when narrow
-    drop: int | None = None  # None: always shown; else dropped (highest first) when the table is too wide
+    number: bool = True  # never folded: as wide as its widest cell; else text, folded when narrow
+    drop: float | None = None  # None: always shown; else dropped (highest first) when the table is too wide
+    left: bool = False  # a number column's cells aligned left (values such as a swept option's)
 
 
 def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], width: int | None,
@@ -61,16 +62,20 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
         if not droppable:
             break
         keep.remove(max(droppable, key=lambda c: (columns[c].drop, c)))
-    # whole headers where they fit, the widest first
+    # whole headers where they fit, those that need the fewest extra columns first; then the room left
+    # widens the others (rich wraps a header at its column's width)
     widths = {c: need(c, False) for c in keep}
     for c in sorted(keep, key=lambda c: need(c, True) - need(c, False)):
         if width is None or sum(widths.values()) - widths[c] + need(c, True) + 3 * len(keep) + 1 <= width:
             widths[c] = need(c, True)
+    for c in keep:
+        room = 0 if width is None else width - (sum(widths.values()) + 3 * len(keep) + 1)
+        widths[c] += max(0, min(room, need(c, True) - widths[c]))
     table = Table(title=title)
     for c in keep:
         col = columns[c]
         if col.number:
-            table.add_column(col.header, justify="right", width=widths[c])
+            table.add_column(col.header, justify="left" if col.left else "right", width=widths[c])
         else:
             table.add_column(col.header, justify="left", overflow="fold")
     for i, r in enumerate(rows):
@@ -308,11 +313,12 @@ def sweep_table(records: list[dict], options: list[str] | None = None, width: in
     """The ranking: one column per swept option (values in full), validation RMSE beside both baselines'.
 
     `options` are the swept options' names (default: read from the records). When the table is
-    wider than `width`, seconds, epochs, the baselines' RMSE and the status go first, in that order.
+    wider than `width`, seconds, epochs, the status (when every model trained), the rank (the
+    rows are in rank order), naive's and seasonal naive's RMSE go, in that order.
     """
     options = options if options is not None else _swept(records)
     all_ok = all(r["status"] == "ok" for r in records)
-    columns = [Col("rank"), *(Col(o.replace("_", " "), number=False) for o in options), Col("val RMSE"),
+    columns = [Col("rank", drop=3.5), *(Col(o.replace("_", " "), left=True) for o in options), Col("val RMSE"),
                Col("naive RMSE", drop=3), Col("seasonal naive RMSE", drop=2), Col("skill vs best"),
                Col("epochs", drop=5), Col("seconds", drop=6), Col("status", number=False, drop=4 if all_ok else 1)]
     rows = []
@@ -553,12 +559,13 @@ def summary_tables(s: dict, width: int | None = None) -> list:
 
 def validation_table(c: dict, season, windows: int, width: int | None = None) -> Table:
     """Per target: the model's validation RMSE, naive's, seasonal naive's, and the skill vs the best of them."""
-    columns = [Col("target", False), Col("model"), Col("naive"), Col(f"seasonal naive (season {season or '-'})"),
-               Col("skill vs best baseline"), Col("best baseline", False, drop=1)]
+    columns = [Col("target", False), Col("model"), Col("naive"), Col("seasonal naive"), Col("skill vs best"),
+               Col("best baseline", False, drop=1)]
     rows = [[name, _g(c["val_rmse"][name]), _g(c["naive_rmse"][name]), _g(c["seasonal_naive_rmse"][name]),
              _g(c["skill_vs_best"][name], 3), BASELINE_NAMES.get(c["best_baseline"][name], "-")]
             for name in c["val_rmse"]]
-    return fitted_table(f"validation RMSE over {windows} windows (data units)", columns, rows, width)
+    return fitted_table(f"validation RMSE over {windows} windows (seasonal naive: season {season or '-'})",
+                        columns, rows, width)
 
 
 def audit_table(result: dict) -> Table:

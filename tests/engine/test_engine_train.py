@@ -364,3 +364,22 @@ def test_input_and_head_weights_fill_the_glorot_interval(cell, layer, name):
 def test_initialisation_is_determined_by_the_generator():
     a, b = init_network("lstm"), init_network("lstm")
     assert np.array_equal(a.flat, b.flat)
+
+
+# -- on_batch ---------------------------------------------------------------------------------------
+
+
+def test_on_batch_reports_every_batch_of_every_epoch_in_order():
+    X, Y, Xv, Yv = small_problem()
+    calls = []
+    Trainer(tiny_network(), np.random.default_rng(0), batch_size=32).fit(
+        X, Y, Xv, Yv, epochs=2, on_batch=lambda *a: calls.append(a))
+    assert calls == [(1, 1, 3), (1, 2, 3), (1, 3, 3), (2, 1, 3), (2, 2, 3), (2, 3, 3)]
+
+
+def test_on_batch_does_not_change_the_weights():
+    X, Y, Xv, Yv = small_problem()
+    with_cb, without = tiny_network(), tiny_network()
+    Trainer(with_cb, np.random.default_rng(1)).fit(X, Y, Xv, Yv, epochs=2, on_batch=lambda *a: None)
+    Trainer(without, np.random.default_rng(1)).fit(X, Y, Xv, Yv, epochs=2)
+    assert with_cb.flat.tobytes() == without.flat.tobytes()
