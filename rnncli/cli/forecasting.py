@@ -4,7 +4,7 @@ import os
 
 import click
 
-from .inputs import about, load_model, model_future_times, read_for_model
+from .inputs import about, load_model, read_for_model
 from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
 from .output import CliError, check_writable, err_console, say, write_records, write_text
 
@@ -83,7 +83,9 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, output, de
         if series is not None:
             times = future_times(series, n)
         else:
-            times = model_future_times(time, n)
+            from ..io.like import future_times_after
+
+            times = future_times_after(model, n)
         records = forecast_records(fc, times, time_name)
         if fc.reach is not None and fc.reach < n:
             say(f"note: the validation residuals reach {fc.reach} steps; the interval beyond step {fc.reach} "
@@ -122,7 +124,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
-    from .tables import default_season, evaluation_records, evaluation_table, horizon_table, to_json
+    from ..model.baselines import default_season
+    from .tables import evaluation_records, evaluation_table, horizon_table, to_json
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")

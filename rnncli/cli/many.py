@@ -17,9 +17,10 @@ import click
 from ..errors import ConfigError, DataError, RnncliError
 from ..io import csv as csvio
 from ..io import modeldir
+from ..io.like import future_times_after, require_columns
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import model_future_times, raise_if_lacking, read_data, with_data
+from .inputs import read_data
 from .output import (
     EXIT_INTERRUPTED,
     CliError,
@@ -84,10 +85,6 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
 
     def on_result(result: dict) -> None:
         nonlocal writer
-        if result["status"] == "ok":
-            series = table.series[result["id"]]
-            with_data(result["artifact"], series, data, read, sha256=table.sha256, id_col=id_col,
-                       series_id=str(result["id"]))
         if writer is None:
             writer = modeldir.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
         writer.add(result)
@@ -226,7 +223,7 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     if output is not None:
         from ..io.artifact import save
 
-        best = with_data(result["best"], series, data, read)
+        best = result["best"]  # its provenance is the Series' (read_csv's)
         with ignoring_sigint():
             save(best, output)
         if not quiet:
@@ -252,7 +249,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             model = models[key]
             time = model.time_ or {}
             fc = model.predict(interval=interval)
-            times = model_future_times(time, model.future)
+            times = future_times_after(model, model.future)
             records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
     else:
         table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
@@ -279,7 +276,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
 
 def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
-    from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
+    from ..model.baselines import default_season
+    from .tables import series_evaluation_records, series_evaluation_table, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
@@ -395,7 +393,7 @@ def _read_long(path, manifest, data, ids, models, delimiter, encoding):
             targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],
             fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
     except ConfigError:
-        raise_if_lacking({"columns": [id_col, *cols]}, data, delimiter, encoding, time_col)
+        require_columns([id_col, *cols], data, delimiter=delimiter, encoding=encoding, time_col=time_col)
         raise
 
 

@@ -75,7 +75,10 @@ class TrainingProgress:
     and drops labels (`LAYOUTS`), never cutting a number. During a variant's first epoch it
     counts batches (`on_batch`), so a slow first epoch does not look frozen. Each variant's
     clock stops when the variant ends; its line then says `done`. Elsewhere: plain lines.
-    """
+
+    MSSE here (the lecture's name for the training loss) is the mean over windows of the squared error
+    summed over horizon and targets, in scaled units (`rnncli.engine.network`); it is not the M5
+    competition's "mean squared scaled error", which divides by a naive forecast's in-sample error."""
 
     def __init__(self, console: Console, epochs: int, quiet: bool = False):
         self.console, self.epochs, self.quiet = console, epochs, quiet

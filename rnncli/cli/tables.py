@@ -11,9 +11,6 @@ import numpy as np
 from rich.table import Table as _RichTable
 from rich.text import Text
 
-from ..model.baselines import default_season  # noqa: F401  (the CLI's season rule is the library's)
-
-
 
 class Table(_RichTable):
     """A rich table that shows str headers and cells as written: column names may hold '[...]'."""

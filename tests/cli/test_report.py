@@ -14,13 +14,13 @@ from rnncli.cli.tables import (
     backtest_records,
     baseline_comparison,
     beaten_warnings,
-    default_season,
     evaluation_records,
     forecast_records,
     format_time,
     to_json,
     train_summary_table,
 )
+from rnncli.model.baselines import default_season
 from rnncli.model.forecaster import Forecast
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
