@@ -150,7 +150,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     if overlap["shared"]:
         about_ = "about " if overlap["sampled"] else ""
         say(f"warning: {about_}{overlap['shared']} of the {overlap['checked']} windows of DATA "
-            f"({overlap['rows']} rows each) are windows the model was trained or validated on: their scores are "
+            f"({overlap['rows']} rows each) are windows the model was trained or validated on: "
+            "their scores are "
             "in-sample; evaluate on data after the training data")
     if fmt == "table":
         console = err_console()

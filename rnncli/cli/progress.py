@@ -214,8 +214,9 @@ class TrainingProgress:
         values = self._values()
         head, tail = self._pieces(self._layout, values)
         if self._last_log is None and self._batch is not None:  # first epoch: batches instead of losses
-            epoch, batch, n = self._batch
-            keep = [t for k, t in zip(PIECES, self._pieces_all(values)) if k in ("epoch", "elapsed", "eta") and t]
+            _, batch, n = self._batch
+            pieces = zip(PIECES, self._pieces_all(values), strict=True)
+            keep = [t for k, t in pieces if k in ("epoch", "elapsed", "eta") and t]
             tail = [keep[0], f"batch {batch}/{n}", *keep[1:]]
         return "  ".join(head), "  ".join(tail)
 

@@ -167,7 +167,8 @@ def evaluation_table(ev: dict, width: int | None = None) -> Table:
     columns = [Col("target", False), Col("method", False), Col("RMSE"), Col("MAE", drop=3),
                Col("sMAPE %", drop=2), Col("MASE", drop=1), Col("skill vs naive")]
     rows = [[row["target"], METHOD_NAMES[row["method"]], _g(row["rmse"]), _g(row["mae"]), _g(row["smape"], 3),
-             _g(row["mase"], 3), _g(row["skill"], 3)] for row in evaluation_records(ev) if row["step"] == "all"]
+             _g(row["mase"], 3), _g(row["skill"], 3)]
+            for row in evaluation_records(ev) if row["step"] == "all"]
     return fitted_table(f"rolling-origin evaluation: {ev['windows']} windows, season {ev['season']}",
                         columns, rows, width)
 
@@ -223,7 +224,8 @@ def beaten_warnings(c: dict, where: str = "on the validation windows") -> list[s
     for name, skill in c["skill_vs_best"].items():
         if skill is not None and skill < 0:
             base = c["best_baseline"][name]
-            lines.append(f"warning: {where}, {BASELINE_NAMES[base]} (RMSE {_g(c[base + '_rmse'][name])}) beats "
+            rmse = _g(c[base + "_rmse"][name])
+            lines.append(f"warning: {where}, {BASELINE_NAMES[base]} (RMSE {rmse}) beats "
                          f"the model (RMSE {_g(c['val_rmse'][name])}) on {name}")
     return lines
 
@@ -254,7 +256,7 @@ def _variant_rows(variants: dict, kept: str) -> list[tuple[str, str]]:
 
 
 def train_summary_table(s: dict) -> Table:
-    """The end-of-training summary: parameters, epochs, scaling (and why), validation RMSE beside baselines."""
+    """The end-of-training summary: parameters, epochs, scaling (and why), validation RMSE and baselines'."""
     t = Table(title="training summary", show_header=False)
     t.add_column(style="bold", overflow="fold")
     t.add_column(overflow="fold")
@@ -315,9 +317,10 @@ def sweep_table(records: list[dict], options: list[str] | None = None, width: in
     """
     options = options if options is not None else _swept(records)
     all_ok = all(r["status"] == "ok" for r in records)
-    columns = [Col("rank", drop=3.5), *(Col(o.replace("_", " "), left=True) for o in options), Col("val RMSE"),
-               Col("naive RMSE", drop=3), Col("seasonal naive RMSE", drop=2), Col("skill vs best"),
-               Col("epochs", drop=5), Col("seconds", drop=6), Col("status", number=False, drop=4 if all_ok else 1)]
+    columns = [Col("rank", drop=3.5), *(Col(o.replace("_", " "), left=True) for o in options),
+               Col("val RMSE"), Col("naive RMSE", drop=3), Col("seasonal naive RMSE", drop=2),
+               Col("skill vs best"), Col("epochs", drop=5), Col("seconds", drop=6),
+               Col("status", number=False, drop=4 if all_ok else 1)]
     rows = []
     for r in records:
         status = r["status"] if r["error"] is None else f"{r['status']}: {r['error']}"
@@ -348,7 +351,8 @@ def sweep_warnings(records: list[dict]) -> list[str]:
     if not beaten:
         return []
     if beaten[0] is scored[0]:
-        return [f"warning: a baseline beats every model on the validation windows (best model {scored[0]['model']}:"
+        return [f"warning: a baseline beats every model on the validation windows (best model "
+                f"{scored[0]['model']}:"
                 f" skill vs best baseline {_g(scored[0]['skill_vs_best'], 3)})"]
     return [f"warning: a baseline beats {len(beaten)} of the {len(scored)} models on the validation windows"]
 
@@ -555,7 +559,7 @@ def summary_tables(s: dict, width: int | None = None) -> list:
 
 
 def validation_table(c: dict, season, windows: int, width: int | None = None) -> Table:
-    """Per target: the model's validation RMSE, naive's, seasonal naive's, and the skill vs the best of them."""
+    """Per target: the model's validation RMSE, naive's, seasonal naive's, and the skill vs the better."""
     columns = [Col("target", False), Col("model"), Col("naive"), Col("seasonal naive"), Col("skill vs best"),
                Col("best baseline", False, drop=1)]
     rows = [[name, _g(c["val_rmse"][name]), _g(c["naive_rmse"][name]), _g(c["seasonal_naive_rmse"][name]),

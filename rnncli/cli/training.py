@@ -124,8 +124,8 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
                 return True
             return False
 
-        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, on_batch=progress.on_batch,
-                  should_stop=should_stop, resume=saved)
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
+                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
     if model.interrupted_ and model.history_.best_epoch == 0:
         say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)

@@ -171,7 +171,8 @@ class Forecaster:
         self.history_ = best["history"]
         self.trainer_state_ = _plain(best["trainer"].state())  # what `fit(resume=...)` continues from
         self.val_residuals_ = best["residuals"]
-        self.variant_scores_ = {**{k: v[0] for k, v in earlier.items()}, **{f["kind"]: f["score"] for f in fits}}
+        self.variant_scores_ = {**{k: v[0] for k, v in earlier.items()},
+                                **{f["kind"]: f["score"] for f in fits}}
         self.variant_rmse_ = {**{k: v[1] for k, v in earlier.items() if v[1] is not None},
                               **{f["kind"]: [float(v) for v in f["val_rmse"]] for f in fits}}
         self.val_rmse_ = best["val_rmse"]
@@ -332,8 +333,9 @@ class Forecaster:
         other = [self.columns_[i] for i in self.feature_idx_ if i not in self.target_idx_]
         if other:
             raise ConfigError(
-                f"--steps beyond the horizon ({self.future}) feeds forecasts back as inputs, but the feature(s) "
-                f"{', '.join(other)} are not targets, so their future is unknown; use --steps {self.future} or "
+                f"--steps beyond the horizon ({self.future}) feeds forecasts back as inputs, but the "
+                f"feature(s) {', '.join(other)} are not targets, so their future is unknown; use --steps "
+                f"{self.future} or "
                 "less, or train a model whose features are all targets")
 
     def _recursive(self, windows_raw: np.ndarray, steps: int) -> np.ndarray:
@@ -417,7 +419,8 @@ class Forecaster:
         """
         fp = getattr(self, "fingerprints_", None)
         if not fp:
-            return {"windows": 0, "checked": 0, "shared": 0, "rows": self.past + self.future, "sampled": False}
+            return {"windows": 0, "checked": 0, "shared": 0, "rows": self.past + self.future,
+                    "sampled": False}
         values = self._values(data)
         mine = _window_hashes(values, fp["rows"])
         kept = np.asarray(fp["hashes"], dtype=np.int64)
@@ -578,14 +581,17 @@ def _window_hashes(values: np.ndarray, rows: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     buf, width = memoryview(data.tobytes()), data.shape[1] * 8
     mask = (1 << 63) - 1
-    return np.array([int.from_bytes(hashlib.blake2b(buf[i * width:(i + rows) * width], digest_size=8).digest(),
-                                    "little") & mask for i in range(n)], dtype=np.int64)
+    def digest(i: int) -> int:
+        window = buf[i * width:(i + rows) * width]
+        return int.from_bytes(hashlib.blake2b(window, digest_size=8).digest(), "little")
+
+    return np.array([digest(i) & mask for i in range(n)], dtype=np.int64)
 
 
 def _window_fingerprints(values: np.ndarray, rows: int) -> dict:
     """What `Forecaster.overlap` checks data against: the smallest FINGERPRINTS window hashes (plain ints)."""
     hashes = np.unique(_window_hashes(values, rows))
-    return {"rows": int(rows), "count": int(len(hashes)), "hashes": [int(h) for h in hashes[:FINGERPRINTS]]}
+    return {"rows": int(rows), "count": len(hashes), "hashes": [int(h) for h in hashes[:FINGERPRINTS]]}
 
 
 def _take(ctx: dict, rows) -> dict:

@@ -250,8 +250,9 @@ def _check_not_constant(data) -> None:
 
 
 def _failed(key, error: str) -> Result:
-    return {"id": key, "status": "failed", "error": error, "val_rmse": None, "naive_rmse": None, "snaive_rmse": None,
-            "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None, "artifact": None}
+    return {"id": key, "status": "failed", "error": error, "val_rmse": None, "naive_rmse": None,
+            "snaive_rmse": None, "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None,
+            "artifact": None}
 
 
 def _floats(values) -> list:

@@ -124,8 +124,8 @@ def test_a_variant_clock_stops_when_the_variant_ends(clock):
     assert "0:01:40" in second
 
 
-def test_ctrl_c_is_said_once_above_the_live_line_and_the_line_is_drawn_once_more(clock):
-    console, render = live(80)
+def test_ctrl_c_is_said_once_through_the_live_console(clock):
+    console, _ = live(80)
     with TrainingProgress(console, 200) as p:
         p.on_variant("minmax", 1, 1)
         p.on_epoch(EpochLog(1, 200, 1.0, 2.0, 1, 2.0, True))
@@ -156,10 +156,11 @@ def render(table, width: int) -> str:
 
 
 SWEEP = [{"rank": r, "model": f"hidden={h} lr={lr} optimizer=adam scale=minmax", "hidden": h, "lr": lr,
-          "optimizer": "adam", "scale": "minmax", "val_rmse": v, "naive_rmse": 81.3554, "seasonal_naive_rmse": 33.3187,
-          "skill": 1 - v / 81.3554, "skill_vs_best": 1 - v / 33.3187, "epochs_run": 200, "seconds": 12.345,
-          "status": "ok", "error": None}
-         for r, (h, lr, v) in enumerate([(500, 0.001, 29.0712), (150, 0.0001, 40.1234), (50, 0.01, 58.7196)], 1)]
+          "optimizer": "adam", "scale": "minmax", "val_rmse": v, "naive_rmse": 81.3554,
+          "seasonal_naive_rmse": 33.3187, "skill": 1 - v / 81.3554, "skill_vs_best": 1 - v / 33.3187,
+          "epochs_run": 200, "seconds": 12.345, "status": "ok", "error": None}
+         for r, (h, lr, v) in enumerate([(500, 0.001, 29.0712), (150, 0.0001, 40.1234), (50, 0.01, 58.7196)],
+                                        1)]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -178,10 +179,11 @@ def test_the_sweep_table_fits_and_shows_every_swept_value_in_full(width):
 def test_the_sweep_table_drops_seconds_first_and_keeps_skill_vs_best():
     narrow, wide = render(sweep_table(SWEEP, ["hidden", "lr"], width=60), 60), \
         render(sweep_table(SWEEP, ["hidden", "lr"], width=120), 120)
-    assert "seconds" in wide and "seconds" not in narrow
+    assert "seconds" in wide
+    assert "seconds" not in narrow
     assert "│    12.3 │" in wide
-    for text in (narrow, wide):
-        assert "│         0.127 │" in text or "│  0.127 │" in text  # skill vs best of rank 1: 1 - 29.07 / 33.32
+    for text in (narrow, wide):  # skill vs best of rank 1: 1 - 29.07 / 33.32
+        assert "│         0.127 │" in text or "│  0.127 │" in text
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +216,8 @@ def test_a_narrow_evaluation_drops_mae_and_smape_and_keeps_rmse_mase_and_skill()
     narrow = render(evaluation_table(ev, width=50), 50)
     header = next(line for line in lines_of(narrow) if "RMSE" in line)
     assert [cell.strip() for cell in header.split("┃")[3:6]] == ["RMSE", "MASE", "naive"]
-    assert "MAE" not in narrow and "sMAPE" not in narrow
+    assert "MAE" not in narrow
+    assert "sMAPE" not in narrow
     assert max(map(len, lines_of(narrow))) <= 50
     assert max(map(len, lines_of(render(horizon_table(ev, width=50), 50)))) <= 50
 
@@ -226,7 +229,8 @@ def test_the_training_summary_shows_both_baselines_the_skill_and_why_auto_kept_a
     _, result, _ = evaluated
     err = result.stderr
     for text in ("validation RMSE passengers", "  naive", "  seasonal naive (season 12)",
-                 "  skill vs best baseline", "  minmax val RMSE", "  diff val RMSE", "kept, the lowest ratio"):
+                 "  skill vs best baseline", "  minmax val RMSE", "  diff val RMSE",
+                 "kept, the lowest ratio"):
         assert text in err
     assert max(map(len, lines_of(err)[-16:-2])) <= 80
 
@@ -235,8 +239,8 @@ def test_a_model_beaten_by_a_baseline_gets_a_warning_line(evaluated):
     path, result, _ = evaluated
     warnings = [line for line in lines_of(result.stderr) if line.startswith("warning:")]
     assert len(warnings) == 1
-    assert re.fullmatch(r"warning: on the validation windows, (seasonal naive|naive) \(RMSE [\d.]+\) beats the "
-                        r"model \(RMSE [\d.]+\) on passengers", warnings[0])
+    assert re.fullmatch(r"warning: on the validation windows, (seasonal naive|naive) \(RMSE [\d.]+\) "
+                        r"beats the model \(RMSE [\d.]+\) on passengers", warnings[0])
     info = invoke("info", path)
     assert info.exit_code == 0
     assert [line for line in lines_of(info.stderr) if line.startswith("warning:")] == warnings
@@ -287,6 +291,6 @@ def test_predict_steps_with_an_interval_notes_where_it_is_extrapolated(evaluated
 def test_predict_steps_beyond_the_horizon_with_other_features_is_one_error(run, error_line, seattle_model):
     result = run("predict", seattle_model, "--steps", 4)
     assert error_line(result, 2) == (
-        "Error: --steps beyond the horizon (3) feeds forecasts back as inputs, but the feature(s) precipitation, "
-        "temp_min, wind are not targets, so their future is unknown; use --steps 3 or less, or train a model "
-        "whose features are all targets")
+        "Error: --steps beyond the horizon (3) feeds forecasts back as inputs, but the feature(s) "
+        "precipitation, temp_min, wind are not targets, so their future is unknown; use --steps 3 or less, "
+        "or train a model whose features are all targets")

@@ -157,13 +157,14 @@ def test_skill_is_against_the_best_baseline_and_a_beaten_model_is_warned_about()
     c = baseline_comparison(["a", "b"], [10.0, 1.0], [12.5, 2.0], [8.0, float("nan")])
     assert c["best_baseline"] == {"a": "seasonal_naive", "b": "naive"}
     assert c["skill_vs_best"] == {"a": pytest.approx(-0.25), "b": pytest.approx(0.5)}
-    assert beaten_warnings(c) == ["warning: on the validation windows, seasonal naive (RMSE 8) beats the model "
-                                  "(RMSE 10) on a"]
+    assert beaten_warnings(c) == ["warning: on the validation windows, seasonal naive (RMSE 8) beats the "
+                                  "model (RMSE 10) on a"]
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_train_summary_fits_the_width_without_cutting_a_number(width):
-    variants = {"minmax": {"val_rmse": [10.123], "score": 0.8123}, "diff": {"val_rmse": [11.5], "score": 0.88}}
+    variants = {"minmax": {"val_rmse": [10.123], "score": 0.8123},
+                "diff": {"val_rmse": [11.5], "score": 0.88}}
     text = render(train_summary_table(_summary(variants=variants)), width)
     assert max(map(len, text.splitlines())) <= width
     for number in ("1,234", "0.1235", "10.12", "0.812", "12.5", "-0.25"):

@@ -469,7 +469,8 @@ def test_scale_auto_stores_each_variant_validation_rmse_in_data_units(airline):
 
 def test_the_new_fields_of_to_dict_are_plain_values(model):
     d = model.to_dict()
-    assert type(d["snaive_rmse"]) is list and all(type(v) is float for v in d["snaive_rmse"])
+    assert type(d["snaive_rmse"]) is list
+    assert all(type(v) is float for v in d["snaive_rmse"])
     assert type(d["season"]) is int
     assert d["variant_rmse"] == {"minmax": [float(v) for v in model.val_rmse_]}
     assert d["variants_pending"] == []
@@ -514,7 +515,8 @@ def test_overlap_with_a_sample_of_fingerprints_estimates_the_share(airline, monk
     m = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(airline.values[:100])
     assert len(m.fingerprints_["hashes"]) == 40
     whole = m.overlap(airline.values[:100])
-    assert whole["sampled"] and whole["shared"] == whole["checked"] == 40
+    assert whole["sampled"]
+    assert whole["shared"] == whole["checked"] == 40
     assert m.overlap(airline.values[100 - PAST:])["shared"] == 0
 
 
