@@ -111,7 +111,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
-    against the naive forecast (1 - RMSE / RMSE_naive).
+    against the naive forecast (1 - RMSE / RMSE_naive). A warning says when windows of DATA
+    are windows the model was trained on (their scores are in-sample).
 
     MODEL may be a model directory and DATA a long CSV with its id column: each series (or
     those chosen with --id) is scored on its own rows, one row per series, target and method

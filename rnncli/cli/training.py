@@ -72,9 +72,11 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
-    over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
-    summary with the validation RMSE in the data's units beside the naive forecast's.
-    Ctrl-C stops after the current batch and saves the best model so far (exit 130).
+    over horizon and targets, in scaled units), best epoch and ETA while it trains, on one line
+    that fits the terminal; then a summary with the validation RMSE in the data's units beside
+    naive's and seasonal naive's, the skill against the better of them (a warning when it wins)
+    and, with --scale auto, each variant's RMSE and why one was kept. Ctrl-C stops after the
+    current batch and saves the best model so far (exit 130).
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
@@ -227,8 +229,10 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chu
 
     Options given several values (comma-separated) form the grid; every combination trains
     with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
-    The ranking shows each model's validation RMSE (data units, mean over targets) beside the
-    naive forecast's. Exit 0 when every model trained, 3 when some failed, 1 when none did.
+    The ranking shows each swept option's value and each model's validation RMSE (data units,
+    mean over targets) beside naive's and seasonal naive's, with the skill against the better;
+    narrow terminals drop the least needed columns. Exit 0 when every model trained, 3 when
+    some failed, 1 when none did.
 
     \b
     rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01

@@ -172,8 +172,8 @@ def test_train_progress_line_shows_train_and_validation_msse_and_best_epoch(trai
 def test_train_prints_a_summary_and_the_model_path_on_stderr(trained):
     stderr = trained[0].stderr
     assert "training summary" in stderr
-    assert "│ parameters                 │" in stderr
-    assert "213 │" in stderr  # LSTM(6) on one feature: 4 * (6 * (1 + 6) + 6) = 192, Dense(3): 21
+    assert "│ parameters                   │ 213 " in stderr  # LSTM(6) on one feature: 4 * (6 * 7 + 6) = 192,
+    # Dense(3): 21
     assert stderr.endswith(f"saved model to {trained[1]}\n")
 
 
@@ -451,8 +451,18 @@ def test_evaluate_json_matches_csv(run, airline_model):
     assert [[str(v) for v in r.values()] for r in payload["scores"]] == table[1:]
 
 
-def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model):
-    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == ""
+def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, tmp_path):
+    new = tmp_path / "new.csv"  # airline.csv shifted by half a passenger: data the model was not trained on
+    rows = AIRLINE.read_text().splitlines()
+    shifted = (f"{r.split(',')[0]},{float(r.split(',')[1]) + 0.5}" for r in rows[1:])
+    new.write_text("\n".join([rows[0], *shifted]))
+    assert run("evaluate", airline_model, new, "--format", "csv").stderr == ""
+
+
+def test_evaluate_csv_on_the_training_data_writes_only_the_in_sample_warning(run, airline_model):
+    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == (
+        "warning: 136 of the 136 windows of DATA (9 rows each) are windows the model was trained or validated "
+        "on: their scores are in-sample; evaluate on data after the training data\n")
 
 
 def test_evaluate_season_sets_the_seasonal_naive_lag(run, airline_model):
