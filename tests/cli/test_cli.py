@@ -461,8 +461,8 @@ def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, tmp_path):
 
 def test_evaluate_csv_on_the_training_data_writes_only_the_in_sample_warning(run, airline_model):
     assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == (
-        "warning: 136 of the 136 windows of DATA (9 rows each) are windows the model was trained or validated "
-        "on: their scores are in-sample; evaluate on data after the training data\n")
+        "warning: 136 of the 136 windows of DATA (9 rows each) are windows the model was trained or "
+        "validated on: their scores are in-sample; evaluate on data after the training data\n")
 
 
 def test_evaluate_season_sets_the_seasonal_naive_lag(run, airline_model):
