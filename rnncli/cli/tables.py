@@ -22,6 +22,9 @@ class Table(_RichTable):
         super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
+TEXT_WIDTH = 40  # a longer text cell may wrap even on a wide terminal
+
+
 @dataclass
 class Col:
     """A column of `fitted_table`: numbers are never wrapped or cut; `drop` orders what goes first."""
@@ -46,6 +49,8 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
         head = columns[c].header
         words = [len(head)] if whole else list(map(len, head.split()))
         if not columns[c].number:
+            if whole:  # a text column on one line
+                return min(TEXT_WIDTH, max([len(r[c]) for r in rows] + words))
             return max(min(12, max((len(w) for r in rows for w in r[c].split()), default=1)),
                        min(12, max(words, default=1)))
         return max([len(r[c]) for r in rows] + words, default=1)
@@ -59,10 +64,10 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
         if not droppable:
             break
         keep.remove(max(droppable, key=lambda c: (columns[c].drop, c)))
-    # whole headers where they fit, those that need the fewest extra columns first; then the room left
-    # widens the others (rich wraps a header at its column's width)
+    # text on one line and whole headers where they fit (text first, then the headers that need the
+    # fewest extra columns); then the room left widens the others (rich wraps a header at its width)
     widths = {c: need(c, False) for c in keep}
-    for c in sorted(keep, key=lambda c: need(c, True) - need(c, False)):
+    for c in sorted(keep, key=lambda c: (columns[c].number, need(c, True) - need(c, False))):
         if width is None or sum(widths.values()) - widths[c] + need(c, True) + 3 * len(keep) + 1 <= width:
             widths[c] = need(c, True)
     for c in keep:
@@ -71,7 +76,7 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
     table = Table(title=title)
     for c in keep:
         col = columns[c]
-        if col.number:
+        if col.number:  # a fixed width: rich never narrows it
             table.add_column(col.header, justify="left" if col.left else "right", width=widths[c])
         else:
             table.add_column(col.header, justify="left", overflow="fold")
