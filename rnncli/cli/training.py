@@ -140,6 +140,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     if model.interrupted_:
         say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
              console)
+        if model.variants_pending_:
+            say(f"the scaling variant(s) {', '.join(model.variants_pending_)} did not finish: "
+                f"train again with --resume {output} to train them", console)
         sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         _print_train_summary(console, summary)
