@@ -451,12 +451,18 @@ def test_evaluate_json_matches_csv(run, airline_model):
     assert [[str(v) for v in r.values()] for r in payload["scores"]] == table[1:]
 
 
-def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, tmp_path):
-    new = tmp_path / "new.csv"  # airline.csv shifted by half a passenger: data the model was not trained on
+@pytest.fixture
+def new_airline(tmp_path) -> Path:
+    """airline.csv shifted by half a passenger: data the airline model was not trained on (no warning)."""
+    new = tmp_path / "new.csv"
     rows = AIRLINE.read_text().splitlines()
     shifted = (f"{r.split(',')[0]},{float(r.split(',')[1]) + 0.5}" for r in rows[1:])
     new.write_text("\n".join([rows[0], *shifted]))
-    assert run("evaluate", airline_model, new, "--format", "csv").stderr == ""
+    return new
+
+
+def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, new_airline):
+    assert run("evaluate", airline_model, new_airline, "--format", "csv").stderr == ""
 
 
 def test_evaluate_csv_on_the_training_data_writes_only_the_in_sample_warning(run, airline_model):
@@ -477,10 +483,10 @@ def test_evaluate_default_season_of_daily_data_is_7(run, seattle_model):
     assert json.loads(run("evaluate", seattle_model, SEATTLE, "--format", "json").stdout)["season"] == 7
 
 
-def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
+def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path, new_airline):
     pytest.importorskip("matplotlib")
     out = tmp_path / "p.png"
-    result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
+    result = run("evaluate", airline_model, new_airline, "--format", "csv", "--plot", out)
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert result.stderr == f"wrote plot to {out}\n"
