@@ -27,7 +27,7 @@ from . import baselines, metrics, scaling, windows
 SCALES = ("auto", *scaling.KINDS)
 FINGERPRINTS = 4096  # at most this many window fingerprints are kept (the smallest hashes: a bottom-k sample)
 FORMAT = "rnncli-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
