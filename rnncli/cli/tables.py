@@ -235,7 +235,7 @@ def beaten_warnings(c: dict, where: str = "on the validation windows") -> list[s
             base = c["best_baseline"][name]
             rmse = _g(c[base + "_rmse"][name])
             lines.append(f"warning: {where}, {BASELINE_NAMES[base]} (RMSE {rmse}) beats "
-                         f"the model (RMSE {_g(c['val_rmse'][name])}) on {name}")
+                         f"the model (RMSE {_g(c['val_rmse'][name])}) on {escape_controls(name)}")
     return lines
 
 
