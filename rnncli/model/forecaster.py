@@ -293,6 +293,10 @@ class Forecaster:
 
     def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
         X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
+        top = np.finfo(self.network_.dtype).max
+        if X.size and not np.abs(X).max() < top:
+            raise DataError(f"the data's values, scaled as in training, reach {np.abs(X).max():.3g}, beyond "
+                            f"the {self.network_.dtype} network's range ({top:.3g}); check the data's units")
         return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
 
     def predict(self, data=None, interval: float | None = None, steps: int | None = None) -> Forecast:
