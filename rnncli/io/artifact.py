@@ -692,7 +692,7 @@ def _check_content(d: dict) -> None:
     for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
         if d.get(key) is not None:
             _text(d[key], key)
-    _check_scores(d, n_targets, past + future, ("minmax", "diff", *allowed))
+    _check_scores(d, n_targets, past + future, tuple(dict.fromkeys(("minmax", "diff", *allowed))))
     _optional(d, "interrupted", bool)
     trainer = _optional(d, "trainer", dict)
     if trainer is not None:
