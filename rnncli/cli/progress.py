@@ -62,6 +62,8 @@ LAYOUTS = (
     {**_FULL, "label": "{kind}", "epoch": "{epoch}/{epochs}", "train": "train {train}", "val": "val {val}"},
     {**_FULL, "label": "{kind}", "epoch": "{epoch}/{epochs}", "train": "train {train}", "val": "val {val}",
      "elapsed": None},
+    {"label": "{kind}", "epoch": "{epoch}/{epochs}", "train": "trn {train}", "val": "val {val}", "best": None,
+     "elapsed": None, "eta": "ETA {eta}"},
     {"label": None, "epoch": "{epoch}/{epochs}", "train": "trn {train}", "val": "val {val}", "best": None,
      "elapsed": None, "eta": "ETA {eta}"},
 )
@@ -116,7 +118,7 @@ class TrainingProgress:
             self._last_log = None
             if self._progress is None:
                 self._layout, bar = self._choose_layout()  # once: every variant's line looks the same
-                columns = [TextColumn("{task.fields[head]}", markup=False)]
+                columns = [TextColumn("{task.fields[head]}", markup=False)] if self._layout["label"] else []
                 if bar:
                     columns.append(BarColumn(bar_width=bar))
                 columns.append(TextColumn("{task.fields[tail]}", markup=False))
