@@ -34,7 +34,7 @@ def info(model_path, fmt, audit, plot):
     rnncli info models/
     rnncli info airline.joblib --plot curve.png
     """
-    from .tables import model_summary, summary_tables, to_json
+    from .tables import beaten_warnings, model_summary, summary_tables, to_json, validation_comparison
 
     if plot is not None:
         if audit or os.path.isdir(model_path):
@@ -69,8 +69,10 @@ def info(model_path, fmt, audit, plot):
         click.echo(to_json(summary))
     else:
         console = err_console()
-        for table in summary_tables(summary):
+        for table in summary_tables(summary, width=console.width):
             console.print(table)
+        for line in beaten_warnings(validation_comparison(summary)):
+            say(line, console)
     if plot is not None:
         from .plot import learning_curve_figure, save_figure
 

@@ -28,6 +28,10 @@ from .output import check_writable, err_console, say, write_records, write_text
               help="Add lower/upper bounds at this coverage (e.g. 0.9), from validation residuals.")
 @click.option("--all-windows", is_flag=True,
               help="Forecast from every origin in DATA (long format: origin, step, time, targets).")
+@click.option("--steps", type=int, default=None, callback=positive, metavar="N",
+              help="Forecast N steps (default: the model's M). Beyond M the model's own M-step forecasts "
+                   "are fed back as inputs (needs every feature to be a target); --interval then widens "
+                   "from recursive validation residuals, and beyond their reach like sqrt(step).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: a header and one row per step; json: an array of objects.")
 @plot_option("Draw the history, the forecast and its interval band (with --interval).")
@@ -36,9 +40,12 @@ from .output import check_writable, err_console, say, write_records, write_text
 @output_option
 @saved_read_options
 @click.pass_context
-def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, output, delimiter, encoding,
-            ids):
+def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, precision, output, delimiter,
+            encoding, ids):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
+
+    --steps N forecasts N steps instead; further than M, recursively (see the README: "Further
+    than the horizon").
 
     MODEL may be a model directory (`train --id-col`): every series is forecast (or those
     chosen with --id) as long-format rows, the id column first; DATA is then a long CSV with
@@ -50,6 +57,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, 
     rnncli predict airline.joblib
     rnncli predict airline.joblib --interval 0.9 --format json
     rnncli predict airline.joblib --interval 0.9 --plot forecast.png --precision 4
+    rnncli predict airline.joblib --steps 24 --interval 0.9
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
     rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
     rnncli predict models/ --id store-1 --id store-7
@@ -65,9 +73,14 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, 
     if plot is not None and all_windows:
         raise click.UsageError("--plot draws one forecast, not --all-windows "
                                "(evaluate --plot draws a backtest)")
+    if all_windows and steps is not None:
+        raise click.UsageError("--steps applies to a forecast, not to --all-windows; drop one of them")
     if os.path.isdir(model_path):
         if plot is not None:
             raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
+        if steps is not None:
+            raise click.UsageError("--steps forecasts from one model: pass one series' file "
+                                   "(DIR/series/<name>.joblib)")
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
@@ -89,14 +102,18 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, plot, precision, 
         records = backtest_records(origins, y_hat, targets, times, extra, series.time_style)
     else:
         with about(series):
-            fc = model.predict(series, interval=interval)
+            fc = model.predict(series, interval=interval, steps=steps)
+        n = len(fc.values)
         if series is not None:
-            times, style = future_times(series, model.future), series.time_style
+            times, style = future_times(series, n), series.time_style
         else:
             from ..io.like import future_times_after
 
-            times, style = future_times_after(model, model.future), time.get("style")
+            times, style = future_times_after(model, n), time.get("style")
         records = forecast_records(fc, times, time_name, style)
+        if fc.reach is not None and fc.reach < n:
+            say(f"note: the validation residuals reach {fc.reach} steps; the interval beyond step {fc.reach} "
+                "is extrapolated (half-width x sqrt(step / reach))")
     write_records(rounded(records, precision or model_digits(model)), output, fmt)
     if plot is not None:
         from .plot import forecast_figure, save_figure
@@ -132,7 +149,8 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
-    against the naive forecast (1 - RMSE / RMSE_naive).
+    against the naive forecast (1 - RMSE / RMSE_naive). A warning says when windows of DATA
+    are windows the model was trained on (their scores are in-sample).
 
     MODEL may be a model directory and DATA a long CSV with its id column: each series (or
     those chosen with --id) is scored on its own rows, one row per series, target and method
@@ -173,10 +191,17 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
         ev = model.evaluate(series, season=season)
     ev["season_rule"] = rule
     digits = precision or model_digits(model)
+    overlap = ev["overlap"]
+    if overlap["shared"]:
+        about_ = "about " if overlap["sampled"] else ""
+        say(f"warning: {about_}{overlap['shared']} of the {overlap['checked']} windows of DATA "
+            f"({overlap['rows']} rows each) are windows the model was trained or validated on: "
+            "their scores are "
+            "in-sample; evaluate on data after the training data")
     if fmt == "table":
         console = err_console()
-        console.print(evaluation_table(ev))
-        console.print(horizon_table(ev))
+        console.print(evaluation_table(ev, width=console.width))
+        console.print(horizon_table(ev, width=console.width))
     elif fmt == "json":
         payload = {"windows": ev["windows"], "season": ev["season"], "skipped": ev["skipped"],
                    "scores": rounded(evaluation_records(ev), digits)}

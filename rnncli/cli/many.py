@@ -185,7 +185,7 @@ def _now() -> str:
 
 def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
-    from .tables import sweep_records, sweep_table
+    from .tables import sweep_records, sweep_table, sweep_warnings
 
     if output is not None:
         check_writable(output)
@@ -206,9 +206,12 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
     if fmt == "table":
-        console.print(sweep_table(records))
+        console.print(sweep_table(records, list(grid), width=console.width))
     else:
         write_records(records, "-", fmt)
+    if not quiet:
+        for line in sweep_warnings(records):
+            say(line, console)
     if output is not None:
         from ..io.artifact import save
 
@@ -299,7 +302,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
 
     def show():
         if fmt == "table":
-            console.print(series_evaluation_table(records))
+            console.print(series_evaluation_table(records, width=console.width))
         elif fmt == "json":
             payload = {"series": len(evaluations), "scores": records}
             write_text(output, lambda s: s.write(to_json(payload) + "\n"))
@@ -318,7 +321,7 @@ def info_series(path, fmt) -> None:
         click.echo(to_json({"path": str(path), **manifest}))
         return
     console = err_console()
-    for table in model_dir_tables(str(path), manifest):
+    for table in model_dir_tables(str(path), manifest, width=console.width):
         console.print(table)
 
 

@@ -123,7 +123,14 @@ def say(text: str, console=None) -> None:
 
 
 class interruptible:
-    """SIGINT sets a flag that training polls between batches, instead of raising mid-step."""
+    """SIGINT sets a flag that training polls between batches, instead of raising mid-step.
+
+    With `announce` the handler says at once that training stops; without, the caller says it
+    (a live display prints it above its line, so the line is not drawn twice).
+    """
+
+    def __init__(self, announce: bool = True):
+        self.announce = announce
 
     def __enter__(self):
         self.requested = False
@@ -134,8 +141,10 @@ class interruptible:
         return lambda: self.requested
 
     def _handler(self, signum, frame):
-        if not self.requested:
-            sys.stderr.write("\nstopping after this batch (Ctrl-C again is ignored while saving)...\n")
+        if not self.requested and self.announce:
+            from .progress import STOPPING
+
+            sys.stderr.write(f"\n{STOPPING}\n")
         self.requested = True
 
     def __exit__(self, *exc):

@@ -53,9 +53,11 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
-    over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
-    summary with the validation RMSE in the data's units beside the naive forecast's.
-    Ctrl-C stops after the current batch and saves the best model so far (exit 130).
+    over horizon and targets, in scaled units), best epoch and ETA while it trains, on one line
+    that fits the terminal; then a summary with the validation RMSE in the data's units beside
+    naive's and seasonal naive's, the skill against the better of them (a warning when it wins)
+    and, with --scale auto, each variant's RMSE and why one was kept. Ctrl-C stops after the
+    current batch and saves the best model so far (exit 130).
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
@@ -100,10 +102,16 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     for note in series.notes or []:
         if not quiet:
             say(note, console)
-    with about(series), interruptible() as stop, \
-            TrainingProgress(console, model.epochs, quiet) as progress:
-        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
-                  resume=saved)
+    progress = TrainingProgress(console, model.epochs, quiet)
+    with about(series), interruptible(announce=not progress.live) as stop, progress:
+        def should_stop() -> bool:
+            if stop():
+                progress.stopping()
+                return True
+            return False
+
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
+                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
     if model.interrupted_ and model.history_.best_epoch == 0:
         say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)
@@ -116,6 +124,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     if model.interrupted_:
         say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
              console)
+        if model.variants_pending_:
+            say(f"the scaling variant(s) {', '.join(model.variants_pending_)} did not finish: "
+                f"train again with --resume {output} to train them", console)
         sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         _print_train_summary(console, summary)
@@ -140,19 +151,26 @@ def _resumed_options(path: str, options: dict) -> dict:
 
 
 def _train_summary(model, output) -> dict:
+    from .tables import baseline_comparison
+
     h = model.history_
     targets = [model.columns_[i] for i in model.target_idx_]
+    variants = {k: {"val_rmse": model.variant_rmse_.get(k, []), "score": float(v)}
+                for k, v in model.variant_scores_.items()}
     return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
             "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
-            "val_rmse": dict(zip(targets, map(float, model.val_rmse_), strict=True)),
-            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_), strict=True))}
+            **baseline_comparison(targets, model.val_rmse_, model.naive_rmse_, model.snaive_rmse_),
+            "season": model.season_, "variants": variants, "variants_pending": model.variants_pending_,
+            "choice": dict(model.choice_), "scale_option": model.scale}
 
 
 def _print_train_summary(console, s: dict) -> None:
-    from .tables import train_summary_table
+    from .tables import beaten_warnings, train_summary_table
 
     console.print(train_summary_table(s))
+    for line in beaten_warnings(s):
+        say(line, console)
     say(f"saved model to {s['output']}", console)
 
 
@@ -175,8 +193,10 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chu
 
     Options given several values (comma-separated) form the grid; every combination trains
     with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
-    The ranking shows each model's validation RMSE (data units, mean over targets) beside the
-    naive forecast's. Exit 0 when every model trained, 3 when some failed, 1 when none did.
+    The ranking shows each swept option's value and each model's validation RMSE (data units,
+    mean over targets) beside naive's and seasonal naive's, with the skill against the better;
+    narrow terminals drop the least needed columns. Exit 0 when every model trained, 3 when
+    some failed, 1 when none did.
 
     \b
     rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01

@@ -682,9 +682,13 @@ def _check_content(d: dict) -> None:
 
     from ..model.scaling import lookback
 
-    _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
+    tail = _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
     n_rows = _int(d, "n_rows", "n_rows", 1, 2**62)
-    _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    train_targets = _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    last = train_targets[n_rows - len(tail):]
+    if len(tail) <= n_rows and not np.array_equal(tail[:, idx["target_idx"]], last):
+        raise _Invalid("'tail' and 'train_targets' disagree: the tail's target columns should be the last "
+                       "training targets")
     residuals = _field(d, "val_residuals", np.ndarray)
     _float_array(d, "val_residuals", "val_residuals", (min(len(residuals), n_rows), future, n_targets))
     for key in ("val_rmse", "naive_rmse"):
@@ -701,6 +705,7 @@ def _check_content(d: dict) -> None:
     for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
         if d.get(key) is not None:
             _text(d[key], key)
+    _check_scores(d, n_targets, past + future, tuple(dict.fromkeys(("minmax", "diff", *allowed))))
     _optional(d, "interrupted", bool)
     _optional(d, "tail_broken", bool)
     trainer = _optional(d, "trainer", dict)
@@ -712,6 +717,36 @@ def _check_content(d: dict) -> None:
     data = _optional(d, "data", dict)
     if data is not None:
         _check_data(data, time)
+
+
+def _check_scores(d: dict, n_targets: int, window: int, kinds: tuple) -> None:
+    """The optional validation scores and fingerprints `Forecaster.fit` stores since issue 13."""
+    def floats(value, field: str) -> None:
+        if type(value) is not list or len(value) != n_targets or not all(type(v) is float for v in value):
+            raise _Invalid(f"'{field}' should list {n_targets} float(s), one per target")
+
+    if d.get("snaive_rmse") is not None:
+        floats(d["snaive_rmse"], "snaive_rmse")
+    if d.get("season") is not None:
+        _int(d, "season", "season", 1, 2**31)
+    for key, value in (_optional(d, "variant_rmse", dict) or {}).items():
+        if key not in kinds:
+            raise _Invalid(f"'variant_rmse' should map scalings to RMSEs, got the key {_repr(key)}")
+        floats(value, f"variant_rmse.{key}")
+    pending = _optional(d, "variants_pending", list) or []
+    if not all(type(k) is str and k in kinds for k in pending):
+        raise _Invalid(f"'variants_pending' should list scalings among {', '.join(kinds)}")
+    fp = _optional(d, "fingerprints", dict)
+    if fp is not None:
+        from ..model.forecaster import FINGERPRINTS
+
+        if fp.keys() != {"rows", "count", "hashes"}:
+            raise _Invalid("'fingerprints' should have the fields count, hashes and rows")
+        _int(fp, "rows", "fingerprints.rows", window, window)
+        hashes = _field(fp, "hashes", list, "fingerprints.")
+        _int(fp, "count", "fingerprints.count", len(hashes), 2**62)
+        if len(hashes) > FINGERPRINTS or not all(type(h) is int and 0 <= h < 2**63 for h in hashes):
+            raise _Invalid(f"'fingerprints.hashes' should list at most {FINGERPRINTS} integers in [0, 2**63)")
 
 
 def _n_params(cell: str, n_features: int, hidden: int, layers: int, future: int, n_targets: int) -> int:

@@ -68,3 +68,25 @@ def overall(y: np.ndarray, y_hat: np.ndarray, scale: np.ndarray,
     RMSE is sqrt of the pooled MSE, i.e. sqrt(mean over steps of the per-step MSE)."""
     flat = lambda a: None if a is None else a.reshape(-1, 1, a.shape[-1])  # noqa: E731  (windows x steps)
     return {k: v[0] for k, v in scores(flat(y), flat(y_hat), scale, flat(where)).items()}
+
+
+BASELINES = ("naive", "seasonal_naive")
+
+
+def skill_vs_best(rmse, baselines: dict) -> tuple[np.ndarray, list]:
+    """Skill against the best baseline per target: 1 - RMSE / min over the baselines' RMSE.
+
+    `rmse` (targets,); `baselines` {name: (targets,) RMSE}, NaN where a baseline has no score.
+    Returns (skill (targets,), the best baseline's name per target); skill is NaN and the name
+    None where no baseline has a positive finite RMSE. skill < 0: a baseline beats the model.
+    """
+    rmse = np.asarray(rmse, dtype=np.float64)
+    names = list(baselines)
+    table = np.array([np.asarray(baselines[n], dtype=np.float64) for n in names]).reshape(len(names), -1)
+    usable = np.where(np.isfinite(table) & (table > 0), table, np.inf)
+    best = np.argmin(usable, axis=0)
+    best_rmse = usable[best, np.arange(usable.shape[1])]
+    ok = np.isfinite(best_rmse)
+    skill = np.full(rmse.shape, np.nan)
+    skill[ok] = 1.0 - rmse[ok] / best_rmse[ok]
+    return skill, [names[b] if k else None for b, k in zip(best, ok, strict=True)]

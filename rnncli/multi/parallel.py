@@ -220,7 +220,8 @@ def _train_one(key, data, params: dict) -> Result:
     except Exception as e:
         return {**_failed(key, one_line(e)), "rows": rows, "seconds": time.perf_counter() - start}
     return {"id": key, "status": "ok", "error": None, "val_rmse": _floats(model.val_rmse_),
-            "naive_rmse": _floats(model.naive_rmse_), "epochs_run": model.history_.epochs_run,
+            "naive_rmse": _floats(model.naive_rmse_), "snaive_rmse": _floats(model.snaive_rmse_),
+            "epochs_run": model.history_.epochs_run,
             "rows": rows, "seconds": time.perf_counter() - start, "data_sha256": series_sha256(data),
             "artifact": art}
 
@@ -232,7 +233,8 @@ def _train_chunk(chunk: list) -> list[Result]:
 
 def _failed(key, error: str) -> Result:
     return {"id": key, "status": "failed", "error": error, "val_rmse": None, "naive_rmse": None,
-            "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None, "artifact": None}
+            "snaive_rmse": None, "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None,
+            "artifact": None}
 
 
 def _floats(values) -> list:

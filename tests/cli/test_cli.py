@@ -172,8 +172,8 @@ def test_train_progress_line_shows_train_and_validation_msse_and_best_epoch(trai
 def test_train_prints_a_summary_and_the_model_path_on_stderr(trained):
     stderr = trained[0].stderr
     assert "training summary" in stderr
-    assert "│ parameters                 │" in stderr
-    assert "213 │" in stderr  # LSTM(6) on one feature: 4 * (6 * (1 + 6) + 6) = 192, Dense(3): 21
+    assert "│ parameters                   │ 213 " in stderr  # LSTM(6) on one feature: 4 * (6 * 7 + 6) = 192,
+    # Dense(3): 21
     assert stderr.endswith(f"saved model to {trained[1]}\n")
 
 
@@ -200,7 +200,15 @@ def test_train_format_json_prints_the_summary_on_stdout(run, tmp_path):
                        "best_epoch": d["history"]["best_epoch"], "stopped": "completed", "scale": "minmax",
                        "best_val_msse": d["history"]["best_msse"],
                        "val_rmse": {"passengers": d["val_rmse"][0]},
-                       "naive_rmse": {"passengers": d["naive_rmse"][0]}}
+                       "naive_rmse": {"passengers": d["naive_rmse"][0]},
+                       "seasonal_naive_rmse": {"passengers": d["snaive_rmse"][0]}, "season": 12,
+                       "skill_vs_best": {"passengers": pytest.approx(
+                           1 - d["val_rmse"][0] / min(d["naive_rmse"][0], d["snaive_rmse"][0]), rel=1e-12)},
+                       "best_baseline": {"passengers": "naive" if d["naive_rmse"][0] < d["snaive_rmse"][0]
+                                         else "seasonal_naive"},
+                       "variants": {"minmax": {"val_rmse": d["val_rmse"], "score": pytest.approx(
+                           d["val_rmse"][0] / d["naive_rmse"][0], rel=1e-12)}},
+                       "variants_pending": [], "choice": d["choice"], "scale_option": "minmax"}
 
 
 def test_train_cell_rnn_builds_a_simple_rnn(run, tmp_path):
@@ -476,8 +484,24 @@ def test_evaluate_json_matches_csv(run, airline_model):
     assert [[str(v) for v in r.values()] for r in payload["scores"]] == table[1:]
 
 
-def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model):
-    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == ""
+@pytest.fixture
+def new_airline(tmp_path) -> Path:
+    """airline.csv shifted by half a passenger: data the airline model was not trained on (no warning)."""
+    new = tmp_path / "new.csv"
+    rows = AIRLINE.read_text().splitlines()
+    shifted = (f"{r.split(',')[0]},{float(r.split(',')[1]) + 0.5}" for r in rows[1:])
+    new.write_text("\n".join([rows[0], *shifted]))
+    return new
+
+
+def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, new_airline):
+    assert run("evaluate", airline_model, new_airline, "--format", "csv").stderr == ""
+
+
+def test_evaluate_csv_on_the_training_data_writes_only_the_in_sample_warning(run, airline_model):
+    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == (
+        "warning: 136 of the 136 windows of DATA (9 rows each) are windows the model was trained or "
+        "validated on: their scores are in-sample; evaluate on data after the training data\n")
 
 
 def test_evaluate_season_sets_the_seasonal_naive_lag(run, airline_model):
@@ -492,10 +516,10 @@ def test_evaluate_default_season_of_daily_data_is_7(run, seattle_model):
     assert json.loads(run("evaluate", seattle_model, SEATTLE, "--format", "json").stdout)["season"] == 7
 
 
-def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
+def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path, new_airline):
     pytest.importorskip("matplotlib")
     out = tmp_path / "p.png"
-    result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
+    result = run("evaluate", airline_model, new_airline, "--format", "csv", "--plot", out)
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert result.stderr == f"wrote plot to {out}\n"

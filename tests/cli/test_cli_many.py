@@ -440,14 +440,18 @@ def test_sweep_ranks_every_combination_by_validation_rmse(swept):
     result, _ = swept
     assert (result.exit_code, result.stderr) == (0, "")
     rows = table(result.stdout)
-    assert list(rows[0]) == ["rank", "model", "hidden", "lr", "val_rmse", "naive_rmse", "skill", "epochs_run",
-                             "seconds", "status", "error"]
+    assert list(rows[0]) == ["rank", "model", "hidden", "lr", "val_rmse", "naive_rmse", "seasonal_naive_rmse",
+                             "skill", "skill_vs_best", "epochs_run", "seconds", "status", "error"]
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
     assert sorted(r["model"] for r in rows) == ["hidden=4 lr=0.001", "hidden=4 lr=0.01", "hidden=6 lr=0.001",
                                                 "hidden=6 lr=0.01"]
     scores = [float(r["val_rmse"]) for r in rows]
     assert scores == sorted(scores)
     assert len({r["naive_rmse"] for r in rows}) == 1
+    assert len({r["seasonal_naive_rmse"] for r in rows}) == 1
+    for r in rows:
+        best = min(float(r["naive_rmse"]), float(r["seasonal_naive_rmse"]))
+        assert float(r["skill_vs_best"]) == pytest.approx(1 - float(r["val_rmse"]) / best, rel=1e-9)
 
 
 def test_sweep_saves_the_best_model_which_predicts(run, swept):
@@ -466,7 +470,9 @@ def test_sweep_table_on_stderr_by_default(run):
                  "--hidden", 4, "--epochs", 2, "--scale", "minmax", "-q")
     assert (result.exit_code, result.stdout) == (0, "")
     assert "sweep: 2 models ranked by validation RMSE" in result.stderr
-    assert "cell=rnn" in result.stderr
+    header = next(line for line in result.stderr.splitlines() if "┃ rank" in line)
+    assert "┃ cell ┃" in header
+    assert sum("│ rnn  │" in line for line in result.stderr.splitlines()) == 1
 
 
 def test_sweep_refuses_a_bad_list_item(run, error_line):
