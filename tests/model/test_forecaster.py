@@ -702,7 +702,8 @@ def _stop_after(calls: int):
 def test_an_interrupted_auto_run_resumed_is_bit_identical_to_an_uninterrupted_one(airline):
     options = {"past": PAST, "future": FUTURE, "scale": "auto", "hidden": 4, "epochs": 3}
     stopped = Forecaster(**options).fit(airline, should_stop=_stop_after(5))
-    assert stopped.interrupted_ and stopped.variants_pending_ == []  # auto trains one network
+    assert stopped.interrupted_
+    assert stopped.variants_pending_ == []  # auto trains one network
     resumed = Forecaster(**options).fit(airline, resume=stopped.to_dict())
     whole = Forecaster(**options).fit(airline)
     assert (resumed.scale_, resumed.choice_["reason"]) == (whole.scale_, whole.choice_["reason"])
