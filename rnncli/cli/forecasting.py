@@ -6,7 +6,7 @@ import click
 
 from .inputs import about, load_model, model_future_times, read_for_model
 from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
-from .output import CliError, check_writable, err_console, say, write_records, write_text
+from .output import CliError, err_console, say, write_records, write_text
 
 
 @click.command(context_settings=CONTEXT)
@@ -46,6 +46,7 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         raise click.UsageError("--all-windows needs DATA to forecast from")
     if all_windows and interval is not None:
         raise click.UsageError("--interval applies to a forecast, not to --all-windows; drop one of them")
+    _check_outputs(output, model_path=model_path, data=data)
     if os.path.isdir(model_path):
         from .many import predict_series
 
@@ -109,6 +110,7 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
+    _check_outputs(output, plot, model_path=model_path, data=data)
     if os.path.isdir(model_path):
         if plot is not None:
             raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
@@ -119,7 +121,6 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     refuse_ids(ids)
     if plot is not None:
         _require_matplotlib()
-        check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
     if season is None:
@@ -140,6 +141,15 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
 
         plot_evaluation(ev, series, plot)
         say(f"wrote plot to {plot}")
+
+
+def _check_outputs(*outputs, model_path, data) -> None:
+    """Refuse, before any work, an output that cannot be written or is one of the inputs."""
+    from ..io.files import check_output
+
+    for output in outputs:
+        if output is not None and output != "-":
+            check_output(output, inputs={"MODEL": model_path, "DATA": data})
 
 
 def _require_matplotlib() -> None:

@@ -17,15 +17,15 @@ import click
 from ..errors import ConfigError, DataError, RnncliError
 from ..io import csv as csvio
 from ..io import modeldir
+from ..io.files import check_output
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
 from .inputs import model_future_times, raise_if_lacking, read_data, with_data
 from .output import (
-    EXIT_INTERRUPTED,
     CliError,
-    check_writable,
     err_console,
-    ignoring_sigint,
+    ignoring_signals,
+    interruptible,
     say,
     write_records,
     write_text,
@@ -93,17 +93,19 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
         writer.add(result)
         progress.on_result(result)
 
+    signals = interruptible(raising=True)
     try:
-        with SeriesProgress(console, len(todo), quiet) as progress:
+        with signals, SeriesProgress(console, len(todo), quiet) as progress:
             results = par.train_many(todo, options, on_result=on_result, keep_artifacts=False, **parallel)
     except KeyboardInterrupt:
-        if writer is None:
-            say("interrupted before the first series was done: nothing saved", console)
-        else:
-            done = sum(e["status"] == "ok" for e in writer.close()["series"])
-            say(f"interrupted: {done} trained series are saved in {directory}; "
-                 "train again with --resume to train the rest", console)
-        return EXIT_INTERRUPTED
+        with ignoring_signals():
+            if writer is None:
+                say("interrupted before the first series was done: nothing saved", console)
+            else:
+                done = sum(e["status"] == "ok" for e in writer.close()["series"])
+                say(f"interrupted: {done} trained series are saved in {directory}; "
+                     "train again with --resume to train the rest", console)
+        return signals.exit_code
     except BaseException:
         if writer is not None:
             writer.close()
@@ -198,8 +200,7 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
     from .tables import sweep_records, sweep_table
 
-    if output is not None:
-        check_writable(output)
+    target = None if output is None else check_output(output, inputs={"DATA": data})
     read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     grid = {k: list(options[k]) for k in GRID_KEYS if len(options[k]) > 1}
@@ -209,10 +210,14 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     series = read_data(data, targets=targets, features=features, **read)
     n_models = len(list(itertools.product(*grid.values())))
     console = err_console()
-    with SeriesProgress(console, n_models, quiet, noun="models") as progress:
+    signals = interruptible(raising=True)
+    with signals, SeriesProgress(console, n_models, quiet, noun="models") as progress:
         result = sweeps.sweep(series, grid, options, on_result=progress.on_result, **parallel)
     records = sweep_records(result["rows"])
     code = par.exit_code(result["rows"])
+    if result["interrupted"]:
+        return _interrupted_sweep(result, records, fmt, target, output, data, series, read, console,
+                                  signals.exit_code)
     if code == 1:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
@@ -221,13 +226,36 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     else:
         write_records(records, "-", fmt)
     if output is not None:
-        from ..io.artifact import save
-
-        best = with_data(result["best"], series, data, read)
-        with ignoring_sigint():
-            save(best, output)
+        _save_best(result, series, data, read, target)
         if not quiet:
             say(f"saved the best model ({records[0]['model']}) to {output}", console)
+    return code
+
+
+def _save_best(result, series, data, read, target) -> None:
+    from ..io.artifact import save
+
+    best = with_data(result["best"], series, data, read)
+    with ignoring_signals():
+        save(best, target)
+
+
+def _interrupted_sweep(result, records, fmt, target, output, data, series, read, console, code) -> int:
+    """A sweep stopped by a signal: the ranking of the models done so far, and the best one saved."""
+    if result["best"] is None:
+        say("interrupted before any model was trained: nothing saved", console)
+        return code
+    if fmt == "table":
+        from .tables import sweep_table
+
+        console.print(sweep_table(records))
+    else:
+        write_records(records, "-", fmt)
+    if target is not None:
+        _save_best(result, series, data, read, target)
+        say(f"interrupted: saved the best model so far ({records[0]['model']}) to {output}", console)
+    else:
+        say("interrupted: the ranking covers the models trained so far", console)
     return code
 
 

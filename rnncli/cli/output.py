@@ -1,13 +1,10 @@
 """Writing results: records as CSV or JSON to stdout or atomically to a file, messages on stderr."""
 
 import csv
-import os
 import signal
 import sys
 
 import click
-
-EXIT_INTERRUPTED = 130
 
 
 class CliError(click.ClickException):
@@ -58,9 +55,7 @@ def write_text(output: str, text_fn) -> None:
         text_fn(stream)
         stream.flush()
         return
-    from ..io.artifact import atomic_write
-
-    check_writable(output)
+    from ..io.files import atomic_write
 
     def write(fileobj):
         import io
@@ -92,20 +87,6 @@ def write_records(records: list[dict], output: str, fmt: str) -> None:
     write_text(output, csv_out)
 
 
-def check_writable(path: str) -> None:
-    """Fail before minutes of work when `path` cannot be written."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CliError(f"cannot write to '{path}': it is a directory")
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise CliError(f"cannot write to '{path}': '{os.path.dirname(path)}' is not a directory")
-    if not os.path.isdir(directory):
-        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' does not exist")
-    if not os.access(directory, os.W_OK):
-        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' "
-                       "is not writable")
-
-
 def err_console():
     from .progress import stderr_console
 
@@ -119,38 +100,87 @@ def say(text: str, console=None) -> None:
     say(console or err_console(), text)
 
 
+# The signals that stop a run cleanly, and the exit status of a run they stopped: 128 + the signal's
+# number, as a shell reports a process killed by it (Ctrl-C 130, SIGHUP 129, SIGTERM 143).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+CTRL_C_NOTE = "\nstopping after this batch (Ctrl-C again is ignored while saving)...\n"
+
+
+def exit_status(signum: int) -> int:
+    """The exit status of a run stopped by signal `signum`: 128 + its number."""
+    return 128 + int(signum)
+
+
 class interruptible:
-    """SIGINT sets a flag that training polls between batches, instead of raising mid-step."""
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP stop a run cleanly instead of killing it mid-write.
+
+    By default the first one sets a flag that training polls between batches (`with interruptible()
+    as stop: fit(should_stop=stop)`); with raising=True it raises KeyboardInterrupt in the main thread
+    instead (many-series runs, whose training happens in other processes). Either way every later one
+    is ignored until the process exits, so saving what was trained cannot be cut short. `signum` is
+    the signal received (None if none), `exit_code` the status to exit with (`exit_status`).
+    """
+
+    def __init__(self, raising: bool = False):
+        self.raising = raising
+        self.signum = None
+        self._old = {}
+
+    @property
+    def exit_code(self) -> int:
+        return exit_status(self.signum or signal.SIGINT)
 
     def __enter__(self):
-        self.requested = False
-        try:
-            self._old = signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread
-            self._old = None
-        return lambda: self.requested
+        self.signum = None
+        for signum in STOP_SIGNALS:
+            try:
+                self._old[signum] = signal.signal(signum, self._handler)
+            except ValueError:  # not the main thread
+                break
+        return lambda: self.signum is not None
 
     def _handler(self, signum, frame):
-        if not self.requested:
-            sys.stderr.write("\nstopping after this batch (Ctrl-C again is ignored while saving)...\n")
-        self.requested = True
+        if self.signum is not None:
+            return
+        self.signum = signum
+        _ignore_stop_signals()
+        if signum == signal.SIGINT:
+            sys.stderr.write(CTRL_C_NOTE)
+        else:
+            sys.stderr.write(f"\n{signal.Signals(signum).name} received: stopping after this batch "
+                             "(further signals are ignored while saving)...\n")
+        if self.raising:
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, signal.SIG_IGN if self.requested else self._old)
+        if self.signum is None:
+            for signum, old in self._old.items():
+                signal.signal(signum, old)
         return False
 
 
-class ignoring_sigint:
-    """Ctrl-C is ignored while a model file is written."""
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except ValueError:
+            return
+
+
+class ignoring_signals:
+    """Ctrl-C, SIGTERM and SIGHUP are ignored while a result is written (no half-written work, no temp
+    file left); the handlers in force before are restored afterwards."""
 
     def __enter__(self):
-        try:
-            self._old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        except ValueError:
-            self._old = None
+        self._old = {}
+        for signum in STOP_SIGNALS:
+            try:
+                self._old[signum] = signal.signal(signum, signal.SIG_IGN)
+            except ValueError:
+                break
 
     def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
         return False

@@ -10,7 +10,7 @@ def plot_evaluation(ev: dict, series, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..io.artifact import atomic_write
+    from ..io.files import atomic_write
 
     origins = ev["origins"]
     x = series.time[origins + 1] if series.time is not None else origins + 1

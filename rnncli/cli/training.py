@@ -16,7 +16,7 @@ from .options import (
     positive,
     refuse_many_options,
 )
-from .output import EXIT_INTERRUPTED, check_writable, err_console, ignoring_sigint, interruptible, say
+from .output import err_console, ignoring_signals, interruptible, say
 
 
 @click.command(context_settings=CONTEXT)
@@ -74,7 +74,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
     over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
     summary with the validation RMSE in the data's units beside the naive forecast's.
-    Ctrl-C stops after the current batch and saves the best model so far (exit 130).
+    Ctrl-C, SIGTERM or SIGHUP stop after the current batch and save the best model so far, marked
+    interrupted (exit 128 + the signal's number: 130, 143, 129); in the first epoch, the weights
+    reached so far, validated.
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
@@ -98,7 +100,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     refuse_many_options(ctx)
     if resume == "":
         raise click.UsageError("--resume needs the MODEL file to continue (a model directory needs --id-col)")
-    check_writable(output)
+    from ..io.files import check_output
+
+    target = check_output(output, inputs={"DATA": data})  # a --resume model may be replaced: it is read first
     saved = _resumed_options(resume, options) if resume is not None else None
     for flag in ("past", "future"):
         if options[flag] is None:
@@ -113,23 +117,22 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
             raise_if_lacking(saved, data, read["delimiter"], read["encoding"], read["time_col"])
         raise
     console = err_console()
-    with about(series), interruptible() as stop, \
-            TrainingProgress(console, model.epochs, quiet) as progress:
+    signals = interruptible()
+    with about(series), signals as stop, TrainingProgress(console, model.epochs, quiet) as progress:
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
                   resume=saved)
-    if model.interrupted_ and model.history_.best_epoch == 0:
-        say("interrupted before the first epoch was validated: nothing saved", console)
-        sys.exit(EXIT_INTERRUPTED)
     d = _artifact_dict(model, series, data, read)
-    with ignoring_sigint():
+    with ignoring_signals():
         from ..io.artifact import save
 
-        save(d, output)
+        save(d, target)
     summary = _train_summary(model, output)
     if model.interrupted_:
-        say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
-             console)
-        sys.exit(EXIT_INTERRUPTED)
+        best = model.history_.best_epoch
+        what = f"the best model so far (epoch {best})" if best else \
+            "the weights reached in the first epoch (validated, not a whole epoch)"
+        say(f"interrupted: saved {what} to {output}", console)
+        sys.exit(signals.exit_code)
     if not quiet:
         _print_train_summary(console, summary)
     if fmt == "json":

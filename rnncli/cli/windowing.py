@@ -4,7 +4,7 @@ import click
 
 from .inputs import about, read_data
 from .options import CONTEXT, column_options, positive
-from .output import check_writable, say, write_records
+from .output import say, write_records
 
 
 @click.command(context_settings=CONTEXT)
@@ -25,8 +25,11 @@ def window(data, past, future, output, **read):
     rnncli window sample_data/seattle_weather.csv --target temp_max --features precipitation \\
         --features temp_max --features temp_min --features wind --past 7 --future 1 -o weather.npz
     """
+    from ..io.files import check_output
     from ..model.windows import make_windows
 
+    if output != "-":
+        check_output(output, inputs={"DATA": data})
     series = read_data(data, **read)
     fidx = [series.columns.index(c) for c in series.features]
     tidx = [series.columns.index(c) for c in series.targets]
@@ -35,9 +38,8 @@ def window(data, past, future, output, **read):
     if output.endswith(".npz"):
         import numpy as np
 
-        from ..io.artifact import atomic_write
+        from ..io.files import atomic_write
 
-        check_writable(output)
         atomic_write(output, lambda f: np.savez(f, X=X, Y=Y, features=np.array(series.features),
                                                 targets=np.array(series.targets)))
         say(f"wrote X {X.shape} and Y {Y.shape} to {output}")

@@ -132,7 +132,7 @@ class Trainer:
         bs = min(self.batch_size, S)
         for epoch in range(h.epochs_run + 1, epochs + 1):
             order = self.rng.permutation(S)
-            total, interrupted = 0.0, False
+            total, interrupted, seen = 0.0, False, 0
             for start in range(0, S, bs):
                 idx = order[start : start + bs]
                 loss = net.loss_and_grad_tm(xs_all[:, :, idx], Y_all[idx])
@@ -142,11 +142,14 @@ class Trainer:
                     raise DivergenceError(epoch, "loss" if not np.isfinite(loss) else "gradient")
                 self.optimizer.step(net.flat, net.grad_flat)
                 total += 2.0 * loss * len(idx)
+                seen += len(idx)
                 if should_stop is not None and should_stop():
                     interrupted = True
                     break
-            if interrupted:  # an incomplete epoch is neither validated nor recorded
+            if interrupted:  # an incomplete epoch is neither validated nor recorded...
                 h.stopped = "interrupted"
+                if not h.best_epoch:  # ...but in the first, the weights reached so far are kept
+                    self._keep_first_epoch(epoch, total / seen, X_val, Y_val, has_val)
                 break
             train_msse = total / S
             val_msse = net.msse(X_val, Y_val) if has_val else None
@@ -169,3 +172,14 @@ class Trainer:
             if self.patience and self.wait >= self.patience:
                 h.stopped = "early"
                 break
+
+    def _keep_first_epoch(self, epoch, train_msse, X_val, Y_val, has_val) -> None:
+        """An interrupt in the first epoch: the weights reached so far become the best, validated
+        (`best_msse` is their validation MSSE, or the partial epoch's train MSSE); `best_epoch` stays
+        0 and no epoch is recorded, so a resumed run starts the first epoch again from the start."""
+        monitored = self.net.msse(X_val, Y_val) if has_val else train_msse
+        if not (np.isfinite(monitored) and np.isfinite(self.net.flat).all()):
+            self.net.flat[...] = self.best_flat
+            raise DivergenceError(epoch, "validation loss" if has_val else "loss")
+        self.history.best_msse = float(monitored)
+        self.best_flat[...] = self.net.flat
