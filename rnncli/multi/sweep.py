@@ -59,7 +59,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         interrupted = True
         results = [done.get(label) or {"id": label, "status": "cancelled", "val_rmse": None,
                                         "naive_rmse": None, "epochs_run": None, "seconds": None,
-                                        "error": "not trained: the sweep was interrupted"}
+                                        "error": "interrupted"}
                    for label, _, _ in tasks]
     rows = []
     for r in results:
