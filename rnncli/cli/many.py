@@ -75,7 +75,8 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     info = modeldir.dir_info(table, options, created=_now(),
                              read={**read, "targets": list(targets), "features": list(features)})
     console = err_console()
-    keep = modeldir.already_trained(directory, table.series, options) if resume is not None else {}
+    keep = modeldir.already_trained(directory, table.series, options, data_sha256=table.sha256) \
+        if resume is not None else {}
     if manifest is not None and manifest.get("options") != info["options"] and not quiet:
         say(f"the options differ from those '{directory}' was trained with: every series trains again",
              console)

@@ -286,7 +286,7 @@ def test_repeated_sigterm_while_stopping_and_saving_is_ignored(started, tmp_path
 
 
 MANY = ("train", SAMPLES / "seattle_long.csv", "--id-col", "variable", "--past", 14, "--future", 1,
-        "--hidden", 16, "--epochs", 40, "--patience", 0, "--scale", "minmax", "-o", "models")
+        "--hidden", 8, "--epochs", 10, "--patience", 0, "--scale", "minmax", "-o", "models")
 
 
 def files_under(directory: Path) -> list[str]:
@@ -313,6 +313,30 @@ def test_sigterm_during_a_many_series_run_keeps_the_trained_series_for_resume(st
     assert sum(e["status"] == "ok" for e in manifest["series"]) == kept
     done = rnncli(*MANY[:2], "--resume", "models", "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "models" / "manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert [e["status"] for e in manifest["series"]] == ["ok"] * 4
+
+
+@pytest.mark.slow
+def test_a_many_series_run_killed_as_its_first_series_file_appears_is_resumed(started, tmp_path):
+    run = started(MANY, tmp_path)
+    deadline = time.monotonic() + TIMEOUT
+    first = None
+    while first is None and time.monotonic() < deadline and run.proc.poll() is None:
+        first = next((p for p in (tmp_path / "models" / "series").glob("*.joblib")), None) \
+            if (tmp_path / "models" / "series").is_dir() else None
+        time.sleep(0.001)
+    run.proc.kill()
+    run.finish()
+    assert first is not None, "no series file appeared"
+    assert (tmp_path / "models" / "manifest.json").is_file()
+    before = first.read_bytes()
+    done = rnncli(*MANY[:2], "--resume", "models", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^4 series: 3 trained, 1 already trained, 0 failed, 0 cancelled$", done.stderr, re.M), \
+        done.stderr
+    assert first.read_bytes() == before  # adopted, not trained again
     manifest = json.loads((tmp_path / "models" / "manifest.json").read_text())
     assert manifest["complete"] is True
     assert [e["status"] for e in manifest["series"]] == ["ok"] * 4
