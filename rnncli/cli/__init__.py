@@ -32,8 +32,11 @@ class Group(click.Group):
     """The error boundary: library errors and surprises become one line unless --debug is on."""
 
     def invoke(self, ctx):
+        from ..io.records import stdin_read_once
+
         try:
-            return super().invoke(ctx)
+            with stdin_read_once():  # DATA "-" is read once per command, however often it is looked at
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
             raise
         except RnncliError as e:

@@ -4,7 +4,7 @@ import os
 
 import click
 
-from .inputs import about, load_model, model_future_times, read_for_model
+from .inputs import about, load_model, read_for_model
 from .options import CONTEXT, id_option, output_option, positive, read_options, refuse_ids
 from .output import CliError, err_console, say, write_records, write_text
 
@@ -70,7 +70,9 @@ def predict(ctx, model_path, data, interval, all_windows, fmt, output, delimiter
         if series is not None:
             times = future_times(series, model.future)
         else:
-            times = model_future_times(time, model.future)
+            from ..io.like import future_times_after
+
+            times = future_times_after(model, model.future)
         records = forecast_records(fc, times, time_name)
     write_records(records, output, fmt)
 
@@ -106,7 +108,8 @@ def evaluate(ctx, model_path, data, season, fmt, plot, output, delimiter, encodi
     rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """
-    from .tables import default_season, evaluation_records, evaluation_table, horizon_table, to_json
+    from ..model.baselines import default_season
+    from .tables import evaluation_records, evaluation_table, horizon_table, to_json
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")

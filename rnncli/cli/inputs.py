@@ -1,7 +1,6 @@
 """Reading what commands are given: DATA (as the model's training data was read) and model files."""
 
 import contextlib
-import os
 
 
 def read_data(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
@@ -21,65 +20,11 @@ def load_model(path: str):
     return d, Forecaster.from_dict(d)
 
 
-def with_data(d: dict, series, data, read, sha256: str | None = None, **extra) -> dict:
-    """The artifact dict `d` with when it was made and what it was trained on (how DATA was read).
-
-    sha256: DATA's, when it is known already (else DATA is read again to compute it).
-    """
-    from datetime import datetime, timezone
-
-    from ..io.csv import sha256_of
-
-    d["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    d["data"] = {"source": "<stdin>" if data == "-" else os.path.basename(data),
-                 "sha256": sha256 or sha256_of(data),
-                 "rows": len(series.values),
-                 "read": {**read, "time_col": series.time_col or "none"}, **extra}
-    return d
-
-
-def model_future_times(time: dict, n: int):
-    if not time:
-        return None
-    import numpy as np
-
-    from ..io.csv import future_times
-
-    last = np.array([np.datetime64(time["last"], "ns")]) if time["kind"] == "datetime" \
-        else np.array([time["last"]], dtype=np.int64)
-    return future_times((last, time.get("freq"), time.get("step")), n)
-
-
 def read_for_model(d: dict, data: str, delimiter, encoding):
-    """Read DATA the way the model's training data was read (columns, fill, resample, smooth)."""
-    from ..errors import ConfigError
+    """Read DATA the way the model's training data was read; --delimiter given (not ',') wins."""
+    from ..io.like import read_like
 
-    read = d.get("data", {}).get("read", {})
-    cols = d["columns"]
-    delimiter = delimiter if delimiter != "," else read.get("delimiter", ",")
-    time_col = read.get("time_col", "auto")
-    try:
-        return read_data(data, delimiter=delimiter, encoding=encoding, time_col=time_col,
-                     targets=[cols[i] for i in d["target_idx"]], features=[cols[i] for i in d["feature_idx"]],
-                     fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
-    except ConfigError:
-        raise_if_lacking(d, data, delimiter, encoding, time_col)
-        raise
-
-
-def raise_if_lacking(d: dict, data: str, delimiter: str, encoding: str, time_col) -> None:
-    """DataError naming the model's columns that DATA lacks (the model's columns, not the user's flags)."""
-    from ..errors import DataError
-    from ..io.csv import read_header
-
-    header = read_header(data, delimiter=delimiter, encoding=encoding)
-    needed = ([time_col] if time_col not in ("auto", "none", None) else []) + list(d["columns"])
-    missing = [c for c in needed if c not in header]
-    if missing:
-        source = "<stdin>" if data == "-" else data
-        raise DataError(f"{source} lacks the model's column{'s' if len(missing) > 1 else ''} "
-                        f"{', '.join(map(repr, missing))} (the model reads {', '.join(needed)}; "
-                        f"{source} has {', '.join(header)})") from None
+    return read_like(d, data, delimiter=None if delimiter == "," else delimiter, encoding=encoding)
 
 
 @contextlib.contextmanager

@@ -18,9 +18,10 @@ from ..errors import ConfigError, DataError, RnncliError
 from ..io import csv as csvio
 from ..io import modeldir
 from ..io.files import check_output
+from ..io.like import future_times_after, require_columns
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import model_future_times, raise_if_lacking, read_data, with_data
+from .inputs import read_data
 from .output import (
     CliError,
     err_console,
@@ -85,10 +86,6 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
 
     def on_result(result: dict) -> None:
         nonlocal writer
-        if result["status"] == "ok":
-            series = table.series[result["id"]]
-            with_data(result["artifact"], series, data, read, sha256=table.sha256, id_col=id_col,
-                       series_id=str(result["id"]))
         if writer is None:
             writer = modeldir.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
         writer.add(result)
@@ -217,8 +214,7 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     records = sweep_records(result["rows"])
     code = par.exit_code(result["rows"])
     if result["interrupted"]:
-        return _interrupted_sweep(result, records, fmt, target, output, data, series, read, console,
-                                  signals.exit_code)
+        return _interrupted_sweep(result, records, fmt, target, output, console, signals.exit_code)
     if code == 1:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
@@ -227,21 +223,20 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     else:
         write_records(records, "-", fmt)
     if output is not None:
-        _save_best(result, series, data, read, target)
+        _save_best(result, target)
         if not quiet:
             say(f"saved the best model ({records[0]['model']}) to {output}", console)
     return code
 
 
-def _save_best(result, series, data, read, target) -> None:
+def _save_best(result, target) -> None:
     from ..io.artifact import save
 
-    best = with_data(result["best"], series, data, read)
     with ignoring_signals():
-        save(best, target)
+        save(result["best"], target)  # its provenance is the Series' (read_csv's)
 
 
-def _interrupted_sweep(result, records, fmt, target, output, data, series, read, console, code) -> int:
+def _interrupted_sweep(result, records, fmt, target, output, console, code) -> int:
     """A sweep stopped by a signal: the ranking of the models done so far, and the best one saved."""
     if result["best"] is None:
         say("interrupted before any model was trained: nothing saved", console)
@@ -253,7 +248,7 @@ def _interrupted_sweep(result, records, fmt, target, output, data, series, read,
     else:
         write_records(records, "-", fmt)
     if target is not None:
-        _save_best(result, series, data, read, target)
+        _save_best(result, target)
         say(f"interrupted: saved the best model so far ({records[0]['model']}) to {output}", console)
     else:
         say("interrupted: the ranking covers the models trained so far", console)
@@ -278,7 +273,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             model = models[key]
             time = model.time_ or {}
             fc = model.predict(interval=interval)
-            times = model_future_times(time, model.future)
+            times = future_times_after(model, model.future)
             records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
     else:
         table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
@@ -305,7 +300,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
 
 def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
-    from .tables import default_season, series_evaluation_records, series_evaluation_table, to_json
+    from ..model.baselines import default_season
+    from .tables import series_evaluation_records, series_evaluation_table, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
@@ -421,7 +417,7 @@ def _read_long(path, manifest, data, ids, models, delimiter, encoding):
             targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],
             fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
     except ConfigError:
-        raise_if_lacking({"columns": [id_col, *cols]}, data, delimiter, encoding, time_col)
+        require_columns([id_col, *cols], data, delimiter=delimiter, encoding=encoding, time_col=time_col)
         raise
 
 

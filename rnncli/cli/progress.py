@@ -39,7 +39,11 @@ def _fmt(value) -> str:
 
 
 class TrainingProgress:
-    """Context manager that shows epoch / total, train and validation MSSE, best epoch and ETA."""
+    """Context manager that shows epoch / total, train and validation MSSE, best epoch and ETA.
+
+    MSSE here (the lecture's name for the training loss) is the mean over windows of the squared error
+    summed over horizon and targets, in scaled units (`rnncli.engine.network`); it is not the M5
+    competition's "mean squared scaled error", which divides by a naive forecast's in-sample error."""
 
     def __init__(self, console: Console, epochs: int, quiet: bool = False):
         self.console, self.epochs, self.quiet = console, epochs, quiet

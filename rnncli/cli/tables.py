@@ -10,9 +10,6 @@ import numpy as np
 from rich.table import Table as _RichTable
 from rich.text import Text
 
-SEASONS = {"MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "D": 7, "B": 5, "h": 24, "H": 24,
-           "W": 52, "min": 60}
-
 
 class Table(_RichTable):
     """A rich table that shows str headers and cells as written: column names may hold '[...]'."""
@@ -22,14 +19,6 @@ class Table(_RichTable):
 
     def add_row(self, *cells, **kwargs) -> None:
         super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
-
-
-def default_season(freq: str | None) -> int:
-    """Seasonal period from a pandas frequency alias: 12 monthly, 4 quarterly, 7 daily, 24 hourly, else 1."""
-    if not freq:
-        return 1
-    base = freq.split("-")[0].lstrip("0123456789")
-    return SEASONS.get(base, 1)
 
 
 def format_time(t) -> str | int:

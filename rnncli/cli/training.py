@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from .inputs import about, raise_if_lacking, read_data, with_data
+from .inputs import about, read_data
 from .options import (
     CONTEXT,
     SCALINGS,
@@ -114,14 +114,17 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
         series = read_data(data, targets=targets, features=features, **read)
     except ConfigError:
         if saved is not None:
-            raise_if_lacking(saved, data, read["delimiter"], read["encoding"], read["time_col"])
+            from ..io.like import require_columns
+
+            require_columns(saved["columns"], data, delimiter=read["delimiter"], encoding=read["encoding"],
+                            time_col=read["time_col"])
         raise
     console = err_console()
     signals = interruptible()
     with about(series), signals as stop, TrainingProgress(console, model.epochs, quiet) as progress:
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
                   resume=saved)
-    d = _artifact_dict(model, series, data, read)
+    d = model.to_dict()  # with its provenance: DATA's name, sha256, rows and read options
     with ignoring_signals():
         from ..io.artifact import save
 
@@ -146,27 +149,13 @@ def _resumed_options(path: str, options: dict) -> dict:
     from click.core import ParameterSource
 
     from ..io.artifact import load
+    from ..io.like import resume_options
 
     saved = load(path)
     ctx = click.get_current_context()
     given = {k for k in options if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
-    for k, v in saved["options"].items():
-        if k in options and k not in given:
-            options[k] = v
-    read = saved.get("data", {}).get("read", {})
-    for k, v in read.items():
-        if k in options and k not in given:
-            options[k] = v
-    cols = saved["columns"]
-    if "targets" not in given:
-        options["targets"] = tuple(cols[i] for i in saved["target_idx"])
-    if "features" not in given:
-        options["features"] = tuple(cols[i] for i in saved["feature_idx"])
+    options.update(resume_options(saved, options, given))
     return saved
-
-
-def _artifact_dict(model, series, data, read) -> dict:
-    return with_data(model.to_dict(), series, data, read)
 
 
 def _train_summary(model, output) -> dict:

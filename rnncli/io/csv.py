@@ -1,13 +1,15 @@
 """CSV in: read a file (or stdin) into a clean numeric table, with checks that name the line to fix.
 
-This is the only module that reads user data. Everything after it sees a `Series`: a float64 array of the
-used columns, their names, and the timestamps. Every problem found on the way is a `DataError` (or a
-`ConfigError` for a bad option value) whose message is one line naming the file, the line (1-based, the
-header is line 1), the column, the bad value, and what to do about it.
+This module and the two it builds on (`records`: bytes, text, records and read options; `timecol`: the
+time column) read user data; `read_long_csv` reads a long CSV of many series. Everything after it sees a
+`Series`: a float64 array of the used columns, their names, and the timestamps. Every problem found on
+the way is a `DataError` (or a `ConfigError` for a bad option value) whose message is one line naming the
+file, the line (1-based, the header is line 1), the column, the bad value, and what to do about it.
 
 How a file is read:
 
-1. bytes: from the path, or from stdin for "-" (read once; `sha256_of("-")` hashes the same bytes);
+1. bytes: from the path, or from stdin for "-" (each call reads stdin anew, except inside a
+   `records.stdin_read_once` block; the Series' provenance holds the sha256 of the bytes read);
 2. text: decoded with `encoding` ("utf-8" accepts a byte-order mark);
 3. records: split by the `csv` module, which keeps each record's file line number (quoted newlines and
    blank lines included) so that later messages can point at the right line;
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,7 @@ from .records import (
     check_resample,
     check_smooth,
     decode,
+    last_stdin,
     name_list,
     read_bytes,
     show,
@@ -66,9 +70,6 @@ __all__ = [
 ]
 
 
-
-
-
 @dataclass
 class Series:
     """A clean table ready for windowing.
@@ -77,6 +78,9 @@ class Series:
     targets that are not already features. `time` is datetime64[ns] (with `freq`, a pandas offset alias such
     as "MS", "D" or "YS-JAN", when the spacing is regular) or int64 (years or plain integers, with `step`,
     the constant difference, when there is one; `freq` is then None), or None without a time column.
+    `provenance` says where the values came from, as `Forecaster.fit` records it in the model:
+    {"source": the file's name ("<stdin>" for -), "sha256": of the bytes read, "read": the read options,
+    and for a series of a long CSV "id_col" and "series_id"}; None when not read from a file.
     """
 
     values: np.ndarray
@@ -88,6 +92,7 @@ class Series:
     freq: str | None
     step: int | None
     source: str
+    provenance: dict | None = None
 
 
 # --- public API ---------------------------------------------------------------------------------------
@@ -113,8 +118,11 @@ def read_csv(
     used columns: "error", "ffill" (then bfill), "interpolate" (linear, then edge fill) or "drop" (rows).
     resample: a pandas offset alias ("MS", "W", "D", ...): the mean of each period (needs dates).
     smooth: N >= 1, a trailing moving average over N rows (the first N - 1 rows are dropped).
-    Raises DataError for problems in the data and ConfigError for bad option values.
+    Raises DataError for problems in the data and ConfigError for bad option values. The Series'
+    `provenance` holds the sha256 of the bytes this call read and these options.
     """
+    read = {"delimiter": delimiter, "encoding": encoding, "time_col": time_col, "fill": fill,
+            "resample": resample, "smooth": smooth}
     delimiter = check_delimiter(delimiter)
     encoding = check_encoding(encoding)
     fill = check_fill(fill)
@@ -122,10 +130,11 @@ def read_csv(
     smooth = check_smooth(smooth)
     source = source_name(path_or_dash)
 
-    text = decode(read_bytes(path_or_dash, source), encoding, source)
+    raw = read_bytes(path_or_dash, source)
+    text = decode(raw, encoding, source)
     header, rows, lines = split_records(text, delimiter, source)
     try:
-        return build_series(
+        series = build_series(
             header,
             rows,
             lines,
@@ -140,6 +149,9 @@ def read_csv(
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise DataError(f"{source}: cannot read the table: {reason}") from exc
+    series.provenance = {"source": os.path.basename(source), "sha256": hashlib.sha256(raw).hexdigest(),
+                         "read": {**read, "time_col": series.time_col or "none"}}
+    return series
 
 
 def read_header(path_or_dash: str | Path, *, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
@@ -149,48 +161,14 @@ def read_header(path_or_dash: str | Path, *, delimiter: str = ",", encoding: str
     return split_records(text, check_delimiter(delimiter), source)[0]
 
 
-
-
 def sha256_of(path_or_bytes: str | Path | bytes | bytearray | memoryview) -> str:
-    """The hex SHA-256 of the raw input bytes: of `bytes` as given, of a file, or of stdin for "-"."""
+    """The hex SHA-256 of the raw input bytes: of `bytes` as given, of a file, or for "-" of the bytes the
+    last read of stdin got (stdin is read when nothing read it yet). A Series' `provenance` has it too."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         return hashlib.sha256(path_or_bytes).hexdigest()
+    if str(path_or_bytes) == "-" and last_stdin() is not None:
+        return hashlib.sha256(last_stdin()).hexdigest()
     return hashlib.sha256(read_bytes(path_or_bytes, source_name(path_or_bytes))).hexdigest()
-
-
-# --- option checks (before any reading) ---------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# --- bytes, text, records -----------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- the table ----------------------------------------------------------------------------------------
@@ -287,27 +265,6 @@ def build_series(
         step=step,
         source=source,
     )
-
-
-# --- time column --------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- value columns ------------------------------------------------------------------------------------
@@ -466,7 +423,7 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     `read_csv`'s. Raises ConfigError for an unknown column and DataError for a file that cannot be
     split (unreadable, no rows, an empty id); a problem inside one series is stored as its value.
     """
-
+    given_delimiter, given_encoding = delimiter, encoding
     delimiter = check_delimiter(delimiter)
     encoding = check_encoding(encoding)
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
@@ -495,18 +452,23 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
     chosen, _ = choose_time_col(time_col, header, np.array([cells[i] for i in first], dtype=object),
                                      source)
     series: dict = {}
+    read = {"delimiter": given_delimiter, "encoding": given_encoding, "time_col": chosen or "none",
+            "fill": fill, "resample": resample, "smooth": smooth}
+    digest = sha256_of(raw)
     for key, where in groups.items():
         name = f"{source} [{id_col}={key}]"
         try:
             series[key] = build_series(
                 header, [cells[i] for i in where], [lines[i] for i in where], name, time_col=chosen,
                 targets=targets, features=features, fill=fill, resample=resample, smooth=smooth)
+            series[key].provenance = {"source": os.path.basename(source), "sha256": digest, "read": read,
+                                      "id_col": id_col, "series_id": str(key)}
         except DataError as e:
             series[key] = e
         except (ValueError, TypeError, OverflowError, ArithmeticError) as e:  # read_csv's safety net
             reason = (str(e).splitlines() or [type(e).__name__])[0]
             series[key] = DataError(f"{name}: cannot read the table: {reason}")
-    return LongTable(series, id_col, chosen, source, sha256_of(raw))
+    return LongTable(series, id_col, chosen, source, digest)
 
 
 def series_sha256(data) -> str:

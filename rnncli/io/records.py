@@ -6,6 +6,7 @@ Every problem is a one-line `DataError` naming the file and line (or a `ConfigEr
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -93,30 +94,50 @@ def name_list(names: str | Iterable[str] | None) -> list[str]:
     return out
 
 
-_stdin_cache: tuple[object, bytes] | None = None
+# stdin: "bytes" while a `stdin_read_once` block is open and stdin was read in it; "last": the last read's
+_stdin: dict = {"depth": 0, "bytes": None, "last": None}
 
 
 def source_name(path_or_dash: str | Path) -> str:
     return STDIN_NAME if str(path_or_dash) == "-" else str(path_or_dash)
 
 
-def _read_stdin() -> bytes:
-    """All of stdin's bytes, read once per stdin object and reused (so read_csv and sha256_of agree)."""
-    global _stdin_cache
+@contextlib.contextmanager
+def stdin_read_once():
+    """Inside the block, every read of "-" gets the bytes stdin gave at the first (so a file's header can
+    be read again after the table); outside any block, every read reads stdin anew. Blocks nest."""
+    _stdin["depth"] += 1
+    try:
+        yield
+    finally:
+        _stdin["depth"] -= 1
+        if not _stdin["depth"]:
+            _stdin["bytes"] = None
+
+
+def read_stdin() -> bytes:
+    """What stdin holds now (all of it), or the block's bytes inside a `stdin_read_once` block."""
+    if _stdin["depth"] and _stdin["bytes"] is not None:
+        return _stdin["bytes"]
     stream = sys.stdin
-    if _stdin_cache is None or _stdin_cache[0] is not stream:
-        buffer = getattr(stream, "buffer", None)
-        if stream is None or buffer is None:
-            raise DataError(
-                "cannot read the data from stdin: no standard input; pass a file name instead of -"
-            )
-        _stdin_cache = (stream, buffer.read())
-    return _stdin_cache[1]
+    buffer = getattr(stream, "buffer", None)
+    if stream is None or buffer is None:
+        raise DataError("cannot read the data from stdin: no standard input; pass a file name instead of -")
+    data = buffer.read()
+    _stdin["last"] = data
+    if _stdin["depth"]:
+        _stdin["bytes"] = data
+    return data
+
+
+def last_stdin() -> bytes | None:
+    """The bytes the last read of stdin got (None before any): what `sha256_of("-")` hashes."""
+    return _stdin["last"]
 
 
 def read_bytes(path_or_dash: str | Path, source: str) -> bytes:
     if str(path_or_dash) == "-":
-        return _read_stdin()
+        return read_stdin()
     path = Path(path_or_dash)
     if path.is_dir():
         raise DataError(f"{source} is a directory, not a CSV file; pass the path of a .csv file")

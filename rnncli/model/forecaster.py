@@ -13,6 +13,7 @@ Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's 
 import hashlib
 import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -150,6 +151,8 @@ class Forecaster:
         self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
+        self.data_ = _provenance(data, len(values))
+        self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
 
     @property
@@ -346,6 +349,8 @@ class Forecaster:
                         "stopped": h.stopped},
             "interrupted": bool(self.interrupted_),
             "trainer": self.trainer_state_,
+            **({"created": self.created_} if getattr(self, "created_", None) else {}),
+            **({"data": self.data_} if getattr(self, "data_", None) else {}),
         }
 
     @classmethod
@@ -363,6 +368,7 @@ class Forecaster:
         model.time_ = d["time"]
         model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
         model.values_sha256_ = d.get("values_sha256")
+        model.created_, model.data_ = d.get("created"), d.get("data")
         model.val_residuals_ = d["val_residuals"]
         model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
         h = d["history"]
@@ -438,6 +444,15 @@ def _table(data, targets, features, columns):
     fidx = tidx if features is None else [
         _column_index(cols, f, "features") for f in ([features] if isinstance(features, str) else features)]
     return values, cols, fidx, tidx, None
+
+
+def _provenance(data, rows: int) -> dict | None:
+    """What the model was trained on, from a Series' provenance: source, sha256, rows, read options..."""
+    p = getattr(data, "provenance", None)
+    if not p:
+        return None
+    return {"source": p["source"], "sha256": p["sha256"], "rows": int(rows), "read": dict(p["read"]),
+            **{k: v for k, v in p.items() if k not in ("source", "sha256", "read")}}
 
 
 def _column_index(cols: list, name, argument: str) -> int:

@@ -1,7 +1,9 @@
 """Forecast accuracy metrics on arrays of shape (windows, horizon, targets).
 
-Each function reduces over the windows and returns (horizon, targets); `overall` averages a
-per-step table over the horizon. Definitions (e = y_hat - y, n windows):
+Each function reduces over the windows and returns (horizon, targets). `overall` pools every window and
+horizon step into one sample per target, so its MSE and MAE are the means of the per-step ones (every
+step has the same windows), while its RMSE is the root of that pooled MSE (not the mean of the per-step
+RMSEs) and its sMAPE and MASE are computed on the pooled errors. Definitions (e = y_hat - y, n windows):
 
     MSE   = mean(e^2)                 RMSE = sqrt(MSE)           MAE = mean(|e|)
     sMAPE = mean(200 |e| / (|y| + |y_hat|)), a term with y = y_hat = 0 counting as 0   (percent)
@@ -46,6 +48,8 @@ def scores(y: np.ndarray, y_hat: np.ndarray, scale: np.ndarray) -> dict[str, np.
 
 
 def overall(y: np.ndarray, y_hat: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
-    """Every metric per target over all windows and horizon steps: a dict of (targets,) arrays."""
+    """Every metric per target over all windows and horizon steps pooled: a dict of (targets,) arrays.
+
+    RMSE is sqrt of the pooled MSE, i.e. sqrt(mean over steps of the per-step MSE)."""
     flat = lambda a: a.reshape(-1, 1, a.shape[-1])  # noqa: E731  (windows x steps as one axis)
     return {k: v[0] for k, v in scores(flat(y), flat(y_hat), scale).items()}

@@ -48,7 +48,7 @@ _TINY = 1e-12  # relative floor below which a spread counts as zero
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ConfigError(f"unknown --scaler {kind!r}; choose one of {', '.join(KINDS)}")
+        raise ConfigError(f"unknown --scale {kind!r}; choose one of {', '.join(KINDS)}")
 
 
 def lookback(kind: str, past: int) -> int:

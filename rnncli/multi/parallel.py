@@ -319,7 +319,12 @@ def _connect(address: str, timeout: float):
             raise ClusterError(f"the Dask scheduler at {address} has no workers after {timeout:g} s; "
                                f"start some with 'dask worker {address}'") from None
         try:
-            version = client.submit(_canary, pure=False).result(timeout=max(0.1, deadline - time.monotonic()))
+            # one canary pinned to each worker: every worker must import this rnncli, not just one
+            workers = sorted(client.scheduler_info()["workers"])
+            canaries = [client.submit(_canary, pure=False, workers=[w], allow_other_workers=False)
+                        for w in workers]
+            versions = [c.result(timeout=max(0.1, deadline - time.monotonic())) for c in canaries]
+            version = next((v for v in versions if v != __version__), __version__)
         except ImportError as e:
             raise ClusterError(f"the Dask workers at {address} cannot import rnncli ({one_line(e)}); "
                                f"install rnncli {__version__} on every worker") from None
@@ -347,13 +352,23 @@ def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None,
         size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
         chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
         futures = {client.submit(_train_chunk, chunk, pure=False): chunk for chunk in chunks}
-        for future in distributed.as_completed(list(futures), loop=client.loop):
+
+        def results(future) -> list:
             try:
-                batch = future.result()
+                return future.result()
             except Exception as e:  # the task itself failed (a worker died...): its series fail
                 error = f"the Dask task failed: {one_line(e)}"
-                batch = [_failed(key, error) for key, _, _ in futures[future]]
-            if any([handle(result) for result in batch]):
+                return [_failed(key, error) for key, _, _ in futures[future]]
+
+        collected = set()
+        for future in distributed.as_completed(list(futures), loop=client.loop):
+            collected.add(future)
+            if any([handle(result) for result in results(future)]):
+                # --fail-fast: what finished meanwhile is kept (not cancelled); the rest is cancelled
+                for other in futures:
+                    if other not in collected and other.status == "finished":
+                        for result in results(other):
+                            handle(result)
                 client.cancel(list(futures))
                 break
     finally:

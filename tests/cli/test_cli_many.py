@@ -167,6 +167,7 @@ def test_fail_fast_cancels_the_series_after_the_first_failure(run, data, tmp_pat
     assert [e["status"] for e in manifest["series"]] == ["ok"] * 4 + ["failed", "cancelled"]
 
 
+@pytest.mark.slow
 def test_two_processes_write_the_weights_of_one(run, data, tmp_path):
     for jobs in ("1", "2"):
         result = run("train", data["good"], "--id-col", "store", *TINY, "-j", jobs, "-o", tmp_path / jobs,
@@ -278,6 +279,7 @@ def test_n_jobs_and_scheduler_together_are_a_usage_error(run, error_line, data, 
         "Error: use either -j/--n-jobs (local processes) or --scheduler (a Dask cluster), not both")
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_error_within_the_timeout(run, error_line, data, tmp_path):
     pytest.importorskip("distributed")
     start = time.monotonic()
@@ -518,6 +520,7 @@ def cluster_address():
         yield cluster.scheduler_address
 
 
+@pytest.mark.slow
 def test_the_cluster_writes_the_directory_of_one_process(run, data, trained, cluster_address, tmp_path):
     result = run("train", data["mixed"], "--id-col", "store", *TINY, "--scheduler", cluster_address,
                  "--chunk-size", 2, "-o", tmp_path / "m", "-q")
@@ -530,6 +533,7 @@ def test_the_cluster_writes_the_directory_of_one_process(run, data, trained, clu
     assert run("predict", tmp_path / "m").stdout == run("predict", trained[1]).stdout
 
 
+@pytest.mark.slow
 def test_the_cluster_address_can_come_from_rnncli_scheduler(run, data, cluster_address, tmp_path,
                                                              monkeypatch):
     monkeypatch.setenv("RNNCLI_SCHEDULER", cluster_address)

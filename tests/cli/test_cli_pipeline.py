@@ -48,6 +48,7 @@ def load_gen_reference():
 
 
 @needs_script
+@pytest.mark.slow
 def test_train_then_predict_piped_into_head(tmp_path):
     done = shell(f"rnncli train '{AIRLINE}' --past 6 --future 3 --hidden 4 --epochs 3 --scale minmax -q "
                  "-o m.joblib && rnncli predict m.joblib | head -1", tmp_path)
@@ -55,6 +56,7 @@ def test_train_then_predict_piped_into_head(tmp_path):
 
 
 @needs_script
+@pytest.mark.slow
 def test_predict_reads_a_pipe_on_stdin(tmp_path):
     done = shell(f"rnncli train '{AIRLINE}' --past 6 --future 3 --hidden 4 --epochs 3 --scale minmax -q "
                  f"-o m.joblib && cat '{AIRLINE}' | rnncli predict m.joblib - | cut -d, -f1", tmp_path)
@@ -63,6 +65,7 @@ def test_predict_reads_a_pipe_on_stdin(tmp_path):
 
 
 @needs_script
+@pytest.mark.slow
 def test_window_into_head_ends_quietly_on_a_broken_pipe(tmp_path):
     (tmp_path / "big.csv").write_text("x\n" + "".join(f"{i % 97}.5\n" for i in range(3000)))
     # about 500 KB of windows, far more than a pipe holds, so rnncli writes into a closed pipe
@@ -74,6 +77,7 @@ def test_window_into_head_ends_quietly_on_a_broken_pipe(tmp_path):
 
 
 @needs_script
+@pytest.mark.slow
 def test_an_error_in_a_pipeline_is_one_line_and_fails_the_pipeline(tmp_path):
     done = shell("rnncli predict missing.joblib | head -1", tmp_path)
     assert (done.returncode, done.stdout) == (1, "")
@@ -111,6 +115,7 @@ def test_a_large_result_is_written_in_chunks_of_64_kib():
     assert [len(w) for w in target.writes] == [65550, 65550, 18900]  # 1311 lines of 50 reach 65,536
 
 
+@pytest.mark.slow
 def test_python_m_rnncli_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "rnncli", "--version"], capture_output=True, text=True,
                           timeout=60)

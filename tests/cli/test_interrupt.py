@@ -43,6 +43,9 @@ SAVED = re.compile(r"interrupted: saved the best model so far \(epoch (\d+)\) to
 STOPPING = "stopping after this batch (Ctrl-C again is ignored while saving)..."
 
 
+pytestmark = pytest.mark.slow  # every test runs `python -m rnncli` in a subprocess
+
+
 def _env() -> dict:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("RNNCLI_DEBUG", None)
@@ -442,17 +445,15 @@ def test_a_nan_loss_exits_1_with_one_error_line_and_keeps_the_existing_model(tmp
 # -- resume -----------------------------------------------------------------------------------------
 
 
-def _has_resume() -> bool:
+def test_train_has_resume():
     result = CliRunner().invoke(cli, ["train", "--help"], prog_name="rnncli")
-    return result.exit_code == 0 and "--resume" in result.stdout
+    assert result.exit_code == 0
+    assert "--resume" in result.stdout
 
-
-needs_resume = pytest.mark.skipif(not _has_resume(), reason="train --resume not wired yet")
 RESUMABLE = ("train", SAMPLES / "airline.csv", "--past", 6, "--future", 3, "--patience", 0,
              "--scale", "minmax", "--quiet")
 
 
-@needs_resume
 def test_resume_continues_3_epochs_to_6_like_an_uninterrupted_run(tmp_path):
     for args in (("--epochs", 3, "-o", "m.joblib"), ("--epochs", 6, "--resume", "m.joblib", "-o", "r.joblib"),
                  ("--epochs", 6, "-o", "u.joblib")):
@@ -464,7 +465,6 @@ def test_resume_continues_3_epochs_to_6_like_an_uninterrupted_run(tmp_path):
     np.testing.assert_array_equal(resumed["network"]["flat"], uninterrupted["network"]["flat"], strict=True)
 
 
-@needs_resume
 def test_resume_with_another_hidden_size_names_the_flag(tmp_path):
     assert rnncli(*RESUMABLE, "--hidden", 4, "--epochs", 3, "-o", "m.joblib", cwd=tmp_path).returncode == 0
     done = rnncli(*RESUMABLE, "--hidden", 5, "--epochs", 6, "--resume", "m.joblib", "-o", "r.joblib",
@@ -474,7 +474,6 @@ def test_resume_with_another_hidden_size_names_the_flag(tmp_path):
                                             "not 5; drop --hidden or start a new model")
 
 
-@needs_resume
 def test_resume_on_data_changed_in_its_first_row_is_refused(tmp_path):
     assert rnncli(*RESUMABLE, "--hidden", 4, "--epochs", 3, "-o", "m.joblib", cwd=tmp_path).returncode == 0
     lines = (SAMPLES / "airline.csv").read_text().splitlines(keepends=True)

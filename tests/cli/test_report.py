@@ -12,13 +12,13 @@ from rnncli.cli.tables import (
     Table,
     audit_table,
     backtest_records,
-    default_season,
     evaluation_records,
     forecast_records,
     format_time,
     to_json,
     train_summary_table,
 )
+from rnncli.model.baselines import default_season
 from rnncli.model.forecaster import Forecast
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"

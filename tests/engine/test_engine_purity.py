@@ -18,6 +18,7 @@ HEAVY = ["pandas", "click", "rich", "joblib"]
 ALLOWED_STDLIB = {"__future__", "dataclasses", "typing", "math"}
 
 
+@pytest.mark.slow
 def test_importing_the_engine_loads_no_heavy_dependency():
     code = (
         "import json, sys\n"

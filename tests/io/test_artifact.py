@@ -647,10 +647,17 @@ def test_saving_over_a_directory_is_refused(model, tmp_path):
     assert str(info.value) == f"cannot write model to '{tmp_path / 'm.joblib'}': it is a directory"
 
 
-@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs POSIX permissions, not root")
-def test_saving_into_a_read_only_directory_says_permission_denied(model, tmp_path):
+def test_saving_into_a_read_only_directory_says_permission_denied(model, tmp_path, monkeypatch):
     (tmp_path / "ro").mkdir()
     (tmp_path / "ro").chmod(0o500)
+    real_open = os.open  # root may write anyway: refused as a user would be
+
+    def refuse_as_a_user(path, flags, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == str(tmp_path / "ro") and flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_as_a_user)
     try:
         with pytest.raises(RnncliError) as info:
             save(model, tmp_path / "ro" / "m.joblib")

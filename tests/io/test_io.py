@@ -11,6 +11,7 @@ import pytest
 
 from rnncli.errors import ConfigError, DataError
 from rnncli.io.csv import Series, future_times, read_csv, sha256_of
+from rnncli.io.records import stdin_read_once
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 AIRQUALITY = str(SAMPLES / "airquality.csv")
@@ -512,6 +513,33 @@ def test_dash_reads_stdin_once_and_hashes_the_same_bytes(monkeypatch):
     assert sha256_of("-") == hashlib.sha256(AIRLINE_HEAD).hexdigest()
 
 
+def test_a_second_read_of_stdin_gets_what_stdin_holds_then(monkeypatch):
+    class Buffer:  # like a terminal: each read returns what was typed before the next end-of-file
+        def __init__(self):
+            self.chunks = [AIRLINE_HEAD, b"month,passengers\n1950-01,115\n1950-02,126\n1950-03,141\n"]
+
+        def read(self):
+            return self.chunks.pop(0)
+
+    class Stdin:
+        buffer = Buffer()
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    assert read_csv("-").values[:, 0].tolist() == [112.0, 118.0, 132.0]
+    second = read_csv("-")
+    assert second.values[:, 0].tolist() == [115.0, 126.0, 141.0]
+    assert second.provenance["sha256"] == sha256_of("-") != sha256_of(AIRLINE_HEAD)
+
+
+def test_stdin_is_read_once_inside_a_stdin_read_once_block(monkeypatch):
+    fake_stdin(monkeypatch, AIRLINE_HEAD)
+    with stdin_read_once():
+        first, second = read_csv("-"), read_csv("-")
+    assert second.values.tolist() == first.values.tolist() == [[112.0], [118.0], [132.0]]
+    with pytest.raises(DataError, match=r"^<stdin> is empty"):  # outside the block: stdin is drained
+        read_csv("-")
+
+
 def test_errors_from_stdin_name_stdin(monkeypatch):
     fake_stdin(monkeypatch, b"month,passengers\n1949-01,112\n1949-02,lots\n1949-03,132\n")
     assert error(DataError, "-").startswith("<stdin> line 3, column 'passengers': 'lots' is not a number")
@@ -578,6 +606,7 @@ def test_integer_timestamp_too_large_names_line_and_value(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_importing_the_module_does_not_import_pandas():
     code = "import sys, rnncli.io.csv; print('pandas' in sys.modules)"
     root = str(Path(__file__).resolve().parents[2])

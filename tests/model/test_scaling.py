@@ -44,7 +44,7 @@ def test_unknown_kind_is_a_config_error_listing_the_choices():
     with pytest.raises(ConfigError) as excinfo:
         scaling.fit("auto", random_series(), FEATURES, TARGETS)
 
-    assert str(excinfo.value) == "unknown --scaler 'auto'; choose one of none, minmax, standard, window, diff"
+    assert str(excinfo.value) == "unknown --scale 'auto'; choose one of none, minmax, standard, window, diff"
 
 
 @pytest.mark.parametrize("kind", scaling.KINDS)

@@ -87,6 +87,7 @@ def test_each_series_gets_the_weights_of_a_plain_fit(series, serial):
     assert np.array_equal(flat(serial[3]), want)
 
 
+@pytest.mark.slow
 def test_two_processes_give_bit_identical_weights(series, serial):
     pids = []
     parallel = par.train_many(series, TINY, n_jobs=2, on_result=lambda r: pids.append(os.getpid()))
@@ -101,6 +102,7 @@ def test_two_processes_give_bit_identical_weights(series, serial):
     assert len(pids) == len(series)
 
 
+@pytest.mark.slow
 def test_chunk_size_does_not_change_the_weights(series, serial):
     chunked = par.train_many(series, TINY, n_jobs=2, chunk_size=5)
     assert all(np.array_equal(flat(a), flat(b)) for a, b in zip(chunked, serial, strict=True)
@@ -130,6 +132,7 @@ def test_fail_fast_stops_at_the_first_failure(series):
     assert par.exit_code(results) == 1
 
 
+@pytest.mark.slow
 def test_fail_fast_in_worker_processes_hands_out_no_more_series(series):
     rng = np.random.default_rng(0)
     data = {"too-short": series["too-short"]}
@@ -516,6 +519,7 @@ def test_sweep_returns_the_best_model_as_a_plain_fit_would_make_it(series, swept
     assert np.array_equal(swept["best"]["network"]["flat"], want)
 
 
+@pytest.mark.slow
 def test_sweep_in_two_processes_ranks_the_same(series, swept):
     parallel = sweeps.sweep(series["sine-0"], GRID, TINY, n_jobs=2)
     without_time = [{**r, "seconds": None} for r in parallel["rows"]]

@@ -17,6 +17,7 @@ from rnncli.multi import parallel as par
 from rnncli.multi import sweep as sweeps
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a real Dask cluster
 
 TINY = {"past": 4, "future": 2, "hidden": 4, "epochs": 3, "scale": "minmax"}
 
@@ -147,3 +148,34 @@ def test_workers_with_another_rnncli_version_are_refused(threads_cluster, monkey
         par.train_many(make_series(), TINY, scheduler=address)
     assert str(info.value) == (f"the Dask workers at {address} run rnncli 0.0.1 but this is rnncli "
                                f"{__version__}; install the same version on every worker")
+
+
+def test_every_worker_must_import_rnncli_not_just_one(monkeypatch):
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        workers = sorted(cluster.scheduler_info["workers"])
+        assert len(workers) == 2
+
+        def canary():  # the second worker lacks rnncli
+            if distributed.get_worker().address == workers[1]:
+                raise ModuleNotFoundError("No module named 'rnncli'", name="rnncli")
+            return __version__
+
+        monkeypatch.setattr(par, "_canary", canary)
+        for _ in range(3):  # whichever worker a single test task would have landed on
+            with pytest.raises(ClusterError, match=r"cannot import rnncli"):
+                par.train_many(make_series(), TINY, scheduler=cluster.scheduler_address)
+
+
+def test_fail_fast_keeps_what_finished_before_the_failure_was_collected(threads_cluster, monkeypatch):
+    series = make_series()
+    data = {"too-short": series.pop("too-short"), "sine-0": series["sine-0"], "sine-1": series["sine-1"]}
+
+    def failure_first(futures, **kwargs):  # every chunk is done (result() waits) when the failed one
+        return sorted(futures, key=lambda f: f.result()[0]["status"] == "ok")  # is collected, first
+
+    monkeypatch.setattr(distributed, "as_completed", failure_first)
+    results = par.train_many(data, TINY, scheduler=threads_cluster.scheduler_address, chunk_size=1,
+                             fail_fast=True)
+    assert [(r["id"], r["status"]) for r in results] == [("too-short", "failed"), ("sine-0", "ok"),
+                                                         ("sine-1", "ok")]
