@@ -67,7 +67,8 @@ from .output import err_console, ignoring_signals, interruptible, say
 @parallel_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, chunk_size,
+def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, worker_timeout,
+          chunk_size,
           fail_fast, **options):
     """Train a forecaster on DATA and save it to a model file.
 
@@ -90,7 +91,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     from ..model.forecaster import Forecaster
     from .progress import TrainingProgress
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
     if id_col is not None or (resume and os.path.isdir(resume)):
         from .many import train_series
 
@@ -212,7 +213,8 @@ def _print_train_summary(console, s: dict) -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress or messages on stderr (the table still shows).")
 @click.pass_context
-def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast,
+def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size,
+          fail_fast,
           **options):
     """Train a model for every combination of the listed values and rank them by validation RMSE.
 
@@ -228,5 +230,5 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chu
     """
     from .many import sweep_models
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
     ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))

@@ -14,7 +14,8 @@ from .parallel import run_tasks
 
 
 def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str | None = None,
-          connect_timeout: float = 10, chunk_size: int | None = None, fail_fast: bool = False,
+          connect_timeout: float = 10, worker_timeout: float = 60, chunk_size: int | None = None,
+          fail_fast: bool = False,
           on_result: Callable[[Result], None] | None = None) -> dict:
     """Train one model per combination of `grid` ({option: [values]}) over `options`, ranked.
 
@@ -53,6 +54,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     interrupted = False
     try:
         results = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
+                            worker_timeout=worker_timeout,
                             chunk_size=chunk_size, fail_fast=fail_fast, on_result=collect,
                             keep_artifacts=True)
     except KeyboardInterrupt:  # Ctrl-C (or a signal the caller turns into it): rank what is done
