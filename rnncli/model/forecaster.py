@@ -22,7 +22,7 @@ from ..engine.network import CELLS, DTYPES, Network
 from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, History, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
-from . import baselines, metrics, scaling, windows
+from . import baselines, metrics, scaling, sizing, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
@@ -131,6 +131,7 @@ class Forecaster:
         for kind in kinds:  # every variant's windows are checked before any training starts
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
+        self._check_memory(len(values))
         fits, self.interrupted_ = [], False
         for n, kind in enumerate(kinds):
             if on_variant is not None:
@@ -154,6 +155,16 @@ class Forecaster:
         self.data_ = _provenance(data, len(values))
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
+
+    def _check_memory(self, n_rows: int) -> None:
+        """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
+        need = sizing.training_bytes(
+            n_rows=n_rows, n_features=len(self.feature_idx_), n_targets=len(self.target_idx_),
+            past=self.past + 1, future=self.future, hidden=self.hidden, layers=self.layers, cell=self.cell,
+            batch_size=self.batch_size, dtype=self.dtype)
+        sizing.check_fits(need, f"training with --hidden {self.hidden}, --layers {self.layers} and --past "
+                                f"{self.past} on {n_rows} rows",
+                          "lower --hidden, --layers or --past, or train on fewer rows")
 
     @property
     def lookback_(self) -> int:
