@@ -3,13 +3,15 @@
 The Python API (imported lazily, so `rnncli --help` starts fast):
 
     Forecaster          fit(series or array) -> self, predict, backtest, evaluate, to_dict/from_dict
-    read_csv            a CSV file (or "-") -> Series, with checks that name the line to fix
+    read_csv            a CSV file (or "-") -> Series, with checks that name the line to fix; its
+                        provenance (file, sha256 of the bytes read, options) is what fit records
+    read_like           a CSV file read the way a model's training data was read
     save_model, load_model   the model file: written atomically, loaded with a restricted unpickler
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["Forecaster", "Series", "__version__", "load_model", "read_csv", "save_model"]
+__all__ = ["Forecaster", "Series", "__version__", "load_model", "read_csv", "read_like", "save_model"]
 
 
 def save_model(model, path) -> None:
@@ -36,4 +38,8 @@ def __getattr__(name):
         from .io import csv
 
         return getattr(csv, name)
+    if name == "read_like":
+        from .io.like import read_like
+
+        return read_like
     raise AttributeError(f"module 'rnncli' has no attribute {name!r}")

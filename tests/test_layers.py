@@ -3,7 +3,7 @@
 Read from the source (every import, at module level or inside a function): no module imports from a
 layer above its own, the modules import one another without a cycle, and no module takes a private
 name (`_x`) from another module, by `from m import _x` or by `m._x`. `rnncli/__init__.py` (the Python
-API) and `__main__.py` sit on top; `errors.py` at the bottom, below the engine, which imports nothing of
+API) and `__main__.py` sit on top; `errors.py` and `text.py` (escaping text for the terminal) at the bottom, below the engine, which imports nothing of
 rnncli (tests/engine/test_engine_purity.py checks it further: NumPy only, no I/O).
 """
 
@@ -15,7 +15,7 @@ import pytest
 import rnncli
 
 PACKAGE = Path(rnncli.__file__).resolve().parent
-LAYERS = ["errors", "engine", "model", "io", "multi", "cli"]  # lowest first
+LAYERS = ["errors", "text", "engine", "model", "io", "multi", "cli"]  # lowest first
 TOP = {"rnncli", "rnncli.__main__"}  # the Python API and `python -m rnncli` may use every layer
 
 

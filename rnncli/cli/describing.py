@@ -15,12 +15,12 @@ from .output import err_console
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: rich tables on stderr; json: on stdout.")
 @click.option("--audit", is_flag=True,
-              help="List the globals and array headers the file needs, without loading it.")
+              help="Report the loader's checks: globals asked for, array headers, verdict.")
 def info(model_path, fmt, audit):
     """Summarise a model file: layers and parameters, data, scaling, training and validation.
 
-    --audit reads the file's pickle instructions without running them and lists what it would
-    need; the exit status is 1 when the safe loader would refuse the file.
+    --audit reports what the loader's own checks found (a model file is plain data: it asks for
+    no global) and why a file is refused; the exit status is 1 when the loader refuses the file.
 
     A model directory (`train --id-col`) is summarised from its manifest: the run's options,
     data and counts, then each series' status and validation RMSE beside the naive forecast's;

@@ -14,14 +14,15 @@ from datetime import datetime, timezone
 
 import click
 
-from ..errors import ConfigError, DataError, RnncliError
+from ..errors import DataError, RnncliError
 from ..io import csv as csvio
 from ..io import modeldir
 from ..io.files import check_output
-from ..io.like import future_times_after, require_columns
+from ..io.like import future_times_after, read_long_like, resume_dir_options
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
 from .inputs import read_data
+from .options import GRID_KEYS
 from .output import (
     CliError,
     err_console,
@@ -36,7 +37,6 @@ from .progress import SeriesProgress
 DEFAULT_DIR = "models"  # train --id-col without -o
 EXIT_SOME_FAILED = 3
 READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
-GRID_KEYS = ("cell", "hidden", "layers", "batch_size", "lr", "optimizer", "scale")  # sweep's comma lists
 SHOWN = 5  # failures and skipped ids listed on stderr before "... and N more"
 
 
@@ -59,7 +59,7 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     manifest = None
     if resume is not None and modeldir.is_model_dir(directory):
         manifest = modeldir.read_manifest(directory)
-        _apply_manifest(manifest, options, given)
+        options.update(resume_dir_options(manifest, options, given))
         id_col = id_col or manifest.get("id_col")
     if id_col is None:
         raise click.UsageError(f"'{directory}' records no id column to resume with: add --id-col NAME")
@@ -158,13 +158,6 @@ def _directory(output: str, output_given: bool, resume: str | None) -> str:
                                    "give one of them")
         return resume
     return output if output_given else DEFAULT_DIR
-
-
-def _apply_manifest(manifest: dict, options: dict, given: set) -> None:
-    """The training and read options not given on the command line become the manifest's."""
-    for k, v in {**(manifest.get("options") or {}), **(manifest.get("read") or {})}.items():
-        if k in options and k not in given:
-            options[k] = tuple(v) if k in ("targets", "features") else v
 
 
 def _check_directory(path: str) -> None:
@@ -276,7 +269,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             times = future_times_after(model, model.future)
             records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
     else:
-        table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
+        table = read_long_like(path, manifest, models.first_ok(ids), data,
+                               delimiter=None if delimiter == "," else delimiter, encoding=encoding)
         for key in _chosen(path, manifest, ids, console, table):
             series, model = table.series[key], models[key]
             try:
@@ -306,7 +300,8 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
     manifest = modeldir.read_manifest(path)
     console = err_console()
     models = _Models(path, manifest)
-    table = _read_long(path, manifest, data, ids, models, delimiter, encoding)
+    table = read_long_like(path, manifest, models.first_ok(ids), data,
+                           delimiter=None if delimiter == "," else delimiter, encoding=encoding)
     evaluations, problems = [], []
     for key in _chosen(path, manifest, ids, console, table):
         series, model = table.series[key], models[key]
@@ -390,35 +385,6 @@ def _chosen(path, manifest, ids, console, table=None) -> list[str]:
         where = f" of {table.source}" if table is not None else ""
         raise RnncliError(f"none of the series{where} has a model in '{path}'")
     return chosen
-
-
-def _read_long(path, manifest, data, ids, models, delimiter, encoding):
-    """DATA, a long CSV, read the way the directory's training data was (id column, columns, time)."""
-    from ..io.csv import read_header
-
-    id_col = manifest.get("id_col")
-    if not id_col:
-        raise RnncliError(f"'{path}' records no id column, so DATA cannot be split into its series; "
-                          "predict without DATA, or train the directory with rnncli train --id-col")
-    read = manifest.get("read") or {}
-    delimiter = delimiter if delimiter != "," else read.get("delimiter", ",")
-    source = "<stdin>" if data == "-" else data
-    header = read_header(data, delimiter=delimiter, encoding=encoding)
-    if id_col not in header:
-        raise DataError(f"{source} lacks the id column {id_col!r} of the model directory '{path}' "
-                        f"({source} has {', '.join(header)})")
-    model = models.first_ok(ids)
-    cols = model.columns_
-    time_col = read.get("time_col") or (model.time_ or {}).get("col") or "none"
-    try:
-        return csvio.read_long_csv(
-            data, id_col, delimiter=delimiter, encoding=encoding,
-            time_col=None if time_col == "none" else time_col,
-            targets=[cols[i] for i in model.target_idx_], features=[cols[i] for i in model.feature_idx_],
-            fill=read.get("fill", "error"), resample=read.get("resample"), smooth=read.get("smooth"))
-    except ConfigError:
-        require_columns([id_col, *cols], data, delimiter=delimiter, encoding=encoding, time_col=time_col)
-        raise
 
 
 def about(series, error: Exception) -> str:

@@ -136,3 +136,65 @@ class CommaList(click.ParamType):
                 self.fail(f"{part} is below {self.minimum:g}", param, ctx)
             items.append(item)
         return tuple(dict.fromkeys(items))
+
+
+def window_options(required: bool = True):
+    """--past and --future (required, unless `required` is False: train --resume takes the model's)."""
+    tail = "" if required else " Required unless --resume."
+
+    def decorate(f):
+        f = click.option("--future", type=int, required=required, callback=positive,
+                         help=f"Steps to forecast (M).{tail}")(f)
+        return click.option("--past", type=int, required=required, callback=positive,
+                            help=f"Input steps per window (N).{tail}")(f)
+    return decorate
+
+
+# The Forecaster's options, declared once for train and sweep: flag, value type, default, train's help,
+# sweep's help. Sweep's grid (GRID_KEYS) takes comma-separated lists; POSITIVE ones are at least 1.
+MODEL_OPTIONS = {
+    "cell": ("--cell", click.Choice(["lstm", "rnn"]), "lstm", "Recurrent cell.",
+             "Recurrent cells to try, comma-separated (lstm,rnn)."),
+    "hidden": ("--hidden", click.INT, 64, "Hidden units.",
+               "Hidden units to try, comma-separated (50,150,500)."),
+    "layers": ("--layers", click.INT, 1, "Stacked recurrent layers.",
+               "Stacked recurrent layers to try, comma-separated."),
+    "batch_size": ("--batch-size", click.INT, 32, "Windows per mini-batch.",
+                   "Mini-batch sizes to try, comma-separated."),
+    "lr": ("--lr", click.FLOAT, 0.001, "Learning rate.",
+           "Learning rates to try, comma-separated (0.001,0.01)."),
+    "optimizer": ("--optimizer", click.Choice(["adam", "sgd"]), "adam", "Adam, or SGD with momentum 0.9.",
+                  "Optimisers to try, comma-separated (adam,sgd)."),
+    "scale": ("--scale", click.Choice(SCALINGS), "auto",
+              "Scaling; auto trains minmax and diff and keeps the better on validation.",
+              "Scalings to try, comma-separated (minmax,diff)."),
+    "epochs": ("--epochs", click.INT, 200, "Maximum epochs.", "Maximum epochs of every model."),
+    "clip": ("--clip", click.FLOAT, None, "Clip the gradient's global norm to this value.",
+             "Clip the gradient's global norm to this value."),
+    "val_frac": ("--val-frac", click.FLOAT, 0.2, "Last fraction of the windows used for validation.",
+                 "Last fraction of the windows used for validation, and for the ranking."),
+    "patience": ("--patience", click.INT, 20,
+                 "Epochs without improvement before stopping; 0 turns early stopping off.",
+                 "Epochs without improvement before stopping; 0 turns early stopping off."),
+    "seed": ("--seed", click.INT, 0, "Seed of every random draw.", "Seed of every model."),
+    "dtype": ("--dtype", click.Choice(["float32", "float64"]), "float32",
+              "Floating-point precision of the network.", "Floating-point precision of the networks."),
+}
+GRID_KEYS = ("cell", "hidden", "layers", "batch_size", "lr", "optimizer", "scale")  # sweep's comma lists
+POSITIVE = {"hidden", "layers", "batch_size", "epochs"}
+
+
+def model_options(names, *, grid: bool = False):
+    """The MODEL_OPTIONS `names` as click options, in that order; grid: sweep's (lists for GRID_KEYS)."""
+    def decorate(f):
+        for name in reversed(names):
+            flag, kind, default, train_help, sweep_help = MODEL_OPTIONS[name]
+            kwargs = {"default": default, "show_default": default is not None,
+                      "help": sweep_help if grid else train_help}
+            if grid and name in GRID_KEYS:
+                kwargs.update(type=CommaList(kind, 1 if name in POSITIVE else None), default=str(default))
+            else:
+                kwargs.update(type=kind, callback=positive if name in POSITIVE else None)
+            f = click.option(flag, **kwargs)(f)
+        return f
+    return decorate

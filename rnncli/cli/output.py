@@ -6,15 +6,18 @@ import sys
 
 import click
 
+from ..text import escape_controls
+
 
 class CliError(click.ClickException):
     """One `Error: ...` line on stderr with the library error's exit code.
 
-    Line breaks inside the message (a column name may hold one) are shown escaped, as \\n.
+    Control characters inside the message (a column name or a model file's text may hold them) are
+    shown escaped, as \\n or \\x1b (`text.escape_controls`).
     """
 
     def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(message.replace("\r", "\\r").replace("\n", "\\n"))
+        super().__init__(escape_controls(message))
         self.exit_code = exit_code
 
 

@@ -10,15 +10,19 @@ import numpy as np
 from rich.table import Table as _RichTable
 from rich.text import Text
 
+from ..text import escape_controls
+
 
 class Table(_RichTable):
-    """A rich table that shows str headers and cells as written: column names may hold '[...]'."""
+    """A rich table that shows str headers and cells as written: column names may hold '[...]' (no
+    markup) or control characters (shown escaped, `text.escape_controls`)."""
 
     def add_column(self, header="", *args, **kwargs) -> None:
-        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+        header = Text(escape_controls(header)) if isinstance(header, str) else header
+        super().add_column(header, *args, **kwargs)
 
     def add_row(self, *cells, **kwargs) -> None:
-        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+        super().add_row(*(Text(escape_controls(c)) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
 def format_time(t) -> str | int:
@@ -381,17 +385,18 @@ def summary_tables(s: dict) -> list:
 
 
 def audit_table(result: dict) -> Table:
-    """What `artifact.audit` found: the globals, the array headers, and the verdict."""
-    table = Table(title="audit (nothing in the file was constructed)", show_header=False)
+    """What `artifact.audit` found: the globals asked for, the array headers, and the loader's verdict."""
+    table = Table(title="audit (the loader's own checks: only plain data was read)", show_header=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    table.add_row("globals", "\n".join(result["globals"]) or "none")
+    table.add_row("globals", Text("\n".join(map(escape_controls, result["globals"])) or "none"))
     counts: dict[str, int] = {}
     for a in result["arrays"]:
-        key = f"{a['dtype']} {tuple(a['shape'])} order {a['order']}"
+        shape = "?" if a["shape"] is None else tuple(a["shape"])
+        key = escape_controls(f"{a['dtype']} {shape} order {a['order']}")
         counts[key] = counts.get(key, 0) + 1
-    table.add_row("arrays", "\n".join(f"{n} x {k}" for k, n in counts.items()) or "none")
-    verdict = "yes: the safe loader accepts every global, call and array header" if result["safe"] \
+    table.add_row("arrays", Text("\n".join(f"{n} x {k}" for k, n in counts.items()) or "none"))
+    verdict = "yes: the loader accepts the file: plain data, a valid model" if result["safe"] \
         else "NO: " + "; ".join(result["reasons"])
     table.add_row("safe", verdict)
     return table

@@ -8,50 +8,30 @@ import click
 from .inputs import about, read_data
 from .options import (
     CONTEXT,
-    SCALINGS,
-    CommaList,
+    GRID_KEYS,
     column_options,
+    model_options,
     parallel_kwargs,
     parallel_options,
-    positive,
     refuse_many_options,
+    window_options,
 )
 from .output import err_console, ignoring_signals, interruptible, say
+
+# the Forecaster's options (declared once, in options.MODEL_OPTIONS), in each command's order
+TRAIN_ORDER = ("cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer", "clip", "val_frac",
+               "patience", "scale", "seed", "dtype")
+SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dtype")
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("data", metavar="DATA")
-@click.option("--past", type=int, callback=positive,
-              help="Input steps per window (N). Required unless --resume.")
-@click.option("--future", type=int, callback=positive,
-              help="Steps to forecast (M). Required unless --resume.")
+@window_options(required=False)
 @column_options
 @click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
               help="Where to save the model (written atomically). With --id-col: the model directory, "
                    "default 'models'.")
-@click.option("--cell", type=click.Choice(["lstm", "rnn"]), default="lstm", show_default=True,
-              help="Recurrent cell.")
-@click.option("--hidden", type=int, default=64, show_default=True, callback=positive, help="Hidden units.")
-@click.option("--layers", type=int, default=1, show_default=True, callback=positive,
-              help="Stacked recurrent layers.")
-@click.option("--epochs", type=int, default=200, show_default=True, callback=positive,
-              help="Maximum epochs.")
-@click.option("--batch-size", type=int, default=32, show_default=True, callback=positive,
-              help="Windows per mini-batch.")
-@click.option("--lr", type=float, default=0.001, show_default=True, help="Learning rate.")
-@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True,
-              help="Adam, or SGD with momentum 0.9.")
-@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
-@click.option("--val-frac", type=float, default=0.2, show_default=True,
-              help="Last fraction of the windows used for validation.")
-@click.option("--patience", type=int, default=20, show_default=True,
-              help="Epochs without improvement before stopping; 0 turns early stopping off.")
-@click.option("--scale", type=click.Choice(SCALINGS),
-              default="auto", show_default=True,
-              help="Scaling; auto trains minmax and diff and keeps the better on validation.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
-@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
-              help="Floating-point precision of the network.")
+@model_options(TRAIN_ORDER)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json also prints the summary as JSON on stdout.")
 @click.option("--resume", is_flag=False, flag_value="", default=None, metavar="MODEL|DIR",
@@ -178,33 +158,9 @@ def _print_train_summary(console, s: dict) -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.argument("data", metavar="DATA")
-@click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
-@click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
+@window_options()
 @column_options
-@click.option("--cell", type=CommaList(click.Choice(["lstm", "rnn"])), default="lstm", show_default=True,
-              help="Recurrent cells to try, comma-separated (lstm,rnn).")
-@click.option("--hidden", type=CommaList(click.INT, 1), default="64", show_default=True,
-              help="Hidden units to try, comma-separated (50,150,500).")
-@click.option("--layers", type=CommaList(click.INT, 1), default="1", show_default=True,
-              help="Stacked recurrent layers to try, comma-separated.")
-@click.option("--batch-size", type=CommaList(click.INT, 1), default="32", show_default=True,
-              help="Mini-batch sizes to try, comma-separated.")
-@click.option("--lr", type=CommaList(click.FLOAT), default="0.001", show_default=True,
-              help="Learning rates to try, comma-separated (0.001,0.01).")
-@click.option("--optimizer", type=CommaList(click.Choice(["adam", "sgd"])), default="adam",
-              show_default=True, help="Optimisers to try, comma-separated (adam,sgd).")
-@click.option("--scale", type=CommaList(click.Choice(SCALINGS)), default="auto", show_default=True,
-              help="Scalings to try, comma-separated (minmax,diff).")
-@click.option("--epochs", type=int, default=200, show_default=True, callback=positive,
-              help="Maximum epochs of every model.")
-@click.option("--clip", type=float, default=None, help="Clip the gradient's global norm to this value.")
-@click.option("--val-frac", type=float, default=0.2, show_default=True,
-              help="Last fraction of the windows used for validation, and for the ranking.")
-@click.option("--patience", type=int, default=20, show_default=True,
-              help="Epochs without improvement before stopping; 0 turns early stopping off.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every model.")
-@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float32", show_default=True,
-              help="Floating-point precision of the networks.")
+@model_options(SWEEP_ORDER, grid=True)
 @parallel_options
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: ranked on stderr; csv/json: the ranking on stdout.")

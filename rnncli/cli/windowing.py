@@ -3,14 +3,13 @@
 import click
 
 from .inputs import about, read_data
-from .options import CONTEXT, column_options, positive
+from .options import CONTEXT, column_options, window_options
 from .output import say, write_records
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("data", metavar="DATA")
-@click.option("--past", type=int, required=True, callback=positive, help="Input steps per window (N).")
-@click.option("--future", type=int, required=True, callback=positive, help="Steps to forecast (M).")
+@window_options()
 @column_options
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="'-' for CSV on stdout, or FILE.npz for arrays X (S, N, features), Y (S, M, targets).")

@@ -1,32 +1,37 @@
-"""Save and load the versioned model file: a joblib file holding one dict of plain data and arrays.
+"""Save and load the versioned model file: a joblib file of plain data, arrays stored as raw bytes.
 
     >>> from rnncli import artifact
     >>> artifact.save(model.to_dict(), "model.joblib")      # atomic: the old file or the new, never half
     >>> data = artifact.load("model.joblib")                # restricted, checked; plain data back
-    >>> artifact.audit("suspect.joblib")["safe"]            # what a file asks for, constructing nothing
+    >>> artifact.audit("suspect.joblib")["safe"]            # the loader's own verdict, as a report
 
-The file is written by `joblib.dump` and read back by a restricted unpickler built on joblib's own
-`NumpyUnpickler`, in the spirit of `torch.load(weights_only=True)`. A pickle is a small program;
-this loader runs only the few instructions a model file needs:
+The file is written by `joblib.dump` and holds only dicts, lists, tuples, str, int, float, bool,
+None and bytes: its pickle stream names **no global at all**, so `joblib.load` (or `pickle.load`)
+of it gives plain data too. Each array is a dict {"__ndarray__": dtype, "shape": [...],
+"order": "C" | "F", "bytes": raw bytes}. This is the idea of PyTorch's `weights_only` loader and
+of safetensors: loading builds nothing but containers, scalars and arrays of the declared size.
 
-- GLOBAL / STACK_GLOBAL resolve only the exact (module, name) pairs in `ALLOWED_GLOBALS`;
-- REDUCE may only call `numpy.dtype(name, False, True)` with a numeric `name` such as 'f8';
-- NEWOBJ may only create an empty `NumpyArrayWrapper` (joblib's placeholder for an array);
-- BUILD may only give that dtype its plain state, or describe an array: the header (plain ndarray,
-  numeric dtype, C or F order, at most `MAX_ARRAY_ELEMENTS`) is checked before a byte of the array
-  is read, and the array is built from the bytes actually present, never memory-mapped;
-- INST, OBJ, NEWOBJ_EX, extension codes, persistent ids and sets are refused outright;
-- the file is at most `MAX_FILE_BYTES`, its decompressed stream at most `MAX_DATA_BYTES` of which
-  at most `MAX_PICKLE_BYTES` are pickle instructions, and joblib's pre-0.10 format (whose loader
-  is unrestricted) is refused;
-- the result must be plain data (dict, list, tuple, str, int, float, bool, None, numeric ndarray)
-  nested at most `MAX_DEPTH` deep, then a model of a format version this rnncli can read.
+The loader (`load`, and `audit`, which runs the same code) is a pickle unpickler that
+- resolves no global (`find_class` refuses everything) and runs only the opcodes that make plain
+  data; REDUCE, BUILD, NEWOBJ, INST, OBJ, sets, persistent ids, extensions and buffers are refused;
+- reads at most `MAX_FILE_BYTES` on disk and `MAX_DATA_BYTES` once decompressed, in chunks, so a
+  length field claiming gigabytes costs only the bytes present; makes at most `MAX_OBJECTS`
+  containers and memo entries and runs at most `MAX_OPCODES` instructions (this bounds the memory
+  a hostile file can demand: see the constants);
+- accepts only a tree of plain data (no container reached twice), at most `MAX_DEPTH` deep;
+- rebuilds each array with `np.frombuffer` from `ARRAY_DTYPES` (numeric, little-endian) after
+  checking prod(shape) x itemsize == len(bytes), and at most `MAX_ARRAY_ELEMENTS` elements;
+- then checks the content before anything is built from it (`_check_content`): every setting in a
+  bounded range, the weight vector as long as the network it describes, weights and tail finite,
+  indices in range, history lists bounded, the stored read settings valid as flags.
 
-Every failure is an `ArtifactError`; `UnsafeArtifactError` when the file asks for something refused.
-There is no fallback to `joblib.load`.
+Every failure is an `ArtifactError` of one line naming the file and the field;
+`UnsafeArtifactError` when the file asks for something the loader refuses to construct.
+Files of format 1 (which pickled NumPy objects) are refused with an error naming their format.
 """
 
 import contextlib
+import itertools
 import math
 import os
 import pickle
@@ -36,31 +41,30 @@ import reprlib
 import secrets
 import stat
 import time
+import warnings
+from typing import ClassVar
 
 import joblib
 import numpy as np
-from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
-from ..errors import ArtifactError, RnncliError, UnsafeArtifactError
+from ..errors import ArtifactError, ConfigError, RnncliError, UnsafeArtifactError
 from ..model.forecaster import FORMAT, FORMAT_VERSION
 
-__all__ = ["ALLOWED_GLOBALS", "atomic_write", "audit", "load", "save"]
+__all__ = ["ARRAY_DTYPES", "ARRAY_KEY", "atomic_write", "audit", "load", "save"]
 
-# The only globals a model file may name: exact pairs, never prefixes. A saved rnncli dict needs
-# these three (checked by listing the GLOBAL / STACK_GLOBAL opcodes of a real artifact); they are
-# spelled the same by NumPy 1.x and 2.x, so files cross NumPy versions.
-ALLOWED_GLOBALS = {
-    ("joblib.numpy_pickle", "NumpyArrayWrapper"): NumpyArrayWrapper,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
+ARRAY_KEY = "__ndarray__"  # a dict with this key is an array record (a reserved key in saved data)
+# The dtypes an array may have in the file: numeric, little-endian (one byte: no byte order).
+ARRAY_DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
+                          "<f2", "<f4", "<f8", "<c8", "<c16"})
 MAX_FILE_BYTES = 2 * 1024**3  # on disk
-MAX_DATA_BYTES = 2 * 1024**3  # decompressed pickle stream, arrays included
-# Pickle instructions, arrays excluded. One opcode byte can make a 64-72 byte object (`]` is a new
-# list, `}` a dict; sets, at 216, are refused), so this, not MAX_DATA_BYTES, bounds the memory a
-# hostile file can demand: about 300 MiB. A 300-epoch, 5-column model needs 13 KB of them.
-MAX_PICKLE_BYTES = 4 * 1024**2
+MAX_DATA_BYTES = 2 * 1024**3  # decompressed pickle stream, array bytes included
+# What the pickle instructions may make besides bytes and strings (whose size is their data's):
+# a container or memo entry costs at most about 120 bytes, any other instruction about 40 (a
+# float and its stack slot), so these bound a hostile file's demand to about 12 + 160 MB. A
+# 300-epoch, 5-column model needs about 120 containers and 2,000 instructions.
+MAX_OBJECTS = 100_000
+MAX_OPCODES = 4_000_000
 MAX_ARRAY_ELEMENTS = 10**8  # per array
 MAX_DEPTH = 100  # nesting of dicts, lists and tuples
 STALE_SECONDS = 3600  # a temp file this old is stale even if its pid is alive (pid reuse)
@@ -68,9 +72,7 @@ _PROTOCOL = 4  # pinned, so the file's bytes do not change with the Python versi
 _CHUNK = 1024**2  # bytes per read: allocations follow the data present, not a length field
 
 _NUMERIC_KINDS = "biufc"  # bool, int, uint, float, complex
-_DTYPE_NAME = re.compile(r"[biufc](?:1|2|4|8|16|32)")  # as numpy.dtype.__reduce__ spells them
-_HEADER_REQUIRED = frozenset({"subclass", "shape", "order", "dtype"})
-_HEADER_KEYS = _HEADER_REQUIRED | {"allow_mmap", "numpy_array_alignment_bytes"}
+_ARRAY_FIELDS = frozenset({ARRAY_KEY, "shape", "order", "bytes"})
 _SCALARS = (str, int, float, bool, type(None))
 _TEMP_MARK = ".rnncli-tmp-"
 
@@ -79,8 +81,8 @@ class _Refused(Exception):
     """The file asks for something the restricted loader will not construct; str(e) says what."""
 
 
-class _StopWalk(Exception):
-    """The audit cannot read further (str(e) says where and why); what it found so far stands."""
+class _Invalid(Exception):
+    """The file's content is not a valid model; str(e) names the field and the problem."""
 
 
 # -- save --------------------------------------------------------------------------------------
@@ -89,11 +91,12 @@ class _StopWalk(Exception):
 def save(data: dict, path, *, compress=3) -> None:
     """Write `data` (a dict from `Forecaster.to_dict()`) to `path` as a joblib file, atomically.
 
-    NumPy scalars become Python numbers and ndarray subclasses plain ndarrays, so the file needs
-    no global beyond `ALLOWED_GLOBALS`. What `load` would refuse is refused here, before a byte is
-    written: TypeError for what is not plain data (or nests deeper than MAX_DEPTH), ArtifactError
-    for an array above MAX_ARRAY_ELEMENTS. `compress` is joblib's: 0, a level 1-9 (zlib), or
-    ("lzma", 1) etc. Write errors are RnncliError (see `atomic_write`).
+    Arrays become array records (dtype, shape, order, raw little-endian bytes), NumPy scalars
+    Python numbers, so the file names no global. What `load` would refuse as data is refused
+    here, before a byte is written: TypeError for what is not plain data (or nests deeper than
+    MAX_DEPTH, or uses the reserved key "__ndarray__"), ArtifactError for an array above
+    MAX_ARRAY_ELEMENTS. `compress` is joblib's: 0, a level 1-9 (zlib), or ("lzma", 1) etc.
+    Write errors are RnncliError (see `atomic_write`).
     """
     if not isinstance(data, dict):
         raise TypeError(f"save() takes a dict, got {type(data).__name__}")
@@ -103,7 +106,7 @@ def save(data: dict, path, *, compress=3) -> None:
 
 def _plain(value, where: str, depth: int):
     """A copy of `value` as plain data; raises TypeError (or ArtifactError for a too-large array)."""
-    if isinstance(value, (dict, list, tuple)) and depth >= MAX_DEPTH:  # the same limit as _check_plain
+    if isinstance(value, (dict, list, tuple)) and depth >= MAX_DEPTH:  # the same limit as the loader's
         raise TypeError(f"cannot save {where}: nested deeper than {MAX_DEPTH} levels (a cycle?)")
     if isinstance(value, np.generic):
         value = value.item()  # np.float64 -> float, np.int64 -> int, np.bool_ -> bool
@@ -113,21 +116,30 @@ def _plain(value, where: str, depth: int):
         if isinstance(value, base):
             return base(value)
     if isinstance(value, dict):
+        if ARRAY_KEY in value:
+            raise TypeError(f"cannot save {where}: the key {ARRAY_KEY!r} is reserved for arrays")
         return {_plain_key(k, where): _plain(v, f"{where}[{k!r}]", depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         items = [_plain(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
     if isinstance(value, np.ndarray):
-        array = np.asarray(value)  # np.matrix, np.memmap -> ndarray
-        if not _is_numeric(array.dtype):
-            raise TypeError(f"cannot save {where}: arrays must be numeric (bool, int, float, complex), "
-                            f"got dtype {array.dtype}")
-        if array.size > MAX_ARRAY_ELEMENTS:
-            raise ArtifactError(f"cannot save {where}: {array.size} elements, more than the "
-                                f"{MAX_ARRAY_ELEMENTS} a model file may hold; train a smaller model")
-        return array
+        return _array_record(np.asarray(value), where)  # np.matrix, np.memmap -> ndarray
     raise TypeError(f"cannot save {where}: {type(value).__name__} is not plain data "
                     "(dict, list, tuple, str, int, float, bool, None or a numeric ndarray)")
+
+
+def _array_record(array: np.ndarray, where: str) -> dict:
+    """{"__ndarray__": '<f8', "shape": [...], "order": 'C' or 'F', "bytes": raw little-endian bytes}."""
+    little = array.dtype.newbyteorder("<") if array.dtype.kind in _NUMERIC_KINDS else array.dtype
+    if little.str not in ARRAY_DTYPES or array.dtype.fields is not None:
+        raise TypeError(f"cannot save {where}: arrays must be numeric (bool, int, float, complex), "
+                        f"got dtype {array.dtype}")
+    if array.size > MAX_ARRAY_ELEMENTS:
+        raise ArtifactError(f"cannot save {where}: {array.size} elements, more than the "
+                            f"{MAX_ARRAY_ELEMENTS} a model file may hold; train a smaller model")
+    order = "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+    return {ARRAY_KEY: little.str, "shape": list(array.shape), "order": order,
+            "bytes": array.astype(little, copy=False).tobytes(order=order)}
 
 
 def _plain_key(key, where: str):
@@ -250,16 +262,42 @@ def _os_reason(e: OSError, directory: str) -> str:
     return _short(e)
 
 
-# -- load ---------------------------------------------------------------------------------------
+# -- load and audit: one code path -------------------------------------------------------------
 
 
 def load(path) -> dict:
-    """Read a model file written by `save` with the restricted loader; returns the checked dict.
+    """Read a model file written by `save`; returns the checked dict, arrays rebuilt as ndarrays.
 
-    Raises ArtifactError when the file is missing, corrupt, truncated, not an rnncli model or of a
-    newer format version, and UnsafeArtifactError when it asks for anything the loader refuses.
+    Raises ArtifactError (one line naming the file, and the field when the content is wrong)
+    when the file is missing, corrupt, truncated, not an rnncli model, of another format version,
+    or holds a value out of range; UnsafeArtifactError when it asks for anything the loader refuses.
+    """
+    return _read(os.fspath(path), None)
+
+
+def audit(path) -> dict:
+    """The loader's verdict on a file, as a report: the same code as `load`, so they always agree.
+
+    Returns {"globals": the "module.name" the file asks for (refused; none in a valid file),
+    "arrays": [{"dtype", "shape", "order"}, ...] of the array records read, "safe": whether `load`
+    accepts the file, "reasons": [load's error message] when it does not}. Only plain data and
+    arrays are built. Raises ArtifactError only when the file cannot be opened.
     """
     name = os.fspath(path)
+    with _open_model(name):
+        pass  # a missing file or a directory is an error, not a verdict
+    report: dict = {"globals": [], "arrays": []}
+    try:
+        _read(name, report)
+        reasons = []
+    except ArtifactError as e:
+        reasons = [str(e)]
+    return {"globals": sorted(set(report["globals"])), "arrays": report["arrays"], "safe": not reasons,
+            "reasons": reasons}
+
+
+def _read(name: str, report: dict | None) -> dict:
+    report = {"globals": [], "arrays": []} if report is None else report
     try:
         with _open_model(name) as (f, size):
             if size > MAX_FILE_BYTES:
@@ -268,21 +306,24 @@ def load(path) -> dict:
             if size == 0:
                 raise ArtifactError(f"'{name}' is corrupt or truncated: the file is empty; "
                                     "re-train or re-download it")
-            obj = _unpickle(f, name)
-        _check_plain(obj)
-        _check_model(obj, name)
+            obj = _unpickle(f, name, report)
+        data = _rebuild(obj, report)
+        _check_model(data, name)
     except ArtifactError:
         raise
     except _Refused as e:
         raise UnsafeArtifactError(f"'{name}' asks for {e}, which rnncli's safe loader refuses; "
                                   "re-train the model or get it from a source you trust") from None
+    except _Invalid as e:
+        raise ArtifactError(f"'{name}' is not a valid rnncli model: {e}; "
+                            "re-train or re-download it") from None
     except Exception as e:  # fail closed: whatever the bytes did to the parser, it is a bad file
         if not _looks_like_joblib(name):
             raise ArtifactError(f"'{name}' is not an rnncli model file (it does not start like a joblib "
                                 "file); pass a model saved by 'rnncli train'") from e
         raise ArtifactError(f"'{name}' is corrupt or truncated: {_short(e)}; "
                             "re-train or re-download it") from e
-    return obj
+    return data
 
 
 # How a joblib file starts: a pickle (protocol 2+) or one of joblib's compressors.
@@ -322,51 +363,35 @@ def _open_model(name: str):
         yield f, os.fstat(f.fileno()).st_size
 
 
-@contextlib.contextmanager
-def _data_stream(f, name: str):
-    """The decompressed stream of an open joblib file, capped (MAX_DATA_BYTES, MAX_PICKLE_BYTES)."""
+def _unpickle(f, name: str, report: dict):
+    """The plain data in an open joblib file, read by `_PlainUnpickler` from the capped stream."""
     if f.peek(2)[:2] == b"ZF":
         raise _Refused("joblib's pre-0.10 file format (its loader is not restricted)")
-    with _validate_fileobject_and_memmap(f, name, None) as (stream, _):
-        if isinstance(stream, str):  # joblib's own sign of the pre-0.10 format
+    with _validate_fileobject_and_memmap(f, name, None) as (raw, _):
+        if isinstance(raw, str):  # joblib's own sign of the pre-0.10 format
             raise _Refused("joblib's pre-0.10 file format (its loader is not restricted)")
         try:
-            yield _CappedReader(stream, MAX_DATA_BYTES, MAX_PICKLE_BYTES)
+            stream = _CappedReader(raw, MAX_DATA_BYTES)
+            obj = _PlainUnpickler(stream, name, report).load()
+            if stream.read(1):  # also reads compressed streams to their end, where checksums are checked
+                raise ValueError("unexpected data after the end of the pickle")
         finally:
-            if stream is not f:
-                stream.close()
-
-
-def _unpickle(f, name: str):
-    with _data_stream(f, name) as stream:
-        obj = _SafeUnpickler(stream).load()
-        if stream.read(1):  # also reads compressed streams to their end, where checksums are checked
-            raise ValueError("unexpected data after the end of the pickle")
+            if raw is not f:
+                raw.close()
     return obj
 
 
 class _CappedReader:
-    """A read-only stream that counts what it hands out: at most `limit` bytes in all, of which at
-    most `instruction_limit` through read() and readline(), the calls the pickle machinery makes;
-    array bytes come through read_exact(). Reads are chunked, so a length field claiming gigabytes
-    costs only the bytes really present.
-    """
+    """A read-only stream that hands out at most `limit` bytes in all. Reads are chunked, so a
+    length field claiming gigabytes costs only the bytes really present."""
 
-    def __init__(self, raw, limit: int, instruction_limit: int):
-        self._raw, self._limit, self._instruction_limit = raw, limit, instruction_limit
-        self._pos = self._instructions = 0
+    def __init__(self, raw, limit: int):
+        self._raw, self._limit, self._pos = raw, limit, 0
 
-    def tell(self) -> int:
-        return self._pos
-
-    def _take(self, chunk: bytes, instructions: bool = True) -> bytes:
+    def _take(self, chunk: bytes) -> bytes:
         self._pos += len(chunk)
         if self._pos > self._limit:
             raise _Refused(f"more than {self._limit} bytes of data once decompressed")
-        if instructions:
-            self._instructions += len(chunk)
-            if self._instructions > self._instruction_limit:
-                raise _Refused(f"more than {self._instruction_limit} bytes of pickle instructions")
         return chunk
 
     def read(self, n: int | None = -1) -> bytes:
@@ -388,67 +413,68 @@ class _CappedReader:
             if not chunk or chunk.endswith(b"\n"):
                 return b"".join(chunks)
 
-    def read_exact(self, n: int, what: str) -> bytearray:
-        """Exactly n bytes of array data in a growing (writable) buffer; ValueError at the end of the data."""
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = self._take(self._raw.read(min(n - len(buf), _CHUNK)), instructions=False)
-            if not chunk:
-                raise ValueError(f"the data ends inside {what} ({len(buf)} of {n} bytes)")
-            buf += chunk
-        return buf
+
+# The instructions that make plain data. Of these, the ones that make a container or a memo entry
+# count against MAX_OBJECTS, every one against MAX_OPCODES. Any other opcode is refused by name;
+# GLOBAL and STACK_GLOBAL reach `find_class`, which refuses them naming the global.
+_PLAIN_OPCODES = frozenset({
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP", "NONE", "NEWTRUE", "NEWFALSE",
+    "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+    "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8",
+    "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3",
+    "EMPTY_LIST", "APPEND", "APPENDS", "LIST", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS",
+    "GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+_OBJECT_OPCODES = frozenset({"MARK", "EMPTY_LIST", "EMPTY_DICT", "LIST", "DICT", "TUPLE", "TUPLE1", "TUPLE2",
+                             "TUPLE3", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"})
+# What a format-1 file named: seeing one of these after 'format_version': 1 identifies the format.
+_FORMAT_1_GLOBALS = {("joblib.numpy_pickle", "NumpyArrayWrapper"), ("numpy", "ndarray"), ("numpy", "dtype")}
 
 
-class _SafeUnpickler(NumpyUnpickler):
-    """joblib's unpickler with every object-making opcode restricted (see the module docstring)."""
+class _PlainUnpickler(pickle._Unpickler):
+    """Python's own unpickler with a dispatch table of plain-data opcodes only, each one counted."""
 
-    dispatch = NumpyUnpickler.dispatch.copy()
+    dispatch: ClassVar[dict] = {}
 
-    def __init__(self, stream: _CappedReader):
-        super().__init__("", stream, ensure_native_byte_order=True, mmap_mode=None)
+    def __init__(self, stream: _CappedReader, name: str, report: dict):
+        super().__init__(stream)
+        self.name, self.report = name, report
+        self.objects = self.opcodes = 0
 
     def find_class(self, module, name):
-        try:
-            return ALLOWED_GLOBALS[(module, name)]
-        except (KeyError, TypeError):
-            raise _Refused(f"the global {_short(module, 60)}.{_short(name, 60)}") from None
+        named = f"{_short(module, 60)}.{_short(name, 60)}"
+        self.report["globals"].append(named)
+        if (module, name) in _FORMAT_1_GLOBALS and self._pending_version() == 1:
+            raise ArtifactError(
+                f"'{self.name}' is a model file of format 1, which stored NumPy objects; this rnncli reads "
+                f"format {FORMAT_VERSION}, plain data only: re-train the model with this rnncli")
+        raise _Refused(f"the global {named}")
 
-    def load_reduce(self):
-        args = self.stack.pop()
-        func = self.stack[-1]
-        if func is not np.dtype:
-            raise _Refused(f"a call to {_name_of(func) if callable(func) else _describe(func)}")
-        _check_dtype_args(args)
-        self.stack[-1] = np.dtype(args[0], False, True)  # a fresh copy: BUILD may set its byte order
+    def persistent_load(self, pid):
+        raise _Refused("a persistent id")
 
-    def load_newobj(self):
-        args = self.stack.pop()
-        cls = self.stack.pop()
-        if cls is not NumpyArrayWrapper:
-            raise _Refused(f"a new {_name_of(cls)} object" if isinstance(cls, type) else
-                           f"a new object from {_describe(cls)}")
-        if type(args) is not tuple or args:
-            raise _Refused("a NumpyArrayWrapper built with arguments")
-        self.append(object.__new__(NumpyArrayWrapper))
+    def _pending_version(self):
+        """The 'format_version' among the dict items read so far (not yet set into their dict)."""
+        for items in (*self.metastack, self.stack):
+            for key, value in itertools.pairwise(items):
+                if type(key) is str and key == "format_version" and type(value) is int:
+                    return value
+        return None
 
-    def load_build(self):
-        state = self.stack.pop()
-        inst = self.stack[-1]
-        if type(inst) is NumpyArrayWrapper:
-            dtype = state.get("dtype") if type(state) is dict else None
-            shape, order, dtype, padded = _array_header(
-                state, subclass_ok=type(state) is dict and state.get("subclass") is np.ndarray,
-                dtype=dtype if isinstance(dtype, np.dtype) else None)
-            self.stack[-1] = _read_array(self.file_handle, shape, order, dtype, padded)
-        elif isinstance(inst, np.dtype):
-            _check_dtype_state(state)
-            inst.__setstate__(state)
-        else:
-            raise _Refused(f"setting the state of {_describe(inst)}")
 
-    dispatch[pickle.REDUCE[0]] = load_reduce
-    dispatch[pickle.NEWOBJ[0]] = load_newobj
-    dispatch[pickle.BUILD[0]] = load_build
+def _counted(handler, opname: str):
+    heavy = opname in _OBJECT_OPCODES
+
+    def run(self):
+        self.opcodes += 1
+        if self.opcodes > MAX_OPCODES:
+            raise _Refused(f"more than {MAX_OPCODES} pickle instructions")
+        if heavy:
+            self.objects += 1
+            if self.objects > MAX_OBJECTS:
+                raise _Refused(f"more than {MAX_OBJECTS} containers and memo entries")
+        handler(self)
+
+    return run
 
 
 def _refuse_opcode(opname: str):
@@ -458,81 +484,20 @@ def _refuse_opcode(opname: str):
     return refuse
 
 
-_REFUSED_OPCODES = ("INST", "OBJ", "NEWOBJ_EX", "PERSID", "BINPERSID", "EXT1", "EXT2", "EXT4",
-                    "EMPTY_SET", "ADDITEMS", "FROZENSET")
-for _opname in _REFUSED_OPCODES:
-    _SafeUnpickler.dispatch[getattr(pickle, _opname)[0]] = _refuse_opcode(_opname)
+for _op in pickletools.opcodes:
+    _code = _op.code.encode("latin-1")[0]
+    if _op.name in _PLAIN_OPCODES:
+        _PlainUnpickler.dispatch[_code] = _counted(pickle._Unpickler.dispatch[_code], _op.name)
+    elif _op.name in ("GLOBAL", "STACK_GLOBAL"):
+        _PlainUnpickler.dispatch[_code] = pickle._Unpickler.dispatch[_code]
+    else:
+        _PlainUnpickler.dispatch[_code] = _refuse_opcode(_op.name)
 
 
-def _is_numeric(dtype: np.dtype) -> bool:
-    return (dtype.kind in _NUMERIC_KINDS and not dtype.hasobject and dtype.fields is None
-            and dtype.subdtype is None)
-
-
-def _check_dtype_args(args) -> None:
-    """numpy.dtype's own reduce arguments for a numeric dtype: ('f8', False, True)."""
-    if not (type(args) is tuple and len(args) == 3 and type(args[0]) is str):
-        raise _Refused(f"a call to numpy.dtype with the arguments {_repr(args)}")
-    if not _DTYPE_NAME.fullmatch(args[0]):
-        raise _Refused(f"the dtype {_repr(args[0])} (rnncli stores only numeric arrays)")
-    if args[1] is not False or args[2] is not True:
-        raise _Refused(f"a call to numpy.dtype with the arguments {_repr(args)}")
-
-
-def _check_dtype_state(state) -> None:
-    """A numeric dtype's state is (3, byteorder, None, None, None, -1, -1, 0): no fields, no subarray."""
-    ok = (type(state) is tuple and len(state) == 8 and all(type(v) in _SCALARS for v in state)
-          and state[0] == 3 and state[1] in ("<", ">", "|", "=") and state[2:5] == (None, None, None)
-          and state[5:] == (-1, -1, 0))
-    if not ok:
-        raise _Refused(f"a dtype with the state {_repr(state)}")
-
-
-def _array_header(state, *, subclass_ok: bool, dtype) -> tuple[tuple, str, np.dtype, bool]:
-    """Check one NumpyArrayWrapper state: (shape, order, dtype, padded), or _Refused."""
-    if type(state) is not dict or not all(type(k) is str for k in state):
-        raise _Refused(f"an array header of type {type(state).__name__}")
-    odd = sorted((_HEADER_REQUIRED - state.keys()) | (state.keys() - _HEADER_KEYS))
-    if odd:
-        raise _Refused(f"an array header with missing or unknown fields {_repr(odd)}")
-    if not subclass_ok:
-        raise _Refused("an array whose class is not numpy.ndarray")
-    shape = state["shape"]
-    if (type(shape) is not tuple or len(shape) > 64
-            or not all(type(n) is int and n >= 0 for n in shape)):
-        raise _Refused(f"an array of shape {_repr(shape)}")
-    count = math.prod(shape)
-    if count > MAX_ARRAY_ELEMENTS:
-        raise _Refused(f"an array of {count} elements (the limit is {MAX_ARRAY_ELEMENTS})")
-    order = state["order"]
-    if type(order) is not str or order not in ("C", "F"):
-        raise _Refused(f"an array in order {_repr(order)}")
-    if dtype is None or not _is_numeric(dtype):
-        raise _Refused("an array whose dtype is not a numeric numpy.dtype")
-    align = state.get("numpy_array_alignment_bytes")
-    if align is not None and type(align) is not int:
-        raise _Refused(f"an array alignment of {_repr(align)}")
-    return shape, order, dtype, align is not None
-
-
-def _read_array(stream: _CappedReader, shape: tuple, order: str, dtype: np.dtype, padded: bool) -> np.ndarray:
-    """Read one checked array the way joblib writes it: [pad length, pad bytes,] raw bytes in `order`."""
-    if padded:
-        stream.read_exact(stream.read_exact(1, "an array's padding")[0], "an array's padding")
-    count = math.prod(shape)
-    buf = stream.read_exact(count * dtype.itemsize, f"an array of {count} elements")
-    flat = np.frombuffer(buf, dtype=dtype, count=count)  # writable: it views the bytearray
-    array = flat.reshape(shape[::-1]).T if order == "F" else flat.reshape(shape)
-    if not array.dtype.isnative:
-        array = array.byteswap().view(array.dtype.newbyteorder("="))
-    if not array.flags.aligned:
-        array = array.copy(order="K")
-    return array
-
-
-def _check_plain(obj) -> None:
-    """The loaded object holds only plain data, nested at most MAX_DEPTH deep, without cycles."""
-    done: set[int] = set()  # containers already checked (a pickle may share them)
+def _rebuild(obj, report: dict):
+    """The unpickled object with its array records replaced by arrays, once checked to be a tree of
+    plain data (no container reached twice, at most MAX_DEPTH deep); _Refused otherwise."""
+    seen: set[int] = set()  # containers already reached
     open_: set[int] = set()  # containers on the current path (seeing one again is a cycle)
 
     def where(path) -> str:
@@ -542,334 +507,396 @@ def _check_plain(obj) -> None:
             keys.append(f"[{_repr(key)}]")
         return "data" + "".join(reversed(keys))
 
-    def check(value, path, depth: int) -> None:
+    def build(value, path, depth: int):
         kind = type(value)
         if kind in _SCALARS:
-            return
-        if kind is np.ndarray:
-            if not _is_numeric(value.dtype):
-                raise _Refused(f"an array of dtype {value.dtype} at {where(path)}")
-            return
+            return value
         if kind not in (dict, list, tuple):
             raise _Refused(f"{_describe(value)} at {where(path)} (only plain data is allowed)")
         if id(value) in open_:
             raise _Refused(f"a container that contains itself at {where(path)}")
-        if id(value) in done:
-            return
+        if value and id(value) in seen:
+            raise _Refused(f"a container reached twice at {where(path)} (a model file is a tree)")
         if depth >= MAX_DEPTH:
             raise _Refused(f"data nested deeper than {MAX_DEPTH} levels at {where(path)}")
-        open_.add(id(value))
+        ident = id(value)
+        seen.add(ident)
+        if kind is dict and ARRAY_KEY in value:
+            return _array(value, where(path), report)
+        open_.add(ident)
         if kind is dict:
             for key, item in value.items():
                 if type(key) not in _SCALARS:
                     raise _Refused(f"a dict key that is {_describe(key)} at {where(path)}")
-                check(item, (path, key), depth + 1)
-        else:
+                value[key] = build(item, (path, key), depth + 1)
+        elif kind is list:
             for i, item in enumerate(value):
-                check(item, (path, i), depth + 1)
-        open_.discard(id(value))
-        done.add(id(value))
+                value[i] = build(item, (path, i), depth + 1)
+        else:
+            value = tuple(build(item, (path, i), depth + 1) for i, item in enumerate(value))
+        open_.discard(ident)
+        return value
 
-    check(obj, None, 0)
+    return build(obj, None, 0)
 
 
-# The light schema of format version 1: the keys `Forecaster.from_dict` reads, and their types.
-_SCHEMA = {
-    "options": dict, "network": dict, "scale": str, "scaler": dict, "columns": list, "feature_idx": list,
-    "target_idx": list, "tail": np.ndarray, "train_targets": np.ndarray, "n_rows": int,
-    "val_residuals": np.ndarray, "val_rmse": list, "naive_rmse": list, "history": dict,
-}
+def _array(record: dict, where: str, report: dict) -> np.ndarray:
+    """The writable, native-order ndarray an array record describes; _Refused or _Invalid if it cannot be."""
+    if record.keys() != _ARRAY_FIELDS:
+        raise _Refused(f"an array record with the fields {_repr(sorted(map(str, record)))} at {where}")
+    dtype, shape, order, raw = record[ARRAY_KEY], record["shape"], record["order"], record["bytes"]
+    plain_shape = type(shape) is list and len(shape) <= 32 and all(type(n) is int for n in shape)
+    report["arrays"].append({"dtype": _short(dtype, 40) if type(dtype) is str else _repr(dtype),
+                             "shape": shape if plain_shape else None,
+                             "order": _short(order, 40) if type(order) is str else _repr(order)})
+    if type(dtype) is not str or dtype not in ARRAY_DTYPES:
+        raise _Refused(f"the dtype {_repr(dtype)} at {where} "
+                       "(rnncli stores only numeric little-endian arrays)")
+    if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and n >= 0 for n in shape):
+        raise _Refused(f"an array of shape {_repr(shape)} at {where}")
+    count = math.prod(shape)
+    if count > MAX_ARRAY_ELEMENTS:
+        raise _Refused(f"an array of {count} elements at {where} (the limit is {MAX_ARRAY_ELEMENTS})")
+    if type(order) is not str or order not in ("C", "F"):
+        raise _Refused(f"an array in order {_repr(order)} at {where}")
+    if type(raw) is not bytes:
+        raise _Refused(f"array data that is {_describe(raw)} at {where}")
+    dt = np.dtype(dtype)
+    if count * dt.itemsize != len(raw):
+        raise _Invalid(f"the array at {where} should hold {count} x {dt.itemsize} bytes "
+                       f"(shape {tuple(shape)}, dtype {dtype}), not {len(raw)}")
+    flat = np.frombuffer(raw, dtype=dt, count=count)
+    return flat.reshape(shape, order=order).astype(dt.newbyteorder("="), order="K")  # a writable copy
+
+
+# -- content: every field checked before anything is built from it ------------------------------
+
+# Bounds on what a model may declare. Memory then follows the file's own size: the weight vector
+# must be as long as the network it describes, every array is in the file, and history lists
+# and forecast lengths are bounded.
+LIMITS = {"past": 10**6, "future": 10**6, "hidden": 10**5, "layers": 1000, "columns": 10**5,
+          "epochs": 10**9, "batch_size": 10**9, "patience": 10**9, "seed": 2**64 - 1}
+MAX_HISTORY = 10**6  # epochs a history may list
+MAX_TEXT = 10_000  # characters of a name or setting
+_READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
+_SCALER_ARRAYS = {"x_shift": "features", "x_scale": "features", "y_shift": "targets", "y_scale": "targets"}
 
 
 def _check_model(obj, name: str) -> None:
-    """A dict in the rnncli format, of a version this rnncli reads, with the keys it needs."""
+    """A dict in the rnncli format, of this format version, whose content passes `_check_content`."""
     fmt = obj.get("format") if type(obj) is dict else None
     if type(fmt) is not str or fmt != FORMAT:
         what = f"its 'format' is not {FORMAT!r}" if type(obj) is dict else f"it holds a {type(obj).__name__}"
         raise ArtifactError(f"'{name}' is not an rnncli model ({what}); pass a model file saved by rnncli")
     version = obj.get("format_version")
     if type(version) is not int or version < 1:
-        problem = f"'format_version' is {_repr(version)}, not a positive integer"
-    elif version > FORMAT_VERSION:
+        raise _Invalid(f"'format_version' is {_repr(version)}, not a positive integer")
+    if version > FORMAT_VERSION:
         raise ArtifactError(f"'{name}' was written by a newer rnncli (format {version}); upgrade rnncli")
-    else:
-        problem = _schema_problem(obj)
-    if problem:
-        raise ArtifactError(f"'{name}' is not a valid rnncli model: {problem}; re-train or re-download it")
+    if version < FORMAT_VERSION:
+        raise ArtifactError(f"'{name}' is a model file of format {version}, which this rnncli (format "
+                            f"{FORMAT_VERSION}) does not read: re-train the model with this rnncli")
+    _check_content(obj)
 
 
-def _schema_problem(obj: dict) -> str | None:
-    for key, kind in _SCHEMA.items():
-        if key not in obj:
-            return f"'{key}' is missing"
-        if type(obj[key]) is not kind:
-            return f"'{key}' should be a {kind.__name__}, got {type(obj[key]).__name__}"
-    flat = obj["network"].get("flat")
-    if type(flat) is not np.ndarray or flat.dtype.kind != "f" or flat.ndim != 1:
-        return "'network.flat' should be a 1-D float array"
-    if not all(type(c) is str for c in obj["columns"]):
-        return "'columns' should be a list of str"
+def _check_content(d: dict) -> None:
+    """_Invalid naming the first field out of range or inconsistent with the others."""
+    from ..model.forecaster import Forecaster
+
+    options = _field(d, "options", dict)
+    for key, top in LIMITS.items():
+        if key in ("columns",):
+            continue
+        _int(options, key, f"options.{key}", 0 if key in ("patience", "seed") else 1, top)
+    try:
+        Forecaster(**options)
+    except (ConfigError, TypeError) as e:
+        raise _Invalid(f"'options' are not valid ({_short(e)})") from None
+    past, future = options["past"], options["future"]
+
+    columns = _field(d, "columns", list)
+    if not 1 <= len(columns) <= LIMITS["columns"]:
+        raise _Invalid(f"'columns' lists {len(columns)} names, not 1 to {LIMITS['columns']}")
+    for i, c in enumerate(columns):
+        _text(c, f"columns[{i}]")
+    idx = {}
     for key in ("feature_idx", "target_idx"):
-        if not all(type(i) is int for i in obj[key]):
-            return f"'{key}' should be a list of int"
-    if obj.get("time") is not None and type(obj.get("time")) is not dict:
-        return "'time' should be a dict or None"
-    return None
+        values = _field(d, key, list)
+        if not 1 <= len(values) <= len(columns):
+            raise _Invalid(f"'{key}' lists {len(values)} columns, not 1 to {len(columns)}")
+        for i, j in enumerate(values):
+            if type(j) is not int or not 0 <= j < len(columns):
+                raise _Invalid(f"'{key}[{i}]' is {_repr(j)}, not a column index in [0, {len(columns) - 1}]")
+        idx[key] = values
+    n_features, n_targets = len(idx["feature_idx"]), len(idx["target_idx"])
+
+    network = _field(d, "network", dict)
+    expected = {"cell": options["cell"], "n_features": n_features, "hidden": options["hidden"],
+                "layers": options["layers"], "future": future, "n_targets": n_targets,
+                "dtype": options["dtype"]}
+    for key, want in expected.items():
+        got = network.get(key)
+        if type(got) is not type(want) or got != want:
+            raise _Invalid(f"'network.{key}' is {_repr(got)}, "
+                           f"but the model's options and columns say {want!r}")
+    if network.keys() != {*expected, "flat"}:
+        raise _Invalid(f"'network' has the fields {_repr(sorted(map(str, network)))}, "
+                       f"not {sorted({*expected, 'flat'})}")
+    n_params = _n_params(**{k: v for k, v in expected.items() if k != "dtype"})
+    flat = network["flat"]
+    if type(flat) is not np.ndarray or flat.ndim != 1 or flat.dtype != np.dtype(options["dtype"]):
+        raise _Invalid(f"'network.flat' should be a 1-D {options['dtype']} array, "
+                       f"got {_describe_array(flat)}")
+    if len(flat) != n_params:
+        raise _Invalid(f"'network.flat' holds {len(flat)} weights, but the network it describes "
+                       f"({options['cell']}, hidden {options['hidden']}, layers {options['layers']}, "
+                       f"{n_features} features, future {future}, {n_targets} targets) has {n_params}")
+    _finite(flat, "network.flat")
+
+    scale = _field(d, "scale", str)
+    allowed = ("minmax", "diff") if options["scale"] == "auto" else (options["scale"],)
+    if scale not in allowed:
+        raise _Invalid(f"'scale' is {_repr(scale)}, but options.scale {options['scale']!r} allows "
+                       f"{' or '.join(map(repr, allowed))}")
+    scaler = _field(d, "scaler", dict)
+    keys = {"kind"} | (set(_SCALER_ARRAYS) if scale in ("minmax", "standard", "diff") else set())
+    if scaler.keys() != keys or scaler["kind"] != scale:
+        raise _Invalid(f"'scaler' should be a {scale} scaler with the fields {sorted(keys)}")
+    sizes = {"features": n_features, "targets": n_targets}
+    for key in sorted(keys - {"kind"}):
+        array = _float_array(scaler, key, f"scaler.{key}", (sizes[_SCALER_ARRAYS[key]],))
+        if key.endswith("scale") and not (array != 0).all():
+            raise _Invalid(f"'scaler.{key}' holds a zero scale")
+
+    from ..model.scaling import lookback
+
+    _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
+    n_rows = _int(d, "n_rows", "n_rows", 1, 2**62)
+    _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    residuals = _field(d, "val_residuals", np.ndarray)
+    _float_array(d, "val_residuals", "val_residuals", (min(len(residuals), n_rows), future, n_targets))
+    for key in ("val_rmse", "naive_rmse"):
+        values = _field(d, key, list)
+        if len(values) != n_targets or not all(type(v) is float for v in values):
+            raise _Invalid(f"'{key}' should list {n_targets} float(s), one per target")
+    _history(_field(d, "history", dict), "history")
+    _optional(d, "variant_scores", dict)
+    for key, value in (d.get("variant_scores") or {}).items():
+        if key not in ("minmax", "diff", *allowed) or type(value) is not float:
+            raise _Invalid(f"'variant_scores' should map scalings to floats, "
+                           f"got {_repr(key)}: {_repr(value)}")
+    for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
+        if d.get(key) is not None:
+            _text(d[key], key)
+    _optional(d, "interrupted", bool)
+    trainer = _optional(d, "trainer", dict)
+    if trainer is not None:
+        _check_trainer(trainer, options, n_params)
+    time = _optional(d, "time", dict)
+    if time is not None:
+        _check_time(time, future)
+    data = _optional(d, "data", dict)
+    if data is not None:
+        _check_data(data, time)
 
 
-# -- audit --------------------------------------------------------------------------------------
+def _n_params(cell: str, n_features: int, hidden: int, layers: int, future: int, n_targets: int) -> int:
+    """The parameter count of `Network(...)`, from its layers' shapes alone (nothing allocated)."""
+    from ..engine import dense
+    from ..engine.network import CELLS
+
+    shapes = [CELLS[cell].param_shapes(n_features if k == 0 else hidden, hidden)
+              for k in range(min(layers, 2))]
+    first, other = (sum(math.prod(s) for s in layer.values()) for layer in (shapes[0], shapes[-1]))
+    head = sum(math.prod(s) for s in dense.param_shapes(hidden, future * n_targets).values())
+    return first + (layers - 1) * other + head
 
 
-def audit(path) -> dict:
-    """What a model file would ask the loader for, found by reading its opcodes, constructing nothing.
+def _check_trainer(t: dict, options: dict, n_params: int) -> None:
+    if t.get("optimizer") != options["optimizer"]:
+        raise _Invalid(f"'trainer.optimizer' is {_repr(t.get('optimizer'))}, not options.optimizer "
+                       f"{options['optimizer']!r}")
+    state = _field(t, "optimizer_state", dict, "trainer.")
+    arrays = ("m", "v") if options["optimizer"] == "adam" else ("u",)
+    if state.keys() != {"t", *arrays}:
+        raise _Invalid(f"'trainer.optimizer_state' should have the fields {sorted({'t', *arrays})}")
+    _int(state, "t", "trainer.optimizer_state.t", 0, 2**62)
+    for key in arrays:
+        _float_array(state, key, f"trainer.optimizer_state.{key}", (n_params,))
+    for key in ("last_flat", "best_flat"):
+        _float_array(t, key, f"trainer.{key}", (n_params,))
+    _int(t, "wait", "trainer.wait", 0, 2**62)
+    _history(t, "trainer")
+    try:
+        np.random.PCG64().state = _field(t, "rng_state", dict, "trainer.")
+    except (TypeError, ValueError, KeyError, OverflowError):
+        raise _Invalid("'trainer.rng_state' is not a PCG64 generator state") from None
 
-    Returns {"globals": sorted "module.name" strings, "arrays": [{"dtype", "shape", "order"}, ...],
-    "safe": bool, "reasons": [...]}. `safe` says whether the restricted loader accepts every
-    global, call and array header in the file (arrays of objects are followed into their nested
-    pickle); it does not check the model's schema. Raises ArtifactError only when the file cannot
-    be opened; a corrupt or oversized file is reported as a reason.
+
+def _history(h: dict, field: str) -> None:
+    for key in ("train_msse", "val_msse"):
+        values = _field(h, key, list, f"{field}.")
+        if len(values) > MAX_HISTORY:
+            raise _Invalid(f"'{field}.{key}' lists {len(values)} epochs, more than {MAX_HISTORY}")
+        for i, v in enumerate(values):
+            if type(v) is not float and not (v is None and key == "val_msse"):
+                raise _Invalid(f"'{field}.{key}[{i}]' is {_repr(v)}, not a float")
+    _int(h, "best_epoch", f"{field}.best_epoch", 0, MAX_HISTORY)
+    _field(h, "best_msse", float, f"{field}.")
+    if field == "history" and h.get("stopped") is not None:
+        _text(h["stopped"], "history.stopped")
+
+
+def _check_time(time: dict, future: int) -> None:
+    fields = {"col", "kind", "last", "freq", "step"}
+    if not time.keys() <= fields or time.get("kind") not in ("datetime", "int"):
+        raise _Invalid("'time' should have the fields col, kind ('datetime' or 'int'), last, freq, step")
+    if time.get("col") is not None:
+        _text(time["col"], "time.col")
+    step = time.get("step")
+    if step is not None and (type(step) is not int or not 0 < abs(step) < 2**62):
+        raise _Invalid(f"'time.step' is {_repr(step)}, not a non-zero integer")
+    freq = time.get("freq")
+    if freq is not None:
+        _as_flag("resample", freq, "time.freq")
+    last = time.get("last")
+    if time["kind"] == "int":
+        if type(last) is not int or abs(last) + future * abs(step or 0) >= 2**63:
+            raise _Invalid(f"'time.last' is {_repr(last)}: {future} steps after it do not fit a 64-bit time")
+        return
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns about time zones: refused like any other oddity
+            stamp = pd.Timestamp(np.datetime64(_text(last, "time.last"), "ns"))
+        if pd.isna(stamp):
+            raise ValueError
+        if freq is not None:
+            stamp + future * to_offset(freq)
+    except (ValueError, TypeError, OverflowError, Warning):
+        raise _Invalid(f"'time.last' is {_repr(last)}, which is not a time whose {future} forecast steps "
+                       f"end before {pd.Timestamp.max.date()}") from None
+
+
+def _check_data(data: dict, time: dict | None) -> None:
+    for key, value in data.items():
+        if key != "read" and type(value) not in _SCALARS:
+            raise _Invalid(f"'data.{_short(key, 40)}' is {_describe(value)}, not a plain value")
+        if type(value) is str:
+            _text(value, f"data.{_short(key, 40)}")
+    if data.get("rows") is not None:
+        _int(data, "rows", "data.rows", 0, 2**62)
+    read = data.get("read")
+    if read is None:
+        return
+    if type(read) is not dict or not read.keys() <= set(_READ_KEYS):
+        raise _Invalid(f"'data.read' should be a dict of {', '.join(_READ_KEYS)}")
+    for key, value in read.items():
+        if key == "time_col":
+            if value is not None:
+                _text(value, "data.read.time_col")
+        elif value is not None or key in ("delimiter", "encoding", "fill"):
+            _as_flag(key, value, f"data.read.{key}")
+    resample = read.get("resample")
+    if resample is not None:
+        _check_resample_matches(resample, time)
+
+
+def _as_flag(flag: str, value, field: str):
+    """`value` checked as the flag --`flag` is (the io module's own checks)."""
+    from . import records as rio
+
+    check = {"delimiter": rio.check_delimiter, "encoding": rio.check_encoding, "fill": rio.check_fill,
+             "resample": rio.check_resample, "smooth": rio.check_smooth}[flag]
+    if flag in ("delimiter", "encoding", "fill", "resample") and type(value) is not str:
+        raise _Invalid(f"'{field}' is {_repr(value)}, not a str")
+    if flag == "smooth" and (type(value) is not int or value > LIMITS["past"]):
+        raise _Invalid(f"'{field}' is {_repr(value)}, not a whole number of rows up to {LIMITS['past']}")
+    try:
+        return check(value)
+    except ConfigError as e:
+        raise _Invalid(f"'{field}' is {_repr(value)}: {_short(e)}") from None
+
+
+def _check_resample_matches(resample: str, time: dict | None) -> None:
+    """The stored resample rule is the model's time step: a file cannot make predict resample finer.
+
+    Compared by the length of one period (QS and QS-OCT, W and W-SUN are the same step); a model
+    whose time steps are irregular (no 'freq') is not compared.
     """
-    name = os.fspath(path)
-    report = {"globals": set(), "arrays": [], "reasons": []}
-    with _open_model(name) as (f, size):
-        try:
-            if size > MAX_FILE_BYTES:
-                raise _Refused(f"a file of {size} bytes (the limit is {MAX_FILE_BYTES})")
-            with _data_stream(f, name) as stream:
-                _Walk(stream, report).run()
-        except _Refused as e:
-            report["reasons"].append(f"asks for {e}")
-        except _StopWalk as e:
-            report["reasons"].append(str(e))
-        except Exception as e:
-            report["reasons"].append(f"corrupt or truncated: {_short(e)}")
-    reasons = list(dict.fromkeys(report["reasons"]))
-    return {"globals": sorted(report["globals"]), "arrays": report["arrays"], "safe": not reasons,
-            "reasons": reasons}
+    if time is None or time["kind"] != "datetime":
+        raise _Invalid(f"'data.read.resample' is {_repr(resample)}, but the model has no date/time column")
+    if time.get("freq") is None:
+        return
+    ratio = _period_ns(resample) / _period_ns(time["freq"])
+    if not 0.5 <= ratio <= 2:
+        raise _Invalid(f"'data.read.resample' is {_repr(resample)}, but the model's time step is "
+                       f"{_repr(time['freq'])}")
 
 
-class _Global:
-    """A global the file names (never imported)."""
+def _period_ns(alias: str) -> int:
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
 
-    def __init__(self, module, name):
-        self.module, self.name = module, name
-
-    def __eq__(self, other):
-        return isinstance(other, _Global) and (self.module, self.name) == (other.module, other.name)
-
-    __hash__ = None
-
-    def __str__(self):
-        return f"{self.module}.{self.name}"
+    offset, start = to_offset(alias), pd.Timestamp("2000-01-01")
+    return max(((start + 2 * offset) - (start + offset)).value, 1)
 
 
-class _Made:
-    """What REDUCE, NEWOBJ or INST would have made: the callable, its arguments and any BUILD state."""
-
-    def __init__(self, func, args):
-        self.func, self.args, self.state = func, args, None
+# -- field helpers: each raises _Invalid naming the field ------------------------------------------
 
 
-_WRAPPER = _Global("joblib.numpy_pickle", "NumpyArrayWrapper")
-_NDARRAY = _Global("numpy", "ndarray")
-_DTYPE = _Global("numpy", "dtype")
-_CONSTANTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "STRING", "BINSTRING",
-              "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8", "UNICODE",
-              "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "FLOAT", "BINFLOAT"}
+def _field(d: dict, key: str, kind: type, prefix: str = ""):
+    if key not in d:
+        raise _Invalid(f"'{prefix}{key}' is missing")
+    value = d[key]
+    if type(value) is not kind:
+        raise _Invalid(f"'{prefix}{key}' should be a {kind.__name__}, got {_describe_value(value)}")
+    return value
 
 
-class _Walk:
-    """A symbolic run of one pickle over `pickletools.genops`: values are plain containers,
-    `_Global` and `_Made` placeholders; after each array header the array's bytes are skipped."""
+def _optional(d: dict, key: str, kind: type):
+    return None if d.get(key) is None else _field(d, key, kind)
 
-    def __init__(self, stream: _CappedReader, report: dict, nested: int = 0):
-        self.stream, self.report, self.nested = stream, report, nested
-        self.stack, self.marks, self.memo = [], [], {}
 
-    def refuse(self, reason: str) -> None:
-        self.report["reasons"].append(f"asks for {reason}")
+def _int(d: dict, key: str, field: str, low: int, high: int) -> int:
+    value = d.get(key)
+    if type(value) is not int or not low <= value <= high:
+        raise _Invalid(f"'{field}' is {_repr(value)}, not an integer in [{low}, {high}]")
+    return value
 
-    def pop_mark(self) -> list:
-        start = self.marks.pop()
-        items = self.stack[start:]
-        del self.stack[start:]
-        return items
 
-    def name_global(self, module, name) -> _Global:
-        g = _Global(module, name)
-        self.report["globals"].add(str(g))
-        if type(module) is not str or type(name) is not str:
-            self.refuse("a global whose name is computed")
-        elif (module, name) not in ALLOWED_GLOBALS:
-            self.refuse(f"the global {g}")
-        return g
+def _text(value, field: str) -> str:
+    if type(value) is not str or len(value) > MAX_TEXT:
+        raise _Invalid(f"'{field}' should be a str of at most {MAX_TEXT} characters, "
+                       f"got {_describe_value(value)}")
+    return value
 
-    def run(self) -> None:
-        for op, arg, _ in pickletools.genops(self.stream):
-            self.step(op.name, arg)
 
-    def step(self, op: str, arg) -> None:
-        stack = self.stack
-        if op in _CONSTANTS:
-            stack.append(arg)
-        elif op in ("NONE", "NEWTRUE", "NEWFALSE"):
-            stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False}[op])
-        elif op in ("EMPTY_DICT", "EMPTY_LIST"):
-            stack.append({} if op == "EMPTY_DICT" else [])
-        elif op == "EMPTY_TUPLE":
-            stack.append(())
-        elif op == "MARK":
-            self.marks.append(len(stack))
-        elif op in ("TUPLE", "LIST"):
-            items = self.pop_mark()
-            stack.append(tuple(items) if op == "TUPLE" else items)
-        elif op in ("TUPLE1", "TUPLE2", "TUPLE3"):
-            start = len(stack) - int(op[-1])
-            if start < 0:
-                raise IndexError("pickle stack underflow")
-            items = tuple(stack[start:])
-            del stack[start:]
-            stack.append(items)
-        elif op == "DICT":
-            items = self.pop_mark()
-            stack.append(self.pairs({}, items))
-        elif op in ("SETITEM", "SETITEMS"):
-            items = stack[-2:] if op == "SETITEM" else self.pop_mark()
-            if op == "SETITEM":
-                del stack[-2:]
-            self.pairs(stack[-1], items)
-        elif op in ("APPEND", "APPENDS"):
-            items = [stack.pop()] if op == "APPEND" else self.pop_mark()
-            if type(stack[-1]) is list:
-                stack[-1].extend(items)
-        elif op == "POP":
-            if stack:
-                stack.pop()
-            else:
-                self.pop_mark()
-        elif op == "POP_MARK":
-            self.pop_mark()
-        elif op == "DUP":
-            stack.append(stack[-1])
-        elif op in ("PUT", "BINPUT", "LONG_BINPUT"):
-            self.memo[arg] = stack[-1]
-        elif op == "MEMOIZE":
-            self.memo[len(self.memo)] = stack[-1]
-        elif op in ("GET", "BINGET", "LONG_BINGET"):
-            stack.append(self.memo[arg])
-        elif op == "GLOBAL":
-            stack.append(self.name_global(*arg.split(" ", 1)))
-        elif op == "STACK_GLOBAL":
-            name, module = stack.pop(), stack.pop()
-            stack.append(self.name_global(module, name))
-        elif op == "REDUCE":
-            args = stack.pop()
-            stack[-1] = self.made(stack[-1], args)
-        elif op == "NEWOBJ":
-            args, cls = stack.pop(), stack.pop()
-            if cls != _WRAPPER:
-                self.refuse(f"a new {cls} object")
-            elif args != ():
-                self.refuse("a NumpyArrayWrapper built with arguments")
-            stack.append(_Made(cls, args))
-        elif op == "BUILD":
-            state = stack.pop()
-            self.build(stack[-1], state)
-        elif op in _REFUSED_OPCODES:
-            self.refuse(f"the pickle opcode {op}")
-            self.opaque(op, arg)
-        elif op == "NEXT_BUFFER":
-            self.refuse("an out-of-band buffer")
-            stack.append(None)
-        # PROTO, FRAME, READONLY_BUFFER and STOP change nothing this walk tracks
+def _float_array(d: dict, key: str, field: str, shape: tuple) -> np.ndarray:
+    value = d.get(key)
+    if type(value) is not np.ndarray or value.dtype.kind != "f" or value.shape != shape:
+        raise _Invalid(f"'{field}' should be a float array of shape {shape}, got {_describe_array(value)}")
+    _finite(value, field)
+    return value
 
-    def opaque(self, op: str, arg) -> None:
-        """The refused object-making opcodes: keep the stack in shape and record any global."""
-        stack = self.stack
-        if op == "INST":
-            self.pop_mark()
-            stack.append(_Made(self.name_global(*arg.split(" ", 1)), None))
-        elif op == "OBJ":
-            items = self.pop_mark()
-            stack.append(_Made(items[0] if items else None, None))
-        elif op == "NEWOBJ_EX":
-            del stack[-3:]
-            stack.append(None)
-        elif op == "BINPERSID":
-            stack[-1] = None
-        elif op == "FROZENSET":
-            self.pop_mark()
-            stack.append(None)
-        elif op == "ADDITEMS":
-            self.pop_mark()
-        else:  # PERSID, EXT*, EMPTY_SET
-            stack.append(None)
 
-    @staticmethod
-    def pairs(target, items: list):
-        if type(target) is dict:
-            for key, value in zip(items[::2], items[1::2], strict=False):
-                if type(key) in _SCALARS:
-                    target[key] = value
-        return target
+def _finite(array: np.ndarray, field: str) -> None:
+    if not np.isfinite(array).all():
+        i = int(np.argmin(np.isfinite(array).ravel()))
+        raise _Invalid(f"'{field}' holds {array.ravel()[i]} at flat index {i}; "
+                       "weights and data must be finite")
 
-    def made(self, func, args) -> _Made:
-        if func != _DTYPE:
-            self.refuse(f"a call to {func}" if isinstance(func, _Global) else "a call to a computed callable")
-        else:
-            try:
-                _check_dtype_args(args)
-            except _Refused as e:
-                self.refuse(str(e))
-        return _Made(func, args)
 
-    def build(self, inst, state) -> None:
-        if isinstance(inst, _Made) and inst.func == _DTYPE:
-            try:
-                _check_dtype_state(state)
-            except _Refused as e:
-                self.refuse(str(e))
-            inst.state = state
-        elif isinstance(inst, _Made) and inst.func == _WRAPPER:
-            self.stack[-1] = self.array(state)
-        elif isinstance(inst, _Made):
-            self.refuse(f"setting the state of a {inst.func} object")
-        else:
-            self.refuse(f"setting the state of the class {inst}" if isinstance(inst, _Global) else
-                        f"setting the state of a {type(inst).__name__} object")
+def _describe_array(value) -> str:
+    if type(value) is np.ndarray:
+        return f"{value.dtype} of shape {value.shape}"
+    return _describe_value(value)
 
-    def array(self, state):
-        """Record one array header and move the stream past the array's bytes."""
-        spec = state.get("dtype") if type(state) is dict else None
-        is_dtype = isinstance(spec, _Made) and spec.func == _DTYPE
-        name = spec.args[0] if is_dtype and type(spec.args) is tuple and spec.args else None
-        dtype = None
-        if type(name) is str and _DTYPE_NAME.fullmatch(name):
-            byteorder = spec.state[1] if type(spec.state) is tuple and len(spec.state) > 1 else "="
-            with contextlib.suppress(TypeError, ValueError):  # from checked text, not by the file's calls
-                dtype = np.dtype(name).newbyteorder(byteorder)
-        shape = state.get("shape") if type(state) is dict else None
-        self.report["arrays"].append({
-            "dtype": dtype.str if dtype is not None else str(name),
-            "shape": list(shape) if type(shape) is tuple else None,
-            "order": state.get("order") if type(state) is dict else None})
-        try:
-            shape, _, dtype, padded = _array_header(
-                state, subclass_ok=type(state) is dict and state.get("subclass") == _NDARRAY, dtype=dtype)
-        except _Refused as e:
-            self.refuse(str(e))
-            if type(name) is str and name.startswith("O") and self.nested < 2:
-                # joblib writes an object array as a nested pickle: follow it to see what it asks for
-                _Walk(self.stream, self.report, self.nested + 1).run()
-                return _Made(_NDARRAY, None)
-            raise _StopWalk(f"stopped reading at byte {self.stream.tell()}: cannot step over a refused array"
-                            ) from None
-        if padded:
-            self.stream.read_exact(self.stream.read_exact(1, "an array's padding")[0], "an array's padding")
-        remaining = math.prod(shape) * dtype.itemsize
-        while remaining:
-            remaining -= len(self.stream.read_exact(min(remaining, _CHUNK), "an array"))
-        return _Made(_NDARRAY, None)
+
+def _describe_value(value) -> str:
+    return type(value).__name__ if type(value) in (dict, list, tuple) else _repr(value)
 
 
 # -- messages -----------------------------------------------------------------------------------

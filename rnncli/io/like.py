@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
-from .csv import Series, read_csv, read_header
+from ..errors import ConfigError, DataError, RnncliError
+from .csv import LongTable, Series, read_csv, read_header, read_long_csv
 from .records import STDIN_NAME, stdin_read_once
 from .timecol import future_times
 
@@ -85,6 +85,50 @@ def resume_options(saved: dict, options: dict, given=()) -> dict:
     if "features" not in given:
         out["features"] = tuple(columns[i] for i in saved["feature_idx"])
     return out
+
+
+def resume_dir_options(manifest: dict, options: dict, given=()) -> dict:
+    """The options of a run that resumes a model directory: those not in `given` become the manifest's
+    (its training options and how its data was read, targets and features included). A new dict."""
+    out = dict(options)
+    for k, v in {**(manifest.get("options") or {}), **(manifest.get("read") or {})}.items():
+        if k in out and k not in given:
+            out[k] = tuple(v) if k in ("targets", "features") else v
+    return out
+
+
+def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *,
+                   delimiter: str | None = None, encoding: str = "utf-8") -> LongTable:
+    """Read a long CSV the way the model directory's training data was read: its id column, the columns
+    of `model` (one of its series' Forecasters), its time column, fill, resample and smooth.
+
+    delimiter: None for the directory's. Raises RnncliError when the directory records no id column,
+    DataError naming the id column or the model's columns that the file lacks.
+    """
+    id_col = manifest.get("id_col")
+    if not id_col:
+        raise RnncliError(f"'{directory}' records no id column, so DATA cannot be split into its series; "
+                          "predict without DATA, or train the directory with rnncli train --id-col")
+    read = manifest.get("read") or {}
+    delimiter = read.get("delimiter", ",") if delimiter is None else delimiter
+    source = STDIN_NAME if str(path_or_dash) == "-" else str(path_or_dash)
+    columns, fidx, tidx, _, time = _facts(model)
+    time_col = read.get("time_col") or time.get("col") or "none"
+    with stdin_read_once():
+        header = read_header(path_or_dash, delimiter=delimiter, encoding=encoding)
+        if id_col not in header:
+            raise DataError(f"{source} lacks the id column {id_col!r} of the model directory '{directory}' "
+                            f"({source} has {', '.join(header)})")
+        try:
+            return read_long_csv(
+                path_or_dash, id_col, delimiter=delimiter, encoding=encoding,
+                time_col=None if time_col == "none" else time_col, targets=[columns[i] for i in tidx],
+                features=[columns[i] for i in fidx], fill=read.get("fill", "error"),
+                resample=read.get("resample"), smooth=read.get("smooth"))
+        except ConfigError:
+            require_columns([id_col, *columns], path_or_dash, delimiter=delimiter, encoding=encoding,
+                            time_col=time_col)
+            raise
 
 
 def future_times_after(model, n: int) -> np.ndarray | None:

@@ -26,7 +26,7 @@ from . import baselines, metrics, scaling, sizing, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass

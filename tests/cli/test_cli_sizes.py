@@ -66,16 +66,21 @@ def _train(run, tmp_path, rows: str, *args) -> Path:
 
 
 def test_forecast_times_past_the_year_2262_stop_with_one_line(run, error_line, tmp_path):
-    months = [f"2261-{m:02d}-01" for m in range(4, 13)] + [f"2262-{m:02d}-01" for m in range(1, 4)]
-    model = _train(run, tmp_path, "date,x\n" + "".join(f"{d},{i % 5}\n" for i, d in enumerate(months)))
-    assert error_line(run("predict", model), 1) == (
+    months = [f"2261-{m:02d}-01" for m in range(1, 13)] + [f"2262-{m:02d}-01" for m in range(1, 4)]
+    rows = [f"{d},{i % 5}\n" for i, d in enumerate(months)]
+    model = _train(run, tmp_path, "date,x\n" + "".join(rows[:12]))  # its own forecast ends in 2262-03
+    later = tmp_path / "later.csv"
+    later.write_text("date,x\n" + "".join(rows))
+    assert error_line(run("predict", model, later), 1) == (
         "Error: the 3 times after 2262-03-01T00:00:00 (every MS) pass pandas' last date, "
         "2262-04-11T23:47:16.854775807 (year 2262); use integer years as the time column, or --time-col none")
 
 
 def test_integer_forecast_times_that_would_wrap_stop_with_one_line(run, error_line, tmp_path):
-    rows = "t,x\n" + "".join(f"{9223372036854774600 + 100 * i},{i % 4}\n" for i in range(12))
-    model = _train(run, tmp_path, rows, "--time-col", "t")
-    assert error_line(run("predict", model), 1) == (
+    rows = [f"{9223372036854774000 + 100 * i},{i % 4}\n" for i in range(18)]
+    model = _train(run, tmp_path, "t,x\n" + "".join(rows[:12]), "--time-col", "t")  # its forecast fits
+    later = tmp_path / "later.csv"
+    later.write_text("t,x\n" + "".join(rows))
+    assert error_line(run("predict", model, later), 1) == (
         "Error: the 3 times after 9223372036854775700 (every 100) pass the largest integer time, "
         "9223372036854775807; use smaller time values, or --time-col none")

@@ -7,10 +7,16 @@ import numpy as np
 import pytest
 from helpers import assert_same
 
-from rnncli import Forecaster, load_model, read_csv, save_model
-from rnncli.errors import DataError
+from rnncli import Forecaster, load_model, read_csv, read_like, save_model
+from rnncli.errors import DataError, RnncliError
 from rnncli.io.artifact import load
-from rnncli.io.like import future_times_after, read_like, require_columns, resume_options
+from rnncli.io.like import (
+    future_times_after,
+    read_long_like,
+    require_columns,
+    resume_dir_options,
+    resume_options,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 AIRLINE = SAMPLES / "airline.csv"
@@ -95,3 +101,23 @@ def test_future_times_continue_the_models_time_index(model):
     times = future_times_after(model, 3)
     assert times.tolist() == np.array(["1961-01", "1961-02", "1961-03"], dtype="datetime64[ns]").tolist()
     assert future_times_after(Forecaster(**TINY).fit(np.arange(40.0)), 3) is None
+
+
+def test_resume_dir_options_take_what_was_not_given_from_the_manifest():
+    manifest = {"options": {"hidden": 4, "epochs": 3}, "read": {"fill": "ffill", "targets": ["sales"]}}
+    options = {"hidden": 64, "epochs": 9, "fill": "error", "targets": (), "seed": 0}
+    assert resume_dir_options(manifest, options, given={"epochs"}) == {
+        "hidden": 4, "epochs": 9, "fill": "ffill", "targets": ("sales",), "seed": 0}
+
+
+def test_read_long_like_needs_the_directorys_id_column(model, tmp_path):
+    with pytest.raises(RnncliError, match=r"^'models' records no id column"):
+        read_long_like("models", {"read": {}}, model, AIRLINE)
+    with pytest.raises(DataError) as info:
+        read_long_like("models", {"id_col": "store", "read": {}}, model, AIRLINE)
+    assert str(info.value) == (f"{AIRLINE} lacks the id column 'store' of the model directory 'models' "
+                               f"({AIRLINE} has month, passengers)")
+    path = tmp_path / "long.csv"
+    path.write_text("store,month,passengers\na,1949-01,1\na,1949-02,2\nb,1949-01,3\nb,1949-02,4\n")
+    table = read_long_like("models", {"id_col": "store", "read": {"smooth": 2}}, model, path)
+    assert {k: s.values[:, 0].tolist() for k, s in table.series.items()} == {"a": [1.5], "b": [3.5]}
