@@ -206,9 +206,11 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
         result = sweeps.sweep(series, grid, options, on_result=progress.on_result, **parallel)
     records = sweep_records(result["rows"])
     code = par.exit_code(result["rows"])
-    if result["interrupted"]:
-        return _interrupted_sweep(result, records, fmt, target, output, console, signals.exit_code)
-    if code == 1:
+    interrupted = result["interrupted"]
+    if interrupted and result["best"] is None:
+        say("interrupted before any model was trained: nothing saved", console)
+        return signals.exit_code
+    if code == 1 and not interrupted:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
     if fmt == "table":
@@ -216,36 +218,17 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     else:
         write_records(records, "-", fmt)
     if output is not None:
-        _save_best(result, target)
-        if not quiet:
+        from ..io.artifact import save
+
+        with ignoring_signals():
+            save(result["best"], target)  # its provenance is the Series' (read_csv's)
+        if interrupted:
+            say(f"interrupted: saved the best model so far ({records[0]['model']}) to {output}", console)
+        elif not quiet:
             say(f"saved the best model ({records[0]['model']}) to {output}", console)
-    return code
-
-
-def _save_best(result, target) -> None:
-    from ..io.artifact import save
-
-    with ignoring_signals():
-        save(result["best"], target)  # its provenance is the Series' (read_csv's)
-
-
-def _interrupted_sweep(result, records, fmt, target, output, console, code) -> int:
-    """A sweep stopped by a signal: the ranking of the models done so far, and the best one saved."""
-    if result["best"] is None:
-        say("interrupted before any model was trained: nothing saved", console)
-        return code
-    if fmt == "table":
-        from .tables import sweep_table
-
-        console.print(sweep_table(records))
-    else:
-        write_records(records, "-", fmt)
-    if target is not None:
-        _save_best(result, target)
-        say(f"interrupted: saved the best model so far ({records[0]['model']}) to {output}", console)
-    else:
+    elif interrupted:
         say("interrupted: the ranking covers the models trained so far", console)
-    return code
+    return signals.exit_code if interrupted else code
 
 
 # -- predict, evaluate, info on a model directory -------------------------------------------------------

@@ -68,7 +68,8 @@ def write_text(output: str, text_fn) -> None:
         stream.flush()
         stream.detach()
 
-    atomic_write(output, write)
+    with ignoring_signals():  # a signal now would leave a temp file beside the output
+        atomic_write(output, write)
 
 
 def write_records(records: list[dict], output: str, fmt: str) -> None:

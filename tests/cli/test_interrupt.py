@@ -255,16 +255,24 @@ def test_ctrl_c_in_the_first_epoch_replaces_an_existing_model_whole(started, tmp
 # -- SIGTERM and SIGHUP: as Ctrl-C, exit 128 + the signal's number ----------------------------------
 
 
+def signalled(started, args, cwd: Path, after: str, signum: int) -> tuple[str, str]:
+    """Run `args`, send `signum` once a stderr line starts with `after`: (stdout, stderr) of a run that
+    exited with 128 + signum and no traceback."""
+    run = started(args, cwd)
+    run.wait_for_line(after)
+    run.proc.send_signal(signum)
+    returncode, stdout, stderr = run.finish()
+    assert returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr
+    return stdout, stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_sigterm_and_sighup_during_training_save_the_best_model_so_far(started, tmp_path, signum, code):
-    run = started(LONG_TRAIN, tmp_path)
-    run.wait_for_line("epoch 1/400")
-    run.proc.send_signal(signum)
-    returncode, stdout, stderr = run.finish()
-    assert returncode == code, stderr
+    stdout, stderr = signalled(started, LONG_TRAIN, tmp_path, "epoch 1/400", signum)
+    assert code == 128 + signum
     assert stdout == ""
-    assert "Traceback" not in stderr
     name = signal.Signals(signum).name
     assert stderr.splitlines().count(
         f"{name} received: stopping after this batch (further signals are ignored while saving)...") == 1
@@ -298,13 +306,8 @@ def files_under(directory: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_sigterm_during_a_many_series_run_keeps_the_trained_series_for_resume(started, tmp_path):
-    run = started(MANY, tmp_path)
-    run.wait_for_line("series 1/4 done")
-    run.proc.send_signal(signal.SIGTERM)
-    returncode, stdout, stderr = run.finish()
-    assert returncode == 143, stderr
+    stdout, stderr = signalled(started, MANY, tmp_path, "series 1/4 done", signal.SIGTERM)
     assert stdout == ""
-    assert "Traceback" not in stderr
     saved = re.search(r"^interrupted: (\d) trained series are saved in models; train again with --resume to "
                       r"train the rest$", stderr, re.M)
     assert saved, stderr
@@ -351,12 +354,7 @@ SWEEP = ("sweep", SAMPLES / "airline.csv", "--past", 6, "--future", 3, "--hidden
 
 @pytest.mark.slow
 def test_sigterm_during_a_sweep_ranks_and_saves_the_best_model_so_far(started, tmp_path):
-    run = started(SWEEP, tmp_path)
-    run.wait_for_line("models 1/4 done")
-    run.proc.send_signal(signal.SIGTERM)
-    returncode, stdout, stderr = run.finish()
-    assert returncode == 143, stderr
-    assert "Traceback" not in stderr
+    stdout, stderr = signalled(started, SWEEP, tmp_path, "models 1/4 done", signal.SIGTERM)
     assert re.search(r"^interrupted: saved the best model so far \(hidden=\d+\) to best\.joblib$", stderr,
                      re.M), stderr
     rows = list(csv.DictReader(stdout.splitlines()))
