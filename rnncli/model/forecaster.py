@@ -158,13 +158,7 @@ class Forecaster:
 
     def _check_memory(self, n_rows: int) -> None:
         """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
-        need = sizing.training_bytes(
-            n_rows=n_rows, n_features=len(self.feature_idx_), n_targets=len(self.target_idx_),
-            past=self.past + 1, future=self.future, hidden=self.hidden, layers=self.layers, cell=self.cell,
-            batch_size=self.batch_size, dtype=self.dtype)
-        sizing.check_fits(need, f"training with --hidden {self.hidden}, --layers {self.layers} and --past "
-                                f"{self.past} on {n_rows} rows",
-                          "lower --hidden, --layers or --past, or train on fewer rows")
+        sizing.check_training(self.get_params(), n_rows, len(self.feature_idx_), len(self.target_idx_))
 
     @property
     def lookback_(self) -> int:

@@ -20,7 +20,7 @@ import os
 from ..engine import dense, lstm, rnn
 from ..errors import ConfigError
 
-__all__ = ["check_fits", "human_bytes", "machine_bytes", "n_params", "training_bytes"]
+__all__ = ["check_fits", "check_training", "human_bytes", "machine_bytes", "n_params", "training_bytes"]
 
 _LAYERS = {"lstm": lstm, "rnn": rnn}
 _GATES = {"lstm": 4, "rnn": 1}
@@ -47,6 +47,17 @@ def training_bytes(*, n_rows: int, n_features: int, n_targets: int, past: int, f
     batch = min(batch_size, windows)
     predict_batch = min(windows, max(1, (1 << 22) // (past * 4 * hidden)))  # as Network.predict batches
     return weights + windows * per_window + (2 * batch + predict_batch) * per_state
+
+
+def check_training(params: dict, n_rows: int, n_features: int, n_targets: int) -> None:
+    """ConfigError when training a Forecaster of `params` (`get_params()`) on `n_rows` rows of
+    `n_features` inputs and `n_targets` targets clearly cannot fit in memory, naming the estimate."""
+    need = training_bytes(n_rows=n_rows, n_features=n_features, n_targets=n_targets, past=params["past"] + 1,
+                          future=params["future"], hidden=params["hidden"], layers=params["layers"],
+                          cell=params["cell"], batch_size=params["batch_size"], dtype=params["dtype"])
+    check_fits(need, f"training with --hidden {params['hidden']}, --layers {params['layers']} and --past "
+                     f"{params['past']} on {n_rows} rows",
+               "lower --hidden, --layers or --past, or train on fewer rows")
 
 
 def machine_bytes() -> int | None:

@@ -42,6 +42,7 @@ from .. import __version__
 from ..errors import ClusterError, ConfigError, DataError, RnncliError
 from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
+from ..model import sizing
 from ..model.forecaster import Forecaster
 
 __all__ = ["SCHEMES", "default_chunk_size", "exit_code", "run_tasks", "scheduler_address", "train_many"]
@@ -82,10 +83,23 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     """
     params = check_options(options)
     tasks = [(key, data, params) for key, data in series_by_id.items()]
+    _check_memory(tasks, params)
     return run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
                      worker_timeout=worker_timeout,
                 chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result,
                 keep_artifacts=keep_artifacts)
+
+
+def _check_memory(tasks: list, params: dict) -> None:
+    """ConfigError before any work when the longest series clearly cannot be trained in memory."""
+    runnable = [data for _, data, _ in tasks if not isinstance(data, BaseException)]
+    if not runnable:
+        return
+    longest = max(runnable, key=lambda data: len(data.values) if is_series(data) else len(np.asarray(data)))
+    if is_series(longest):
+        sizing.check_training(params, len(longest.values), len(longest.features), len(longest.targets))
+    else:
+        sizing.check_training(params, len(np.asarray(longest)), 1, 1)
 
 
 def exit_code(results: list[Result]) -> int:

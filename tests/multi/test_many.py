@@ -539,3 +539,16 @@ def test_a_failed_combination_is_listed_last_without_a_rank(series):
     result = sweeps.sweep(series["sine-0"][:8], {"past": [2, 6]}, TINY)
     assert [(r["id"], r["rank"], r["status"]) for r in result["rows"]] == [
         ("past=2", 1, "ok"), ("past=6", None, "failed")]
+
+
+def test_a_hidden_size_beyond_memory_is_refused_before_any_series_trains(series, monkeypatch):
+    from rnncli.model import sizing
+
+    monkeypatch.setattr(sizing, "machine_bytes", lambda: 8 * 10**9)
+    calls = []
+    with pytest.raises(ConfigError) as info:
+        par.train_many(series, {**TINY, "hidden": 30000}, on_result=calls.append)
+    assert str(info.value) == (
+        "training with --hidden 30000, --layers 1 and --past 4 on 124 rows needs about 144 GB of memory, "
+        "more than this machine has (8 GB); lower --hidden, --layers or --past, or train on fewer rows")
+    assert calls == []
