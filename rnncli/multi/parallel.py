@@ -83,23 +83,24 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     """
     params = check_options(options)
     tasks = [(key, data, params) for key, data in series_by_id.items()]
-    _check_memory(tasks, params)
     return run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
                      worker_timeout=worker_timeout,
                 chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result,
                 keep_artifacts=keep_artifacts)
 
 
-def _check_memory(tasks: list, params: dict) -> None:
-    """ConfigError before any work when the longest series clearly cannot be trained in memory."""
-    runnable = [data for _, data, _ in tasks if not isinstance(data, BaseException)]
-    if not runnable:
-        return
-    longest = max(runnable, key=lambda data: len(data.values) if is_series(data) else len(np.asarray(data)))
-    if is_series(longest):
-        sizing.check_training(params, len(longest.values), len(longest.features), len(longest.targets))
-    else:
-        sizing.check_training(params, len(np.asarray(longest)), 1, 1)
+def _check_memory(tasks: list) -> None:
+    """ConfigError before any work when a task clearly cannot be trained in memory: for each set of
+    options (a sweep has many), the longest series is checked."""
+    longest: dict = {}  # id(params) -> (rows, data, params)
+    for _, data, params in tasks:
+        if not isinstance(data, BaseException):
+            rows = len(data.values) if is_series(data) else len(np.asarray(data))
+            if rows > longest.get(id(params), (-1,))[0]:
+                longest[id(params)] = (rows, data, params)
+    for rows, data, params in longest.values():
+        n_features, n_targets = (len(data.features), len(data.targets)) if is_series(data) else (1, 1)
+        sizing.check_training(params, rows, n_features, n_targets)
 
 
 def exit_code(results: list[Result]) -> int:
@@ -163,6 +164,7 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
     for flag, seconds in (("--connect-timeout", connect_timeout), ("--worker-timeout", worker_timeout)):
         if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
             raise ConfigError(f"{flag} must be a positive number of seconds, got {seconds!r}")
+    _check_memory(tasks)
     keys = [key for key, _, _ in tasks]
     results: dict = {}
     first_failure = []

@@ -552,3 +552,14 @@ def test_a_hidden_size_beyond_memory_is_refused_before_any_series_trains(series,
         "training with --hidden 30000, --layers 1 and --past 4 on 124 rows needs about 144 GB of memory, "
         "more than this machine has (8 GB); lower --hidden, --layers or --past, or train on fewer rows")
     assert calls == []
+
+
+def test_a_sweep_with_one_hidden_size_beyond_memory_is_refused_before_any_model_trains(series, monkeypatch):
+    from rnncli.model import sizing
+
+    monkeypatch.setattr(sizing, "machine_bytes", lambda: 8 * 10**9)
+    calls = []
+    refused = r"^training with --hidden 30000, --layers 1 and --past 4 on 124 rows needs about"
+    with pytest.raises(ConfigError, match=refused):
+        sweeps.sweep(series["sine-11"], {"hidden": [4, 30000]}, TINY, on_result=calls.append)
+    assert calls == []
