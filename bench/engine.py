@@ -8,6 +8,12 @@ and prints medians, windows per second, the ratio to torch and to the floor.
 
     python bench/engine.py                 # all configs, float32 and float64, 2 threads
     python bench/engine.py --threads 1 --configs A,D --dtypes float32 --repeats 9
+    python bench/engine.py --threads 1,2 --dtypes float32            # the thread crossover
+    python bench/engine.py --threads 1,2 --dtypes float32 --busy 3   # ... beside 3 busy processes
+
+With several thread counts (`--threads 1,2`) it times rnncli's step at each count, alternately,
+and prints the ratio of each to the first (what `rnncli.threads` chooses from). `--busy K` runs
+K bounded busy loops (bench/busy.py) beside the measurement.
 
 Ratios, not absolute times, are what carry between machines; the machine's load is printed.
 """
@@ -24,6 +30,9 @@ CONFIGS = {  # name: (features, past, hidden, future, batch)
     "B": (1, 24, 64, 12, 32),
     "C": (8, 24, 128, 1, 64),
     "D": (1, 5, 16, 3, 16),
+    # larger than people train here: where a second BLAS thread starts to pay (--threads 1,2)
+    "E": (1, 48, 400, 8, 128),
+    "F": (8, 48, 800, 8, 64),
 }
 
 
@@ -133,13 +142,34 @@ def per_call(fn, min_time=0.2):
     return (time.perf_counter() - t0) / n
 
 
-def measure(fns: dict, repeats: int) -> dict:
-    """Median seconds per call of each function, measured alternately."""
+def measure(fns: dict, repeats: int, threads: dict | None = None) -> dict:
+    """Median seconds per call of each function, measured alternately; `threads` maps a key to the
+    BLAS thread count its calls run with (set outside the timed calls)."""
+    from threadpoolctl import threadpool_limits
+
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
-            times[k].append(per_call(f))
+            with threadpool_limits((threads or {}).get(k)):
+                times[k].append(per_call(f))
     return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def compare_threads(args, counts: list[int]) -> None:
+    """rnncli's step at each thread count in `counts`, alternately; ratios to the first count."""
+    print(f"# rnncli engine step, {args.cell}, threads {counts}, numpy {np.__version__}; "
+          f"{args.busy} busy processes; load average {os.getloadavg()[0]:.2f}")
+    head = " | ".join(f"{n} thr ms" for n in counts)
+    ratios = " | ".join(f"{n} / {counts[0]}" for n in counts[1:])
+    print(f"| config | dtype | {head} | {ratios} |")
+    print("|---|---|" + "---:|" * (2 * len(counts) - 1))
+    for dtype in args.dtypes.split(","):
+        for name in args.configs.split(","):
+            cfg = CONFIGS[name]
+            fns = {n: rnncli_step(cfg, dtype, args.cell) for n in counts}
+            t = measure(fns, args.repeats, threads={n: n for n in counts})
+            print(f"| {name} {cfg} | {dtype} | " + " | ".join(f"{t[n] * 1e3:.3f}" for n in counts) + " | "
+                  + " | ".join(f"{t[n] / t[counts[0]]:.2f}" for n in counts[1:]) + " |", flush=True)
 
 
 def main():
@@ -147,9 +177,23 @@ def main():
     p.add_argument("--configs", default="A,B,C,D")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--cell", default="lstm", choices=["lstm", "rnn"])
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", default="2", help="a count, or several (1,2) to compare rnncli at each")
     p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--busy", type=int, default=0, help="busy processes beside the measurement")
     args = p.parse_args()
+    counts = [int(n) for n in args.threads.split(",")]
+
+    from busy import busy
+
+    with busy(args.busy, seconds=3600):
+        if len(counts) > 1:
+            compare_threads(args, counts)
+        else:
+            args.threads = counts[0]
+            compare_references(args)
+
+
+def compare_references(args):
 
     from threadpoolctl import threadpool_limits
 

@@ -3,8 +3,9 @@
 Read from the source (every import, at module level or inside a function): no module imports from a
 layer above its own, the modules import one another without a cycle, and no module takes a private
 name (`_x`) from another module, by `from m import _x` or by `m._x`. `rnncli/__init__.py` (the Python
-API) and `__main__.py` sit on top; `errors.py` and `text.py` (escaping text for the terminal) at the bottom, below the engine, which imports nothing of
-rnncli (tests/engine/test_engine_purity.py checks it further: NumPy only, no I/O).
+API) and `__main__.py` sit on top; `errors.py`, `text.py` (escaping text for the terminal) and
+`threads.py` (the BLAS thread policy) at the bottom, below the engine, which imports nothing of rnncli
+(tests/engine/test_engine_purity.py checks it further: NumPy only, no I/O).
 """
 
 import ast
@@ -15,7 +16,7 @@ import pytest
 import rnncli
 
 PACKAGE = Path(rnncli.__file__).resolve().parent
-LAYERS = ["errors", "text", "engine", "model", "io", "multi", "cli"]  # lowest first
+LAYERS = ["errors", "text", "threads", "engine", "model", "io", "multi", "cli"]  # lowest first
 TOP = {"rnncli", "rnncli.__main__"}  # the Python API and `python -m rnncli` may use every layer
 
 

@@ -48,10 +48,16 @@ def positive(ctx, param, value):
     return value
 
 
+def nonnegative(ctx, param, value):
+    if value is not None and value < 0:
+        raise click.BadParameter(f"must be at least 0, got {value}")
+    return value
+
+
 SCHEDULER_ENV = "RNNCLI_SCHEDULER"
 
 
-SCALINGS = ["auto", "minmax", "standard", "window", "diff", "none"]
+SCALINGS = ["auto", "minmax", "standard", "window", "diff", "level", "seasonal", "none"]
 
 
 MANY_FLAGS = {"n_jobs": "-j/--n-jobs", "scheduler": "--scheduler", "connect_timeout": "--connect-timeout",
@@ -166,7 +172,8 @@ MODEL_OPTIONS = {
     "optimizer": ("--optimizer", click.Choice(["adam", "sgd"]), "adam", "Adam, or SGD with momentum 0.9.",
                   "Optimisers to try, comma-separated (adam,sgd)."),
     "scale": ("--scale", click.Choice(SCALINGS), "auto",
-              "Scaling; auto trains minmax and diff and keeps the better on validation.",
+              "Scaling; auto scores naive and seasonal-naive baselines (with and without drift) from "
+              "every window origin and trains the network on the best one's residual.",
               "Scalings to try, comma-separated (minmax,diff)."),
     "epochs": ("--epochs", click.INT, 200, "Maximum epochs.", "Maximum epochs of every model."),
     "clip": ("--clip", click.FLOAT, None, "Clip the gradient's global norm to this value.",
@@ -176,12 +183,22 @@ MODEL_OPTIONS = {
     "patience": ("--patience", click.INT, 20,
                  "Epochs without improvement before stopping; 0 turns early stopping off.",
                  "Epochs without improvement before stopping; 0 turns early stopping off."),
+    "min_steps": ("--min-steps", click.INT, None,
+                  "Optimiser steps before early stopping may end training. Default: 300 (or the budget).",
+                  "Optimiser steps before early stopping may end training. Default: 300 (or the budget)."),
+    "max_steps": ("--max-steps", click.INT, None,
+                  "Optimiser-step budget. Default: 600 + 2 per training window, at most 3000.",
+                  "Optimiser-step budget of every model. Default: 600 + 2 per window, at most 3000."),
+    "season": ("--season", click.INT, None,
+               "Season m of the seasonal scalings. Default: from the frequency, else found in the data.",
+               "Season m of the seasonal scalings. Default: from the frequency, else found in the data."),
     "seed": ("--seed", click.INT, 0, "Seed of every random draw.", "Seed of every model."),
     "dtype": ("--dtype", click.Choice(["float32", "float64"]), "float32",
               "Floating-point precision of the network.", "Floating-point precision of the networks."),
 }
 GRID_KEYS = ("cell", "hidden", "layers", "batch_size", "lr", "optimizer", "scale")  # sweep's comma lists
-POSITIVE = {"hidden", "layers", "batch_size", "epochs"}
+POSITIVE = {"hidden", "layers", "batch_size", "epochs", "max_steps", "season"}
+NONNEGATIVE = {"min_steps"}
 
 
 def model_options(names, *, grid: bool = False):
@@ -194,7 +211,8 @@ def model_options(names, *, grid: bool = False):
             if grid and name in GRID_KEYS:
                 kwargs.update(type=CommaList(kind, 1 if name in POSITIVE else None), default=str(default))
             else:
-                kwargs.update(type=kind, callback=positive if name in POSITIVE else None)
+                kwargs.update(type=kind, callback=positive if name in POSITIVE
+                              else nonnegative if name in NONNEGATIVE else None)
             f = click.option(flag, **kwargs)(f)
         return f
     return decorate

@@ -316,10 +316,11 @@ def model_summary(d: dict, layers: list) -> dict:
         "cell": d["network"]["cell"], "hidden": d["network"]["hidden"],
         "layers_count": d["network"]["layers"],
         "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
+        "choice": d.get("choice") or {},
         "time": _time_info(d.get("time")), "data": d.get("data", {}),
         "history": {"epochs_run": len(h["train_msse"]), "best_epoch": h["best_epoch"],
                     "best_msse": _num(h["best_msse"]) if h["best_msse"] != float("inf") else None,
-                    "stopped": h["stopped"] or "completed", "final_train_msse":
+                    "stopped": h["stopped"] or "completed", "steps": h.get("steps"), "final_train_msse":
                         h["train_msse"][-1] if h["train_msse"] else None},
         "validation": {"rmse": d["val_rmse"], "naive_rmse": d["naive_rmse"],
                        "windows": len(d["val_residuals"])},
@@ -365,11 +366,15 @@ def summary_tables(s: dict) -> list:
     items = [
         ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
         ("past / future", f"{s['past']} / {s['future']}"),
-        ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")),
+        ("scaling", s["scale"] + (" (chosen by auto)" if s["scale_option"] == "auto" else "")
+         + (f", season {s['choice']['season']}" if s["choice"].get("season", 1) > 1 else "")),
+        ("why", _why(s["choice"])),
         ("dtype", s["dtype"]),
         ("time column",
          f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
-        ("training", f"{hist['epochs_run']} epochs, best epoch {hist['best_epoch']}, {hist['stopped']}"),
+        ("training", f"{hist['epochs_run']} epochs"
+         + (f" ({hist['steps']} steps)" if hist.get("steps") else "")
+         + f", best epoch {hist['best_epoch']}, {hist['stopped']}"),
         ("best validation MSSE", _g(hist["best_msse"])),
         ("validation RMSE", ", ".join(f"{_g(a)} (naive {_g(b)})" for a, b in rmse)
          + f" over {val['windows']} windows"),
@@ -382,6 +387,19 @@ def summary_tables(s: dict) -> list:
     for k, v in items:
         facts.add_row(k, str(v))
     return [layers, facts]
+
+
+def _why(choice: dict) -> str:
+    """The reason a scaling was chosen, and whether the network beat its baseline anchor on validation."""
+    text = choice.get("reason", "-")
+    w = choice.get("network_weight")
+    if w == 0:
+        text += "; the network did not beat that baseline on validation, so the model forecasts it"
+    elif w is not None:
+        text += (f"; the network corrects it with weight {w:g} (validation RMSE "
+                 f"{', '.join(_g(v) for v in choice['network_rmse'])} vs "
+                 f"{', '.join(_g(v) for v in choice['anchor_rmse'])})")
+    return text
 
 
 def audit_table(result: dict) -> Table:

@@ -20,7 +20,7 @@ from .output import err_console, ignoring_signals, interruptible, say
 
 # the Forecaster's options (declared once, in options.MODEL_OPTIONS), in each command's order
 TRAIN_ORDER = ("cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer", "clip", "val_frac",
-               "patience", "scale", "seed", "dtype")
+               "patience", "min_steps", "max_steps", "scale", "season", "seed", "dtype")
 SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dtype")
 
 

@@ -46,6 +46,7 @@ class Network:
         self.params = self._views(self.flat)
         self.grads = self._views(self.grad_flat)
         self._ws = [Workspace() for _ in range(self.layers)]  # reused by training steps
+        self._val_ws = None  # reused by validation passes (msse_tm)
 
     def _views(self, buf: np.ndarray) -> list[dict[str, np.ndarray]]:
         views, start = [], 0
@@ -94,12 +95,16 @@ class Network:
             raise ValueError(f"X must have shape (windows, past, {self.n_features}), got {X.shape}")
         return np.ascontiguousarray(X.transpose(1, 2, 0), dtype=self.dtype)
 
-    def _forward(self, xs: np.ndarray, train: bool = False) -> tuple[np.ndarray, list]:
+    def _forward(self, xs: np.ndarray, train: bool = False, ws: list | None = None
+                 ) -> tuple[np.ndarray, list]:
         """The head's output (B, future * n_targets) and, when `train`, each layer's cache
-        (training reuses the layers' workspaces from step to step)."""
+        (training reuses the layers' workspaces from step to step; `ws`, one Workspace per
+        layer, does the same for a forward pass)."""
         caches = []
+        if train:
+            ws = self._ws
         for k, params in enumerate(self.params[:-1]):
-            xs, cache = self.layer.forward(params, xs, self._ws[k] if train else None, train=train)
+            xs, cache = self.layer.forward(params, xs, None if ws is None else ws[k], train=train)
             caches.append(cache)
         y = dense.forward(self.params[-1], xs[-1].T)  # the last h(t), as (B, H)
         return y, caches
@@ -109,15 +114,33 @@ class Network:
         y, _ = self._forward(xs)
         return y.reshape(-1, self.future, self.n_targets)
 
+    def predict_batch_size(self, past: int) -> int:
+        """Windows per forward pass when predicting: each batch's activations a few million elements."""
+        return max(1, (1 << 22) // (past * 4 * self.hidden))
+
     def predict(self, X: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         """Forecasts (S, future, n_targets) for windows X (S, past, n_features), in batches."""
         X = np.asarray(X)
-        if batch_size is None:  # keep each batch's activations to a few million elements
-            batch_size = max(1, (1 << 22) // (X.shape[1] * 4 * self.hidden))
+        batch_size = batch_size or self.predict_batch_size(X.shape[1])
         out = np.empty((X.shape[0], self.future, self.n_targets), dtype=self.dtype)
         for start in range(0, X.shape[0], batch_size):
             out[start : start + batch_size] = self.forward_tm(self.time_major(X[start : start + batch_size]))
         return out
+
+    def msse_tm(self, xs: np.ndarray, Y: np.ndarray, out: np.ndarray) -> float:
+        """`msse` for windows already in the layers' layout xs (T, F, S) and Y (S, future, n_targets)
+        in the network's dtype, forecasting into `out` (S, future, n_targets) with workspaces kept
+        between calls: the training loop's validation pass, every epoch, without allocating its
+        activations again. The same batches and arithmetic as `msse`, so the same bits."""
+        S = xs.shape[2]
+        batch_size = self.predict_batch_size(xs.shape[0])
+        if self._val_ws is None:
+            self._val_ws = [Workspace() for _ in range(self.layers)]
+        for start in range(0, S, batch_size):
+            y, _ = self._forward(xs[:, :, start : start + batch_size], ws=self._val_ws)
+            out[start : start + batch_size] = y.reshape(-1, self.future, self.n_targets)
+        out -= Y
+        return float(np.vdot(out, out)) / max(S, 1)
 
     def loss_and_grad_tm(self, xs: np.ndarray, Y: np.ndarray) -> float:
         """L = 1/2 sum (y_hat - y)^2 / B for windows xs (T, F, B) and Y (B, future, n_targets).

@@ -580,6 +580,11 @@ MAX_HISTORY = 10**6  # epochs a history may list
 MAX_TEXT = 10_000  # characters of a name or setting
 _READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
 _SCALER_ARRAYS = {"x_shift": "features", "x_scale": "features", "y_shift": "targets", "y_scale": "targets"}
+_ANCHOR_ARRAYS = {"x_scale": "features", "y_scale": "targets", "season": "one", "drift": "one"}
+# the arrays each scaler kind stores (rnncli.model.scaling.fit), and what their length follows
+_SCALER_FIELDS = {"minmax": _SCALER_ARRAYS, "standard": _SCALER_ARRAYS, "diff": _SCALER_ARRAYS,
+                  "level": _ANCHOR_ARRAYS, "seasonal": _ANCHOR_ARRAYS}
+_AUTO_KINDS = ("minmax", "diff", "level", "seasonal")  # what scale="auto" may have kept
 
 
 def _check_model(obj, name: str) -> None:
@@ -654,19 +659,24 @@ def _check_content(d: dict) -> None:
     _finite(flat, "network.flat")
 
     scale = _field(d, "scale", str)
-    allowed = ("minmax", "diff") if options["scale"] == "auto" else (options["scale"],)
+    allowed = _AUTO_KINDS if options["scale"] == "auto" else (options["scale"],)
     if scale not in allowed:
         raise _Invalid(f"'scale' is {_repr(scale)}, but options.scale {options['scale']!r} allows "
                        f"{' or '.join(map(repr, allowed))}")
     scaler = _field(d, "scaler", dict)
-    keys = {"kind"} | (set(_SCALER_ARRAYS) if scale in ("minmax", "standard", "diff") else set())
+    keys = {"kind"} | set(_SCALER_FIELDS.get(scale, ()))
     if scaler.keys() != keys or scaler["kind"] != scale:
         raise _Invalid(f"'scaler' should be a {scale} scaler with the fields {sorted(keys)}")
-    sizes = {"features": n_features, "targets": n_targets}
+    sizes = {"features": n_features, "targets": n_targets, "one": 1}
     for key in sorted(keys - {"kind"}):
-        array = _float_array(scaler, key, f"scaler.{key}", (sizes[_SCALER_ARRAYS[key]],))
+        array = _float_array(scaler, key, f"scaler.{key}", (sizes[_SCALER_FIELDS[scale][key]],))
         if key.endswith("scale") and not (array != 0).all():
             raise _Invalid(f"'scaler.{key}' holds a zero scale")
+    if scale in ("level", "seasonal"):
+        m, drift = scaler["season"][0], scaler["drift"][0]
+        if not (m == int(m) and 1 <= m <= past) or drift not in (0.0, 1.0):
+            raise _Invalid(f"'scaler.season' {m:g} must be a whole number from 1 to past ({past}) and "
+                           f"'scaler.drift' 0 or 1, got {drift:g}")
 
     from ..model.scaling import lookback
 
@@ -680,9 +690,10 @@ def _check_content(d: dict) -> None:
         if len(values) != n_targets or not all(type(v) is float for v in values):
             raise _Invalid(f"'{key}' should list {n_targets} float(s), one per target")
     _history(_field(d, "history", dict), "history")
+    _check_choice(_optional(d, "choice", dict) or {}, past, n_targets)
     _optional(d, "variant_scores", dict)
     for key, value in (d.get("variant_scores") or {}).items():
-        if key not in ("minmax", "diff", *allowed) or type(value) is not float:
+        if key not in (*_AUTO_KINDS, *allowed) or type(value) is not float:
             raise _Invalid(f"'variant_scores' should map scalings to floats, "
                            f"got {_repr(key)}: {_repr(value)}")
     for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
@@ -733,6 +744,32 @@ def _check_trainer(t: dict, options: dict, n_params: int) -> None:
         raise _Invalid("'trainer.rng_state' is not a PCG64 generator state") from None
 
 
+def _check_choice(choice: dict, past: int, n_targets: int) -> None:
+    """`choice` (Forecaster.choice_): the scaling chosen, its season and drift, why, and the validation
+    RMSE (one float per target) of the baselines by name, of the network and of its anchor."""
+    types = {"scale": str, "season": int, "drift": bool, "reason": str, "baseline_rmse": dict,
+             "network_rmse": list, "anchor_rmse": list, "network_weight": float}
+    for key, value in choice.items():
+        if key not in types:
+            raise _Invalid(f"'choice' has the field {_repr(key)}, not one of {', '.join(types)}")
+        if type(value) is not types[key] and not (key == "network_weight" and value is None):
+            raise _Invalid(f"'choice.{key}' is {_repr(value)}, not a {types[key].__name__}")
+    for key in ("scale", "reason"):
+        if key in choice:
+            _text(choice[key], f"choice.{key}")
+    if not 1 <= choice.get("season", 1) <= past:
+        raise _Invalid(f"'choice.season' is {choice['season']}, not from 1 to past ({past})")
+    lists = {f"choice.{k}": choice[k] for k in ("network_rmse", "anchor_rmse") if k in choice}
+    if len(choice.get("baseline_rmse", {})) > 50:
+        raise _Invalid("'choice.baseline_rmse' names more than 50 baselines")
+    for name, value in choice.get("baseline_rmse", {}).items():
+        _text(name, "choice.baseline_rmse key")
+        lists[f"choice.baseline_rmse.{name}"] = value
+    for field, value in lists.items():
+        if type(value) is not list or len(value) != n_targets or not all(type(v) is float for v in value):
+            raise _Invalid(f"'{field}' should list {n_targets} float(s), one per target")
+
+
 def _history(h: dict, field: str) -> None:
     for key in ("train_msse", "val_msse"):
         values = _field(h, key, list, f"{field}.")
@@ -743,6 +780,15 @@ def _history(h: dict, field: str) -> None:
                 raise _Invalid(f"'{field}.{key}[{i}]' is {_repr(v)}, not a float")
     _int(h, "best_epoch", f"{field}.best_epoch", 0, MAX_HISTORY)
     _field(h, "best_msse", float, f"{field}.")
+    for key in ("steps", "wait_lr"):  # the step policy's counters (absent in older runs: 0)
+        if key in h:
+            _int(h, key, f"{field}.{key}", 0, 2**62)
+    if "lr" in h and not (type(h["lr"]) is float and math.isfinite(h["lr"]) and h["lr"] > 0):
+        raise _Invalid(f"'{field}.lr' is {_repr(h['lr'])}, not a positive float")
+    reductions = h.get("lr_reductions", [])
+    if type(reductions) is not list or len(reductions) > MAX_HISTORY or not all(
+            type(e) is int and 0 <= e <= MAX_HISTORY for e in reductions):
+        raise _Invalid(f"'{field}.lr_reductions' should list the epochs (whole numbers) of each reduction")
     if field == "history" and h.get("stopped") is not None:
         _text(h["stopped"], "history.stopped")
 

@@ -22,11 +22,13 @@ from ..engine.network import CELLS, DTYPES, Network
 from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, History, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
-from . import baselines, metrics, scaling, sizing, windows
+from ..threads import blas_threads, resolve
+from . import baselines, metrics, scaling, seasons, sizing, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 2
+SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)  # weights of the network's correction of an anchored forecast
 
 
 @dataclass
@@ -55,14 +57,23 @@ def _check_choice(flag: str, value, choices) -> str:
 class Forecaster:
     """A recurrent network that forecasts `future` steps of the targets from `past` steps of the features.
 
-    Options mirror `rnncli train` (see `rnncli train --help`); `scale="auto"` trains the min-max
-    and the differencing variants and keeps the one with the lower validation error.
+    Options mirror `rnncli train` (see `rnncli train --help`). `scale="auto"` first scores the naive
+    forecast and the seasonal-naive ones (the season of the data's frequency and the lag of the
+    strongest autocorrelation of the first differences, each when it fits in `past`) from every
+    window origin, a cheap test, then trains one network on the residual of the best of them
+    ("level" for naive, "seasonal" otherwise); the choice and its reason are in `choice_`.
+    `season`: m for the seasonal variants (None: from the frequency, else detected as above).
+    Training is budgeted in optimiser steps: at most `max_steps` (None: 600 + 2 per training window,
+    capped at 3000) and `epochs`; early stopping counts only after `min_steps` (None: 300, or fewer
+    when the budget or `epochs` allow fewer), and the learning rate halves after patience / 2
+    epochs without improvement (reduce-on-plateau, at most four times).
     """
 
     def __init__(self, past: int, future: int, *, cell: str = "lstm", hidden: int = 64, layers: int = 1,
                  epochs: int = 200, batch_size: int = 32, lr: float = 1e-3, optimizer: str = "adam",
                  clip: float | None = None, val_frac: float = 0.2, patience: int = 20, scale: str = "auto",
-                 seed: int = 0, dtype: str = "float32"):
+                 seed: int = 0, dtype: str = "float32", season: int | None = None,
+                 max_steps: int | None = None, min_steps: int | None = None):
         self.past = _check_int("--past", past, 1)
         self.future = _check_int("--future", future, 1)
         self.cell = _check_choice("--cell", cell, tuple(CELLS))
@@ -84,17 +95,20 @@ class Forecaster:
         if not (isinstance(val_frac, (int, float)) and 0 <= val_frac < 1):
             raise ConfigError(f"--val-frac must be in [0, 1), got {val_frac!r}")
         self.val_frac = float(val_frac)
+        self.season = None if season is None else _check_int("--season", season, 1)
+        self.max_steps = None if max_steps is None else _check_int("--max-steps", max_steps, 1)
+        self.min_steps = None if min_steps is None else _check_int("--min-steps", min_steps, 0)
 
     def get_params(self) -> dict:
         """The constructor options, as plain values."""
         names = ("past", "future", "cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer",
-                 "clip", "val_frac", "patience", "scale", "seed", "dtype")
+                 "clip", "val_frac", "patience", "scale", "seed", "dtype", "season", "max_steps", "min_steps")
         return {k: getattr(self, k) for k in names}
 
     # -- fitting ------------------------------------------------------------------------
 
     def fit(self, data, *, targets=None, features=None, columns=None, on_epoch=None, should_stop=None,
-            on_variant=None, resume: dict | None = None) -> "Forecaster":
+            on_variant=None, resume: dict | None = None, threads="auto") -> "Forecaster":
         """Train on `data`; returns self.
 
         `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
@@ -108,23 +122,26 @@ class Forecaster:
         in total, on the same data and architecture (a difference raises ConfigError or
         DataError naming it). A fit that raises leaves the model as it was before the call
         (unfitted, or fitted by the previous call).
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`; the weights are
+        bit-identical for a given count).
         """
         before = dict(self.__dict__)
         try:
-            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume)
+            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume,
+                             threads)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
 
-    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume):
+    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume, threads):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
                             "is missing or infinite; fill or drop it first")
-        kinds = ["minmax", "diff"] if self.scale == "auto" else [self.scale]
+        kinds = ["level"] if self.scale == "auto" else [self.scale]
         if resume is not None:
             self._check_resume(resume, values)
             kinds = [resume["scale"]]
@@ -132,20 +149,33 @@ class Forecaster:
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
         self._check_memory(len(values))
+        if resume is not None:
+            m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
+            drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
+            self.choice_ = dict(resume.get("choice") or {})
+        else:
+            m, drift, self.choice_ = self._choose_anchor(values, kinds[0])
+            if self.scale == "auto" and m > 1:
+                kinds = ["seasonal"]
         fits, self.interrupted_ = [], False
-        for n, kind in enumerate(kinds):
-            if on_variant is not None:
-                on_variant(kind, n + 1, len(kinds))
-            fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume))
-            if fits[-1]["history"].stopped == "interrupted":
-                self.interrupted_ = True
-                break
+        with self._blas(threads, self.batch_size):
+            for n, kind in enumerate(kinds):
+                if on_variant is not None:
+                    on_variant(kind, n + 1, len(kinds))
+                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift))
+                if fits[-1]["history"].stopped == "interrupted":
+                    self.interrupted_ = True
+                    break
         best = min(fits, key=lambda f: f["score"])
         self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
         self.history_ = best["history"]
         self.trainer_state_ = _plain(best["trainer"].state())  # what `fit(resume=...)` continues from
         self.val_residuals_ = best["residuals"]
         self.variant_scores_ = {f["kind"]: f["score"] for f in fits}
+        if "anchor_rmse" in best:
+            self.choice_["network_rmse"] = [float(v) for v in best["val_rmse"]]
+            self.choice_["anchor_rmse"] = [float(v) for v in best["anchor_rmse"]]
+            self.choice_["network_weight"] = best["network_weight"]
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.tail_ = values[-self.lookback_:].copy()
@@ -160,6 +190,11 @@ class Forecaster:
         """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
         sizing.check_training(self.get_params(), n_rows, len(self.feature_idx_), len(self.target_idx_))
 
+    def _blas(self, threads, batch: int):
+        """A context that sets the BLAS threads for products of `batch` windows (`rnncli.threads`)."""
+        return blas_threads(resolve(threads, hidden=self.hidden, batch=batch, features=len(self.feature_idx_),
+                                    past=self.past, layers=self.layers, cell=self.cell))
+
     @property
     def lookback_(self) -> int:
         """Raw rows one forecast needs (past, plus one when modelling differences)."""
@@ -171,6 +206,72 @@ class Forecaster:
         Xraw, Yraw = windows.make_windows(values, lb, self.future, self.feature_idx_, self.target_idx_)
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
         return Xraw, Yraw, Tpast
+
+    def _choose_anchor(self, values: np.ndarray, kind: str) -> tuple[int, bool, dict]:
+        """The season m and drift of the anchored scalings, and why: (m, drift, choice dict for `choice_`).
+
+        "auto" scores the candidate baselines from every window origin of `values` (each from the
+        window's own `past` rows): naive and seasonal naive for the candidate seasons (the `season`
+        option or the frequency's, and the period of the strongest autocorrelation of the first
+        differences, each when 2 <= m <= past), each with and without drift (`scaling.reference`),
+        and keeps the lowest RMSE (relative to naive, averaged over targets): a cheap rolling-origin
+        test instead of training a network per candidate. "seasonal" takes the first candidate
+        season, without drift; "level" is naive; other scalings have no anchor (1, False).
+        """
+        if self.scale not in ("auto", "seasonal"):
+            return 1, False, {"scale": kind, "season": 1, "drift": False,
+                              "reason": f"--scale {kind} was given"}
+        y = values[:, self.target_idx_]
+        freq = (self.time_ or {}).get("freq")
+        candidates = []
+        lag = seasons.strongest_lag(y, 2, self.past)
+        found = [] if lag is None else [lag, lag - 1, lag + 1]  # a cycle's period is rarely a whole number
+        for m in (self.season or baselines.default_season(freq), *found):
+            if m is not None and 2 <= m <= self.past and m not in candidates:
+                candidates.append(m)
+        if self.scale == "seasonal":
+            if self.season is not None and self.season > self.past:
+                raise ConfigError(f"--scale seasonal needs --past >= --season; got --past {self.past}, "
+                                  f"--season {self.season}")
+            if not candidates:
+                raise ConfigError("--scale seasonal found no season: the data's frequency has none and no "
+                                  f"lag of 2..{self.past} is autocorrelated; give --season (<= --past)")
+            m = candidates[0]
+            return m, False, {"scale": "seasonal", "season": m, "drift": False,
+                              "reason": "--scale seasonal was given"}
+        _, Yraw, Tpast = self._frame(values, "level")
+        errs = {}
+        for m in [1, *candidates]:
+            for drift in (False, True):
+                if drift and m >= self.past:
+                    continue
+                e = Yraw - scaling.reference(Tpast, self.future, m, drift)
+                errs[m, drift] = np.sqrt(np.mean(e**2, axis=(0, 1)))
+        rel = {c: float(np.mean(r / np.maximum(errs[1, False], 1e-300))) for c, r in errs.items()}
+        best = min(rel, key=lambda c: (rel[c], c))
+
+        def name(c):
+            return ("naive" if c[0] == 1 else f"seasonal naive (m={c[0]})") + (" with drift" if c[1] else "")
+
+        others = ", ".join(f"{name(c)} {rel[c]:.3g}" for c in rel if c != best)
+        reason = (f"{name(best)} had the lowest RMSE from {len(Yraw)} window origins "
+                  f"(relative to naive: {rel[best]:.3g}{'; ' + others if others else ''})")
+        m, drift = best
+        return m, drift, {"scale": "seasonal" if m > 1 else "level", "season": m, "drift": drift,
+                          "reason": reason,
+                          "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
+
+    def _budget(self, n_train: int) -> tuple[int, int]:
+        """(max_steps, min_steps) for n_train training windows: the options, or the defaults.
+
+        Default budget: 600 + 2 n_train steps, at most 3000; default minimum: 300 steps, or the
+        budget, or what `epochs` epochs of ceil(n_train / batch_size) steps allow, if fewer.
+        """
+        max_steps = self.max_steps if self.max_steps is not None else min(3000, 600 + 2 * n_train)
+        per_epoch = math.ceil(n_train / min(self.batch_size, n_train))
+        min_steps = (self.min_steps if self.min_steps is not None
+                     else min(300, max_steps, self.epochs * per_epoch))
+        return max_steps, min_steps
 
     def _check_resume(self, d: dict, values: np.ndarray) -> None:
         """Refuse to resume `d` with other data or another architecture, naming the difference."""
@@ -193,17 +294,24 @@ class Forecaster:
             raise DataError(f"cannot resume: the data differ from the model's training data "
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
-    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None) -> dict:
+    def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
+                     season: int = 1, drift: bool = False) -> dict:
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw, Tpast = self._frame(values, kind)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
         scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
-                             self.feature_idx_, self.target_idx_)
+                             self.feature_idx_, self.target_idx_, season=season, drift=drift, past=self.past)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
                       len(self.target_idx_), self.dtype).init(rng)
-        trainer = Trainer(net, rng, self.optimizer, self.lr, self.batch_size, self.clip, self.patience)
+        anchored = kind in scaling.ANCHORED
+        if anchored:  # a zero head: training starts from the (seasonal) naive forecast
+            for a in net.params[-1].values():
+                a[...] = 0
+        max_steps, min_steps = self._budget(train.stop)
+        trainer = Trainer(net, rng, self.optimizer, self.lr, self.batch_size, self.clip, self.patience,
+                          min_steps=min_steps, max_steps=max_steps, plateau=max(1, self.patience // 2))
         if resume is not None:
             trainer.load_state(resume["trainer"])
         try:
@@ -217,8 +325,20 @@ class Forecaster:
             y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
             y = Yraw[val]
             naive = np.repeat(Tpast[val][:, -1:, :], self.future, axis=1)
-            fit["residuals"] = y - y_hat
             fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
+            if anchored:  # shrink the network's correction of its anchor as far as validation says
+                ref = scaling.decode(scaler, np.zeros_like(y_hat), _take(ctx, val))
+                fit["anchor_rmse"] = np.sqrt(np.mean((ref - y) ** 2, axis=(0, 1)))
+                rel = {w: float(np.mean(np.sqrt(np.mean((ref + w * (y_hat - ref) - y) ** 2, axis=(0, 1)))
+                                        / np.maximum(fit["anchor_rmse"], 1e-300))) for w in SHRINK}
+                w = min(SHRINK, key=lambda w: (rel[w], w))
+                fit["network_weight"] = w
+                if w != 1.0:  # the head is linear: scaling it scales the correction
+                    for a in net.params[-1].values():
+                        a *= w
+                    y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
+                    fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
+            fit["residuals"] = y - y_hat
             fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
             # variants are compared on the same (last) validation windows, relative to naive
             fit["score"] = float(np.mean(fit["val_rmse"] / np.maximum(fit["naive_rmse"], 1e-300)))
@@ -258,11 +378,15 @@ class Forecaster:
         X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
         return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
 
-    def predict(self, data=None, interval: float | None = None) -> Forecast:
-        """Forecast the `future` steps after the end of `data` (default: of the training data)."""
+    def predict(self, data=None, interval: float | None = None, threads="auto") -> Forecast:
+        """Forecast the `future` steps after the end of `data` (default: of the training data).
+
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
+        """
         values = self._values(data)[-self.lookback_:]
-        y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
-                                       values[None][:, :, self.target_idx_])[0]
+        with self._blas(threads, 1):
+            y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
+                                           values[None][:, :, self.target_idx_])[0]
         fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])
         if interval is not None:
             q = self.interval_halfwidth(interval)
@@ -283,33 +407,35 @@ class Forecaster:
         k = min(n, math.ceil((n + 1) * level))
         return np.sort(r, axis=0)[k - 1]
 
-    def backtest(self, data) -> tuple[np.ndarray, np.ndarray]:
+    def backtest(self, data, threads="auto") -> tuple[np.ndarray, np.ndarray]:
         """Forecasts from every origin of `data` with enough history.
 
         Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
         (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
+        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
         values = self._values(data)
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
         origins = np.arange(lb - 1, len(values))
-        y_hat = np.concatenate([
-            self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
-                                   view[s : s + 4096][:, :, self.target_idx_])
-            for s in range(0, len(view), 4096)])
+        with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
+            y_hat = np.concatenate([
+                self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
+                                       view[s : s + 4096][:, :, self.target_idx_])
+                for s in range(0, len(view), 4096)])
         return origins, y_hat
 
-    def evaluate(self, data, season: int = 1) -> dict:
+    def evaluate(self, data, season: int = 1, threads="auto") -> dict:
         """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
 
         Scored on the origins where all three have a forecast and the targets are known.
         Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
         "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
-        "skill": (targets,) = 1 - RMSE / RMSE_naive}.
+        "skill": (targets,) = 1 - RMSE / RMSE_naive}. `threads`: as for `backtest`.
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        origins, y_hat = self.backtest(values)
+        origins, y_hat = self.backtest(values, threads=threads)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
         origins, y_hat = origins[keep], y_hat[keep]
@@ -341,6 +467,7 @@ class Forecaster:
             "network": {**self.network_.config(), "flat": self.network_.flat.copy()},
             "scale": self.scale_, "scaler": _plain(self.scaler_),
             "variant_scores": {k: float(v) for k, v in self.variant_scores_.items()},
+            "choice": _plain(self.choice_),
             "columns": list(self.columns_), "feature_idx": [int(i) for i in self.feature_idx_],
             "target_idx": [int(i) for i in self.target_idx_], "time": _plain(self.time_),
             "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(),
@@ -351,7 +478,8 @@ class Forecaster:
             "history": {"train_msse": [float(v) for v in h.train_msse],
                         "val_msse": [None if v is None else float(v) for v in h.val_msse],
                         "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
-                        "stopped": h.stopped},
+                        "stopped": h.stopped, "steps": int(h.steps),
+                        "lr_reductions": [int(e) for e in h.lr_reductions]},
             "interrupted": bool(self.interrupted_),
             "trainer": self.trainer_state_,
             **({"created": self.created_} if getattr(self, "created_", None) else {}),
@@ -368,6 +496,7 @@ class Forecaster:
         model.network_ = net
         model.scale_, model.scaler_ = d["scale"], d["scaler"]
         model.variant_scores_ = dict(d.get("variant_scores", {}))
+        model.choice_ = dict(d.get("choice") or {})
         model.columns_ = d["columns"]
         model.feature_idx_, model.target_idx_ = d["feature_idx"], d["target_idx"]
         model.time_ = d["time"]
@@ -378,7 +507,7 @@ class Forecaster:
         model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
         h = d["history"]
         model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
-                                 h["stopped"])
+                                 h["stopped"], int(h.get("steps", 0)), list(h.get("lr_reductions", [])))
         model.interrupted_ = d.get("interrupted", False)
         model.trainer_state_ = d.get("trainer")
         return model

@@ -114,8 +114,8 @@ def exit_code(results: list[Result]) -> int:
 def default_chunk_size(tasks_or_series, options: dict | None = None, n_workers: int = 1) -> int:
     """Series per Dask task: about `TASK_SECONDS` of work, and at least 4 tasks per worker thread.
 
-    The work is estimated from each series' length, past, epochs, layers, hidden and the number of
-    scaling variants (`_COST_US`), not measured: a cluster's cores may be faster or slower. The number
+    The work is estimated from each series' length, past, epochs, layers and hidden (`_COST_US`;
+    one network per series), not measured: a cluster's cores may be faster or slower. The number
     of tasks is then rounded up to a multiple of the workers, so that they finish together.
     """
     if isinstance(tasks_or_series, Mapping):
@@ -135,10 +135,9 @@ def _estimate_seconds(data, params: dict) -> float:
     values = data.values if is_series(data) else np.asarray(data)
     n_inputs = len(data.features) if is_series(data) else 1
     windows = max(1, len(values) - params["past"] - params["future"] + 1)
-    variants = 2 if params["scale"] == "auto" else 1
     hidden = params["hidden"]
     per_step = _COST_US[0] + _COST_US[1] * hidden * (hidden + n_inputs)
-    return 1e-6 * per_step * windows * params["past"] * params["epochs"] * params["layers"] * variants
+    return 1e-6 * per_step * windows * params["past"] * params["epochs"] * params["layers"]
 
 def _is_count(value, minimum: int) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= minimum

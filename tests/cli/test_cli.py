@@ -247,7 +247,8 @@ def test_train_val_frac_0_trains_without_validation(run, tmp_path):
     assert d["val_residuals"].shape == (0, 2, 1)
 
 
-LR_HIGH = ("--past", 3, "--future", 2, "--hidden", 4, "--epochs", 40, "--lr", 0.1, "--scale", "minmax")
+LR_HIGH = ("--past", 3, "--future", 2, "--hidden", 4, "--epochs", 40, "--lr", 0.1, "--scale", "minmax",
+           "--min-steps", 0)
 
 
 def test_train_patience_stops_after_that_many_epochs_without_improvement(run, tmp_path):
@@ -267,11 +268,43 @@ def test_train_scale_is_used_and_stored(run, tmp_path, scale):
     assert (d["scale"], d["scaler"]["kind"], d["options"]["scale"]) == (scale, scale, scale)
 
 
-def test_train_scale_auto_trains_minmax_and_diff_and_keeps_the_better(run, tmp_path):
-    d = train(run, tmp_path, "--past", 3, "--future", 2, "--hidden", 4, "--epochs", 3, "--scale", "auto")
-    scores = d["variant_scores"]
-    assert sorted(scores) == ["diff", "minmax"]
-    assert d["scale"] == min(scores, key=scores.get)
+def test_train_scale_auto_stores_the_chosen_anchor_and_why(run, tmp_path):
+    d = train(run, tmp_path, "--past", 12, "--future", 2, "--hidden", 4, "--epochs", 3, "--scale", "auto")
+    choice = d["choice"]
+    assert (d["scale"], choice["season"]) == ("seasonal", 12)  # monthly airline: seasonal naive wins
+    assert choice["reason"].startswith("seasonal naive (m=12)")
+    assert choice["network_weight"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def test_info_shows_the_chosen_scaling_and_why(run, tmp_path):
+    train(run, tmp_path, "--past", 12, "--future", 2, "--hidden", 4, "--epochs", 3)
+    result = run("info", tmp_path / "m.joblib", "--format", "json")
+    info = json.loads(result.stdout)
+    assert info["choice"]["season"] == 12
+    table = run("info", tmp_path / "m.joblib").stderr + run("info", tmp_path / "m.joblib").stdout
+    assert "seasonal (chosen by auto), season 12" in table
+    words = " ".join(table.replace("│", " ").split())  # the cell's text, unwrapped
+    assert "had the lowest RMSE from" in words
+    weight = info["choice"]["network_weight"]
+    assert (f"the network corrects it with weight {weight:g}" if weight else
+            "the network did not beat that baseline") in words
+
+
+def test_train_season_and_step_options_reach_the_model(run, tmp_path):
+    d = train(run, tmp_path, "--past", 12, "--future", 2, "--hidden", 4, "--scale", "seasonal", "--season", 6,
+              "--max-steps", 5, "--min-steps", 0)
+    assert d["scaler"]["season"].tolist() == [6.0]
+    assert (d["options"]["season"], d["options"]["max_steps"], d["options"]["min_steps"]) == (6, 5, 0)
+    assert d["history"]["stopped"] == "step budget"
+    assert 5 <= d["history"]["steps"] < 5 + 4  # the epoch that reaches the budget ends (4 batches)
+
+
+@pytest.mark.parametrize(("flag", "value", "bound"), [("--season", 0, 1), ("--max-steps", 0, 1),
+                                                      ("--min-steps", -1, 0)])
+def test_train_refuses_out_of_range_season_and_step_options(run, tmp_path, flag, value, bound):
+    result = run("train", AIRLINE, "--past", 3, "--future", 2, flag, value, "-o", tmp_path / "m.joblib")
+    assert result.exit_code == 2
+    assert f"must be at least {bound}, got {value}" in result.stderr
 
 
 def test_train_same_seed_gives_identical_weights(run, tmp_path):

@@ -126,11 +126,12 @@ def test_series_too_short_states_the_numbers(run, error_line, tmp_path):
         "longer series or lower --past/--future")
 
 
-def test_series_too_short_for_the_differenced_variant_of_auto(run, error_line, tmp_path):
+def test_series_too_short_for_the_differenced_variant_states_the_extra_row(run, error_line, tmp_path):
     path = write(tmp_path, "".join(AIRLINE.read_text().splitlines(keepends=True)[:11]))  # 10 rows
-    result = run("train", path, "--past", 6, "--future", 4, "--val-frac", 0, "-o", tmp_path / "m.joblib")
+    result = run("train", path, "--past", 6, "--future", 4, "--val-frac", 0, "--scale", "diff",
+                 "-o", tmp_path / "m.joblib")
     assert error_line(result, 1) == (
-        f"Error: {path}: the data has 10 rows but --past 6 + --future 4 + 1 (--scale auto also models "
+        f"Error: {path}: the data has 10 rows but --past 6 + --future 4 + 1 (--scale diff models "
         "differences) needs at least 11; use a longer series or lower --past/--future")
 
 

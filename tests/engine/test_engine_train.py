@@ -3,6 +3,7 @@
 Also the Keras initialisation that training starts from.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -380,3 +381,84 @@ def test_input_and_head_weights_fill_the_glorot_interval(cell, layer, name):
 def test_initialisation_is_determined_by_the_generator():
     a, b = init_network("lstm"), init_network("lstm")
     assert np.array_equal(a.flat, b.flat)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "rnn"])
+def test_the_validation_pass_gives_the_bits_of_msse_in_batches_and_again(cell, monkeypatch):
+    rng = np.random.default_rng(3)
+    net = Network(cell, n_features=2, hidden=5, layers=2, future=3, n_targets=2).init(rng)
+    X, Y = rng.normal(size=(11, 4, 2)), rng.normal(size=(11, 3, 2)).astype(np.float32)
+    monkeypatch.setattr(net, "predict_batch_size", lambda past: 3)  # 4 batches, the last one short
+    out = np.empty_like(Y)
+    first = net.msse_tm(net.time_major(X), Y, out)
+    assert first == net.msse(X, Y)
+    assert net.msse_tm(net.time_major(X), Y, out) == first  # the kept workspaces change nothing
+
+
+# -- the step policy: a minimum before patience counts, a step budget, reduce-on-plateau -----------
+
+
+def tiny_validation_run(min_steps: int, plateau: int = 0, max_steps: int | None = None):
+    """Noise targets, one batch per epoch and 3 validation windows: validation stops improving at once."""
+    X, _, Xv, _ = small_problem()
+    rng = np.random.default_rng(7)
+    X, Xv = X[:20], Xv[:3]
+    Y, Yv = rng.normal(size=(len(X), 2, 1)), rng.normal(size=(len(Xv), 2, 1))
+    trainer = Trainer(tiny_network(dtype="float64"), np.random.default_rng(1), lr=3e-2, patience=2,
+                      min_steps=min_steps, max_steps=max_steps, plateau=plateau)
+    return trainer, trainer.fit(X, Y, Xv, Yv, epochs=500)
+
+
+def test_without_a_minimum_a_tiny_validation_set_stops_training_within_a_few_steps():
+    _, history = tiny_validation_run(min_steps=0)
+    assert history.stopped == "early"
+    assert history.steps < 40  # the failure the minimum prevents
+
+
+def test_a_tiny_validation_set_trains_past_the_minimum_number_of_steps():
+    _, history = tiny_validation_run(min_steps=120)
+    assert history.stopped == "early"
+    assert history.steps >= 120
+    assert history.epochs_run == history.steps  # one batch per epoch: it stopped at the first chance
+
+
+def test_the_step_budget_ends_training_after_the_epoch_that_reaches_it():
+    X, Y, Xv, Yv = small_problem()  # 3 batches per epoch
+    trainer = Trainer(tiny_network(), np.random.default_rng(1), lr=1e-2, patience=0, max_steps=10)
+    history = trainer.fit(X, Y, Xv, Yv, epochs=100)
+    assert history.stopped == "step budget"
+    assert (history.steps, history.epochs_run) == (12, 4)
+
+
+def test_reduce_on_plateau_halves_the_learning_rate_after_plateau_epochs_without_improvement():
+    trainer, history = tiny_validation_run(min_steps=120, plateau=5)
+    best, wait, expected = math.inf, 0, []  # the rule, replayed on the recorded validation losses
+    for epoch, v in enumerate(history.val_msse, start=1):
+        if v < best:
+            best, wait = v, 0
+        else:
+            wait += 1
+            if wait >= 5 and len(expected) < 4:
+                expected.append(epoch)
+                wait = 0
+    assert history.lr_reductions == expected
+    assert len(expected) >= 1
+    assert trainer.optimizer.lr == pytest.approx(3e-2 * 0.5 ** len(history.lr_reductions))
+
+
+def test_resuming_keeps_the_step_count_and_the_reduced_learning_rate():
+    X, Y, Xv, Yv = small_problem()
+    Yv = -Yv  # validation gets worse at once: the learning rate is reduced every 2 epochs
+    kw = {"lr": 1e-2, "patience": 0, "plateau": 2}
+    whole_net = tiny_network()
+    whole = Trainer(whole_net, np.random.default_rng(1), **kw).fit(X, Y, Xv, Yv, epochs=8)
+
+    first = Trainer(tiny_network(), np.random.default_rng(1), **kw)
+    first.fit(X, Y, Xv, Yv, epochs=5, should_stop=None)
+    net = tiny_network()
+    trainer = Trainer(net, np.random.default_rng(1), **kw)
+    trainer.load_state(first.state())
+    history = trainer.fit(X, Y, Xv, Yv, epochs=8)
+    assert whole.lr_reductions  # the case under test
+    assert (history.steps, history.lr_reductions) == (whole.steps, whole.lr_reductions)
+    assert np.array_equal(net.flat, whole_net.flat)

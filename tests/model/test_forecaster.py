@@ -204,11 +204,14 @@ def test_another_seed_gives_other_weights(airline):
 
 
 @pytest.mark.parametrize("name", ["airline", "sunspots"])
-def test_scale_auto_keeps_the_variant_with_the_lower_validation_score(name, request):
+def test_scale_auto_keeps_the_baseline_with_the_lowest_rolling_origin_error(name, request):
     series = request.getfixturevalue(name)
-    model = Forecaster(past=PAST, future=FUTURE, scale="auto", **TINY).fit(series)
-    assert set(model.variant_scores_) == {"minmax", "diff"}
-    assert model.scale_ == min(model.variant_scores_, key=model.variant_scores_.get)
+    model = Forecaster(past=12, future=FUTURE, scale="auto", **TINY).fit(series)
+    rmse = {k: v[0] for k, v in model.choice_["baseline_rmse"].items()}
+    best = min(rmse, key=rmse.get)
+    assert model.choice_["reason"].startswith(best + " had the lowest RMSE")
+    assert model.scale_ == ("level" if best.startswith("naive") else "seasonal")
+    assert set(model.variant_scores_) == {model.scale_}  # one network trained, not one per candidate
 
 
 @pytest.mark.parametrize("kind", ["none", "minmax", "standard", "window", "diff"])
@@ -262,7 +265,7 @@ def test_a_bad_option_raises_config_error_naming_the_flag_and_the_value(option, 
 @pytest.mark.parametrize(("rows", "scale", "val_frac", "message"), [
     (8, "minmax", 0.2, "the data has 8 rows but --past 6 + --future 3 needs at least 9; "
                        "use a longer series or lower --past/--future"),
-    (9, "auto", 0.0, "the data has 9 rows but --past 6 + --future 3 + 1 (--scale auto also models "
+    (9, "diff", 0.0, "the data has 9 rows but --past 6 + --future 3 + 1 (--scale diff models "
                      "differences) needs at least 10; use a longer series or lower --past/--future"),
 ])
 def test_data_too_short_for_past_and_future_states_the_numbers(rows, scale, val_frac, message):
@@ -426,3 +429,107 @@ def test_target_names_without_columns_are_a_config_error(airline):
                                "(name the columns with columns=[...])")
     with pytest.raises(ConfigError, match=r"^features: 3 is neither a column name nor an index below 1$"):
         Forecaster(past=PAST, future=FUTURE, **TINY).fit(airline.values, targets=[0], features=[3])
+
+
+# -- anchored scalings, the cheap choice, the step policy (issue 14) ---------------------------------
+
+
+def test_auto_needs_exactly_past_rows_to_forecast(airline):
+    model = Forecaster(past=12, future=FUTURE, **TINY).fit(airline)
+    assert model.lookback_ == 12
+    origins, y_hat = model.backtest(airline.values[:12])
+    assert origins.tolist() == [11]  # the first origin of exactly --past rows is formed
+    assert np.isfinite(y_hat).all()
+
+
+def test_a_network_weight_of_zero_forecasts_the_anchor_exactly(airline):
+    model = Forecaster(past=12, future=FUTURE, scale="seasonal", **TINY).fit(airline)
+    for a in model.network_.params[-1].values():
+        a[...] = 0
+    y = airline.values[:, 0]
+    assert model.scaler_["season"].tolist() == [12.0]
+    np.testing.assert_array_equal(model.predict().values[:, 0], y[-12:][:FUTURE])
+
+
+def test_the_choice_and_the_network_weight_survive_save_and_load(airline, tmp_path):
+    model = Forecaster(past=12, future=FUTURE, **TINY).fit(airline)
+    save_model(model, tmp_path / "m.joblib")
+    loaded = load_model(tmp_path / "m.joblib")
+    assert loaded.choice_ == model.choice_
+    assert loaded.choice_["network_weight"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+    np.testing.assert_array_equal(loaded.predict().values, model.predict().values)
+
+
+def test_the_network_weight_is_the_one_with_the_lowest_validation_rmse(airline):
+    model = Forecaster(past=12, future=FUTURE, **TINY).fit(airline)
+    c = model.choice_
+    assert c["network_rmse"] == pytest.approx(list(model.val_rmse_), rel=1e-12)
+    if c["network_weight"] == 0.0:
+        assert c["network_rmse"] == c["anchor_rmse"]
+    else:
+        assert c["network_rmse"][0] < c["anchor_rmse"][0]
+
+
+def test_auto_gives_bit_identical_weights_for_the_same_seed(airline):
+    a = Forecaster(past=12, future=FUTURE, seed=3, **TINY).fit(airline)
+    b = Forecaster(past=12, future=FUTURE, seed=3, **TINY).fit(airline)
+    assert a.network_.flat.tobytes() == b.network_.flat.tobytes()
+    assert a.choice_ == b.choice_
+
+
+def test_a_random_walk_is_anchored_on_the_naive_forecast():
+    walk = np.cumsum(np.random.default_rng(0).normal(size=300))
+    model = Forecaster(past=8, future=2, **TINY).fit(walk)
+    assert (model.scale_, model.choice_["season"]) == ("level", 1)
+
+
+def test_a_cycle_without_a_calendar_season_is_found_in_the_data():
+    t = np.arange(400)
+    y = 10 + np.sin(2 * np.pi * t / 9) + 0.05 * np.random.default_rng(0).normal(size=400)
+    model = Forecaster(past=20, future=3, **TINY).fit(y)
+    assert (model.scale_, model.choice_["season"]) == ("seasonal", 9)
+
+
+def test_the_season_option_overrides_the_frequency(airline):
+    model = Forecaster(past=12, future=FUTURE, scale="seasonal", season=6, **TINY).fit(airline)
+    assert model.scaler_["season"].tolist() == [6.0]
+    assert model.choice_["reason"] == "--scale seasonal was given"
+
+
+def test_a_season_longer_than_past_is_a_config_error(airline):
+    message = "--scale seasonal needs --past >= --season; got --past 6, --season 12"
+    with pytest.raises(ConfigError, match=message):
+        Forecaster(past=6, future=FUTURE, scale="seasonal", season=12, **TINY).fit(airline)
+
+
+@pytest.mark.parametrize(("option", "flag"), [({"season": 0}, "--season"), ({"max_steps": 0}, "--max-steps"),
+                                              ({"min_steps": -1}, "--min-steps")])
+def test_bad_step_and_season_options_name_their_flag(option, flag):
+    with pytest.raises(ConfigError, match=f"^{flag} must be an integer"):
+        Forecaster(past=PAST, future=FUTURE, **option)
+
+
+def test_the_step_budget_ends_training(airline):
+    model = Forecaster(past=PAST, future=FUTURE, hidden=4, max_steps=10, min_steps=0).fit(airline)
+    h = model.history_
+    assert h.stopped == "step budget"
+    assert 10 <= h.steps < 10 + 4  # the epoch that reaches the budget is finished (4 batches an epoch)
+
+
+def test_a_tiny_validation_set_trains_past_the_minimum_number_of_steps(airline):
+    short = with_values(airline, airline.values[:60])  # 51 windows: 5 validate, 44 train (2 batches)
+    model = Forecaster(past=PAST, future=FUTURE, hidden=4, patience=1, val_frac=0.1).fit(short)
+    h = model.history_
+    assert h.steps >= 300
+    assert len(h.val_msse) * 2 == h.steps
+    assert h.stopped in ("early", "")
+
+
+def test_resuming_an_auto_model_gives_the_weights_of_an_uninterrupted_run(airline):
+    opts = {"hidden": 4, "min_steps": 0}
+    whole = Forecaster(12, FUTURE, epochs=6, **opts).fit(airline)
+    first = Forecaster(12, FUTURE, epochs=3, **opts).fit(airline)
+    resumed = Forecaster(12, FUTURE, epochs=6, **opts).fit(airline, resume=first.to_dict())
+    assert resumed.scale_ == whole.scale_ == "seasonal"
+    assert resumed.history_.steps == whole.history_.steps
+    assert resumed.network_.flat.tobytes() == whole.network_.flat.tobytes()

@@ -31,8 +31,8 @@ def frame(kind, data, past=4, future=3, feature_idx=FEATURES, target_idx=TARGETS
 # -- kinds ------------------------------------------------------------------------------
 
 
-def test_the_five_kinds():
-    assert scaling.KINDS == ("none", "minmax", "standard", "window", "diff")
+def test_the_seven_kinds():
+    assert scaling.KINDS == ("none", "minmax", "standard", "window", "diff", "level", "seasonal")
 
 
 @pytest.mark.parametrize("kind", scaling.KINDS)
@@ -44,7 +44,8 @@ def test_unknown_kind_is_a_config_error_listing_the_choices():
     with pytest.raises(ConfigError) as excinfo:
         scaling.fit("auto", random_series(), FEATURES, TARGETS)
 
-    assert str(excinfo.value) == "unknown --scale 'auto'; choose one of none, minmax, standard, window, diff"
+    assert str(excinfo.value) == ("unknown --scale 'auto'; choose one of none, minmax, standard, window, "
+                                  "diff, level, seasonal")
 
 
 @pytest.mark.parametrize("kind", scaling.KINDS)
@@ -258,3 +259,46 @@ def test_a_constant_column_scales_to_zero_not_to_amplified_rounding_noise(kind):
 
     assert np.abs(X[:, :, 1]).max() <= 1e-12
     assert np.abs(Y).max() <= 1e-12
+
+
+# -- level and seasonal: anchored on the (seasonal) naive forecast ---------------------------------
+
+SEASONAL = np.array([[1.0], [5.0], [2.0], [6.0], [3.0], [7.0], [4.0], [8.0]])  # season 2, +1 a season
+
+
+def test_the_reference_is_the_seasonal_naive_forecast_from_inside_the_window():
+    Tpast = SEASONAL[None, :4]  # rows 1 5 2 6
+    np.testing.assert_array_equal(scaling.reference(Tpast, 3, 1)[0, :, 0], [6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(scaling.reference(Tpast, 3, 2)[0, :, 0], [2.0, 6.0, 2.0])
+
+
+def test_the_reference_with_drift_adds_the_mean_change_of_whole_seasons():
+    Tpast = SEASONAL[None, :5]  # rows 1 5 2 6 3: k = 2 floor(4 / 2) = 4 rows, d = (3 - 1) / 4 per step
+    np.testing.assert_array_equal(scaling.reference(Tpast, 3, 2, drift=True)[0, :, 0], [7.0, 4.0, 8.0])
+    np.testing.assert_array_equal(scaling.reference(SEASONAL[None, :3], 2, 1, drift=True)[0, :, 0],
+                                  [2.5, 3.0])
+
+
+def test_a_window_shorter_than_the_season_is_a_data_error():
+    with pytest.raises(DataError, match=r"needs --past >= the season \(4\); got --past 3"):
+        scaling.reference(SEASONAL[None, :3], 2, 4)
+
+
+@pytest.mark.parametrize(("kind", "season"), [("level", 1), ("seasonal", 2)])
+def test_a_zero_output_decodes_to_the_anchor(kind, season):
+    scaler = scaling.fit(kind, SEASONAL, [0], [0], season=season)
+    Xraw, Yraw, Tpast = frame(kind, SEASONAL, past=4, future=2, feature_idx=[0], target_idx=[0])
+    X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
+    y0 = scaling.decode(scaler, np.zeros_like(Y), ctx)
+    np.testing.assert_array_equal(y0, scaling.reference(Tpast, 2, season if kind == "seasonal" else 1))
+    np.testing.assert_array_equal(X[:, -1, :], 0.0)  # inputs are relative to the window's last row
+
+
+def test_seasonal_differencing_of_a_seasonal_series_with_a_steady_rise_is_constant():
+    scaler = scaling.fit("seasonal", SEASONAL, [0], [0], season=2)
+    Xraw, Yraw, Tpast = frame("seasonal", SEASONAL, past=4, future=2, feature_idx=[0], target_idx=[0])
+    _, Y, _ = scaling.encode(scaler, Xraw, Yraw, Tpast)
+    # y(t) - y(t - 2) = 1 everywhere; the scale is the std of the 2-lag differences, floored to 1
+    np.testing.assert_array_equal(Y, 1.0)
+    assert scaler["season"].tolist() == [2.0]
+    assert scaler["drift"].tolist() == [0.0]

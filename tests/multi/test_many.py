@@ -160,7 +160,7 @@ def test_exit_code_says_all_some_or_none(statuses, code):
     ({"options": {**TINY, "hidden": 0}}, "--hidden must be an integer >= 1, got 0"),
     ({"options": {**TINY, "neurons": 5}},
      "unknown training option 'neurons'; known: past, future, cell, hidden, layers, epochs, batch_size, lr, "
-     "optimizer, clip, val_frac, patience, scale, seed, dtype"),
+     "optimizer, clip, val_frac, patience, scale, seed, dtype, season, max_steps, min_steps"),
     ({"n_jobs": 0}, "-j/--n-jobs must be a whole number of processes (or -1 for all cores), got 0"),
     ({"n_jobs": 2, "scheduler": "tcp://x:1"},
      "use either -j/--n-jobs (local processes) or --scheduler (a Dask cluster), not both"),
