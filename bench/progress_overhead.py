@@ -46,7 +46,8 @@ def main():
         else:
             console = Console(file=devnull, force_terminal=(mode == "live"), width=120)
             with TrainingProgress(console, args.epochs) as progress:
-                model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant)
+                model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
+                          on_batch=progress.on_batch)  # as `rnncli train` does
         return time.perf_counter() - t0
 
     times = {"quiet": [], "live": [], "plain": []}

@@ -39,3 +39,19 @@ class ArtifactError(RnncliError):
 
 class UnsafeArtifactError(ArtifactError):
     """A model file asks for something the restricted loader refuses to construct."""
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs the optional `extra` (plot, dask, parquet, excel) into this rnncli.
+
+    From a source checkout (an editable install: the package sits beside a pyproject.toml) it is
+    `pip install -e '<checkout>[extra]'` ('.' when run from the checkout itself); else
+    `pip install 'rnncli[extra]'`.
+    """
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isfile(os.path.join(root, "pyproject.toml")):
+        return f"pip install 'rnncli[{extra}]'"
+    where = "." if os.path.abspath(os.getcwd()) == root else root
+    return f"pip install -e '{where}[{extra}]'"

@@ -20,6 +20,7 @@ import click
 
 from .. import __version__
 from ..errors import RnncliError
+from .completion import completion
 from .describing import info
 from .forecasting import evaluate, predict
 from .options import CONTEXT
@@ -73,7 +74,7 @@ def cli(ctx, debug):
     ctx.obj = {"debug": debug}
 
 
-for _command in (window, train, sweep, predict, evaluate, info):
+for _command in (window, train, sweep, predict, evaluate, info, completion):
     cli.add_command(_command)
 
 

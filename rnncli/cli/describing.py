@@ -6,17 +6,18 @@ import sys
 import click
 
 from .inputs import load_model
-from .options import CONTEXT
-from .output import err_console
+from .options import CONTEXT, MODEL_PATH, plot_option, require_matplotlib
+from .output import check_writable, err_console, say
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("model_path", metavar="MODEL")
+@click.argument("model_path", metavar="MODEL", type=MODEL_PATH)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: rich tables on stderr; json: on stdout.")
 @click.option("--audit", is_flag=True,
               help="Report the loader's checks: globals asked for, array headers, verdict.")
-def info(model_path, fmt, audit):
+@plot_option("Draw the learning curve: train and validation MSSE per epoch, the best epoch marked.")
+def info(model_path, fmt, audit, plot):
     """Summarise a model file: layers and parameters, data, scaling, training and validation.
 
     --audit reports what the loader's own checks found (a model file is plain data: it asks for
@@ -31,9 +32,16 @@ def info(model_path, fmt, audit):
     rnncli info airline.joblib --format json | jq .total_params
     rnncli info downloaded.joblib --audit
     rnncli info models/
+    rnncli info airline.joblib --plot curve.png
     """
-    from .tables import model_summary, summary_tables, to_json
+    from .tables import beaten_warnings, model_summary, summary_tables, to_json, validation_comparison
 
+    if plot is not None:
+        if audit or os.path.isdir(model_path):
+            raise click.UsageError("--plot draws one model's learning curve: pass a model file, "
+                                   "without --audit")
+        require_matplotlib()
+        check_writable(plot)
     if os.path.isdir(model_path):
         if audit:
             raise click.UsageError("--audit reads one model file: pass one series' file "
@@ -59,7 +67,14 @@ def info(model_path, fmt, audit):
     summary = model_summary(d, model.network_.summary())
     if fmt == "json":
         click.echo(to_json(summary))
-        return
-    console = err_console()
-    for table in summary_tables(summary):
-        console.print(table)
+    else:
+        console = err_console()
+        for table in summary_tables(summary, width=console.width):
+            console.print(table)
+        for line in beaten_warnings(validation_comparison(summary)):
+            say(line, console)
+    if plot is not None:
+        from .plot import learning_curve_figure, save_figure
+
+        save_figure(learning_curve_figure(d["history"]), plot)
+        say(f"wrote plot to {plot}")

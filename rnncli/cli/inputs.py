@@ -2,14 +2,21 @@
 
 import contextlib
 
+# How DATA is read: the options of `train` that the model keeps (its provenance's "read").
+READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz",
+             "no_header", "decimal", "thousands")
+
 
 def read_data(data, *, delimiter, encoding, time_col, targets=(), features=(), fill="error", resample=None,
-          smooth=None):
+              smooth=None, freq=None, time_format=None, tz=None, no_header=False, decimal=".",
+              thousands=None):
     from ..io.csv import read_csv
 
     return read_csv(data, delimiter=delimiter, encoding=encoding,
                     time_col=None if time_col in (None, "none") else time_col, targets=targets,
-                    features=features, fill=fill, resample=resample, smooth=smooth)
+                    features=features, fill=fill, resample=resample, smooth=smooth, freq=freq,
+                    time_format=time_format, tz=tz, no_header=no_header, decimal=decimal,
+                    thousands=thousands)
 
 
 def load_model(path: str):
@@ -21,10 +28,10 @@ def load_model(path: str):
 
 
 def read_for_model(d: dict, data: str, delimiter, encoding):
-    """Read DATA the way the model's training data was read; --delimiter given (not ',') wins."""
+    """Read DATA the way the model's training data was read; a --delimiter or --encoding given wins."""
     from ..io.like import read_like
 
-    return read_like(d, data, delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+    return read_like(d, data, delimiter=delimiter, encoding=encoding)
 
 
 @contextlib.contextmanager

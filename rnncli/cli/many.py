@@ -21,7 +21,7 @@ from ..io.files import check_output
 from ..io.like import future_times_after, read_long_like, resume_dir_options
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import read_data
+from .inputs import READ_KEYS, read_data
 from .options import GRID_KEYS
 from .output import (
     CliError,
@@ -36,7 +36,6 @@ from .progress import SeriesProgress
 
 DEFAULT_DIR = "models"  # train --id-col without -o
 EXIT_SOME_FAILED = 3
-READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
 SHOWN = 5  # failures and skipped ids listed on stderr before "... and N more"
 
 
@@ -189,7 +188,7 @@ def _now() -> str:
 
 def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
-    from .tables import sweep_records, sweep_table
+    from .tables import sweep_records, sweep_table, sweep_warnings
 
     target = None if output is None else check_output(output, inputs={"DATA": data})
     read = {k: options.pop(k) for k in READ_KEYS}
@@ -214,9 +213,12 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
     if fmt == "table":
-        console.print(sweep_table(records))
+        console.print(sweep_table(records, list(grid), width=console.width))
     else:
         write_records(records, "-", fmt)
+    if not quiet:
+        for line in sweep_warnings(records):
+            say(line, console)
     if output is not None:
         from ..io.artifact import save
 
@@ -234,10 +236,14 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
 # -- predict, evaluate, info on a model directory -------------------------------------------------------
 
 
-def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding) -> int:
-    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first."""
+def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding,
+                   digits=None) -> int:
+    """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first.
+
+    digits: significant digits of the numbers; default each model's (see tables.model_digits).
+    """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records
+    from .tables import backtest_records, forecast_records, model_digits, rounded
 
     manifest = modeldir.read_manifest(path)
     id_col = manifest.get("id_col") or "id"
@@ -250,10 +256,11 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
             time = model.time_ or {}
             fc = model.predict(interval=interval)
             times = future_times_after(model, model.future)
-            records += [{id_col: key, **r} for r in forecast_records(fc, times, time.get("col") or "step")]
+            rows = forecast_records(fc, times, time.get("col") or "step", time.get("style"))
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     else:
         table = read_long_like(path, manifest, models.first_ok(ids), data,
-                               delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                               delimiter=delimiter, encoding=encoding)
         for key in _chosen(path, manifest, ids, console, table):
             series, model = table.series[key], models[key]
             try:
@@ -263,28 +270,31 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                     origins, y_hat = model.backtest(series)
                     extra = future_times(series, model.future) if series.time is not None else None
                     targets = [model.columns_[i] for i in model.target_idx_]
-                    rows = backtest_records(origins, y_hat, targets, series.time, extra)
+                    rows = backtest_records(origins, y_hat, targets, series.time, extra, series.time_style)
                 else:
                     fc = model.predict(series, interval=interval)
                     times = future_times(series, model.future)
-                    rows = forecast_records(fc, times, series.time_col or "step")
+                    rows = forecast_records(fc, times, series.time_col or "step", series.time_style)
             except DataError as e:
                 problems.append((key, about(series, e)))
                 continue
-            records += [{id_col: key, **r} for r in rows]
+            records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
     return _finish(records, problems, "forecast", console, lambda: write_records(records, output, fmt))
 
 
-def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding) -> int:
-    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows."""
+def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding, digits=None) -> int:
+    """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows.
+
+    digits: significant digits of the csv/json numbers; default the models' (see tables.model_digits).
+    """
     from ..model.baselines import default_season
-    from .tables import series_evaluation_records, series_evaluation_table, to_json
+    from .tables import model_digits, rounded, series_evaluation_records, series_evaluation_table, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
     models = _Models(path, manifest)
     table = read_long_like(path, manifest, models.first_ok(ids), data,
-                           delimiter=None if delimiter == "," else delimiter, encoding=encoding)
+                           delimiter=delimiter, encoding=encoding)
     evaluations, problems = [], []
     for key in _chosen(path, manifest, ids, console, table):
         series, model = table.series[key], models[key]
@@ -296,10 +306,13 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
         except DataError as e:
             problems.append((key, about(series, e)))
     records = series_evaluation_records(evaluations) if evaluations else []
+    if fmt != "table":
+        precise = [model_digits(models[key]) for key, _ in evaluations]
+        records = rounded(records, digits or (7 if 7 in precise else None))
 
     def show():
         if fmt == "table":
-            console.print(series_evaluation_table(records))
+            console.print(series_evaluation_table(records, width=console.width))
         elif fmt == "json":
             payload = {"series": len(evaluations), "scores": records}
             write_text(output, lambda s: s.write(to_json(payload) + "\n"))
@@ -318,7 +331,7 @@ def info_series(path, fmt) -> None:
         click.echo(to_json({"path": str(path), **manifest}))
         return
     console = err_console()
-    for table in model_dir_tables(str(path), manifest):
+    for table in model_dir_tables(str(path), manifest, width=console.width):
         console.print(table)
 
 

@@ -4,6 +4,11 @@ import click
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The DATA and MODEL arguments: plain strings ('-' for stdin), typed as paths so that shell completion
+# (`rnncli completion`) offers file names. Existence is checked by the readers, with their own messages.
+DATA_PATH = click.Path(allow_dash=True)
+MODEL_PATH = click.Path()
+
 
 def read_options(f):
     """--delimiter and --encoding: how the CSV's bytes are read."""
@@ -14,6 +19,15 @@ def read_options(f):
     return f
 
 
+def saved_read_options(f):
+    """--delimiter and --encoding of DATA given to a model: by default the model's, as at training."""
+    f = click.option("--encoding", default=None, metavar="NAME",
+                     help="Text encoding of DATA. Default: the one the model's data was read with.")(f)
+    f = click.option("--delimiter", default=None, metavar="CHAR",
+                     help="Field separator of DATA. Default: the one the model's data was read with.")(f)
+    return f
+
+
 def column_options(f):
     """Which columns are time, targets and features, and how gaps and resolution are handled."""
     f = read_options(f)
@@ -21,8 +35,27 @@ def column_options(f):
                      help="Trailing moving average over N rows before windowing.")(f)
     f = click.option("--resample", default=None, metavar="RULE",
                      help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
-    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "drop"]), default="error",
-                     show_default=True, help="What to do with missing values.")(f)
+    f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "zero", "drop"]),
+                     default="error", show_default=True,
+                     help="Missing values and timestamps missing from the calendar: refuse them (error), "
+                          "fill them on the full calendar (ffill, interpolate, zero), or drop them (no "
+                          "window straddles a dropped row).")(f)
+    f = click.option("--thousands", default=None, metavar="CHAR",
+                     help="Thousands separator of the values (\"24,945\" with --thousands ,).")(f)
+    f = click.option("--decimal", default=".", show_default=True, metavar="CHAR",
+                     help="Decimal mark of the values (1200,95 with --delimiter ';' --decimal ,).")(f)
+    f = click.option("--no-header", is_flag=True,
+                     help="DATA has no header line: its columns are named time, col1, col2, ...")(f)
+    f = click.option("--tz", default=None, metavar="NAME",
+                     help="IANA time zone of naive local times (Europe/Berlin): hourly data then crosses "
+                          "DST changes hour by hour.")(f)
+    f = click.option("--time-format", default=None, metavar="FMT",
+                     help="strptime codes of the time column (%d/%m/%Y, %Y%m%d). Default: ISO 8601, "
+                          "dd.mm.yyyy, slash dates (day first when a day exceeds 12), YYYYMMDD.")(f)
+    f = click.option("--freq", default=None, metavar="ALIAS",
+                     help="Calendar of the time column, a pandas offset alias (D, B, W-SAT, MS, QS-MAR, "
+                          "15min, h...); 'none' reads the rows as a plain sequence (forecasts by step). "
+                          "Default: inferred from the spacing.")(f)
     f = click.option("--features", "features", multiple=True, metavar="NAME",
                      help="Input column (repeatable). Default: the targets.")(f)
     f = click.option("--target", "targets", multiple=True, metavar="NAME",
@@ -216,3 +249,45 @@ def model_options(names, *, grid: bool = False):
             f = click.option(flag, **kwargs)(f)
         return f
     return decorate
+
+
+def precision_option(default_text: str):
+    """--precision N: significant digits of the numbers printed (1-17)."""
+    return click.option("--precision", type=click.IntRange(1, 17), default=None, metavar="N",
+                        help=f"Significant digits of the numbers printed. Default: {default_text}.")
+
+
+def plot_option(help_text: str):
+    """--plot FILE: the figure's file; its extension (png, svg, pdf) is the format, checked before any work.
+
+    The check also needs matplotlib (the 'plot' extra): without it, an error with the install command.
+    """
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        from .plot import PLOT_FORMATS, plot_format
+
+        if plot_format(value) is None:
+            raise click.BadParameter(f"{value!r} has no plot format; end the name in "
+                                     f".{', .'.join(PLOT_FORMATS)} (e.g. eval.png)")
+        return value
+
+    def decorator(f):
+        return click.option("--plot", default=None, metavar="FILE", callback=check,
+                            type=click.Path(dir_okay=False),
+                            help=f"{help_text} Format by extension: png, svg or pdf (needs the 'plot' "
+                                 "extra: matplotlib).")(f)
+
+    return decorator
+
+
+def require_matplotlib() -> None:
+    """A CliError with the install command when matplotlib (the 'plot' extra) is missing."""
+    from ..errors import install_hint
+    from .output import CliError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CliError(f"--plot needs matplotlib: {install_hint('plot')}") from None

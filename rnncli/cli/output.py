@@ -91,6 +91,16 @@ def write_records(records: list[dict], output: str, fmt: str) -> None:
     write_text(output, csv_out)
 
 
+def check_writable(path, inputs=None) -> str:
+    """Refuse, before any work, an output that cannot or should not be written; the path to write.
+
+    See `rnncli.io.files.check_output`: inputs is {label: path} of the command's own inputs.
+    """
+    from ..io.files import check_output
+
+    return check_output(path, inputs=inputs)
+
+
 def err_console():
     from .progress import stderr_console
 
@@ -108,7 +118,6 @@ def say(text: str, console=None) -> None:
 # number, as a shell reports a process killed by it (Ctrl-C 130, SIGHUP 129, SIGTERM 143).
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
-CTRL_C_NOTE = "\nstopping after this batch (Ctrl-C again is ignored while saving)...\n"
 
 
 def exit_status(signum: int) -> int:
@@ -122,12 +131,14 @@ class interruptible:
     By default the first one sets a flag that training polls between batches (`with interruptible()
     as stop: fit(should_stop=stop)`); with raising=True it raises KeyboardInterrupt in the main thread
     instead (many-series runs, whose training happens in other processes). Either way every later one
-    is ignored until the process exits, so saving what was trained cannot be cut short. `signum` is
-    the signal received (None if none), `exit_code` the status to exit with (`exit_status`).
+    is ignored until the process exits, so saving what was trained cannot be cut short. With
+    `announce` the handler says at once that the run stops; without, the caller says it (a live
+    display prints it above its line, so the line is not drawn twice). `signum` is the signal
+    received (None if none), `exit_code` the status to exit with (`exit_status`).
     """
 
-    def __init__(self, raising: bool = False):
-        self.raising = raising
+    def __init__(self, raising: bool = False, announce: bool = True):
+        self.raising, self.announce = raising, announce
         self.signum = None
         self._old = {}
 
@@ -149,11 +160,13 @@ class interruptible:
             return
         self.signum = signum
         _ignore_stop_signals()
-        if signum == signal.SIGINT:
-            sys.stderr.write(CTRL_C_NOTE)
-        else:
-            sys.stderr.write(f"\n{signal.Signals(signum).name} received: stopping after this batch "
-                             "(further signals are ignored while saving)...\n")
+        if self.announce:
+            from .progress import STOPPING
+
+            note = STOPPING if signum == signal.SIGINT else \
+                f"{signal.Signals(signum).name} received: stopping after this batch (further signals are " \
+                "ignored while saving)..."
+            sys.stderr.write(f"\n{note}\n")
         if self.raising:
             raise KeyboardInterrupt
 

@@ -5,9 +5,10 @@ import sys
 
 import click
 
-from .inputs import about, read_data
+from .inputs import READ_KEYS, about, read_data
 from .options import (
     CONTEXT,
+    DATA_PATH,
     GRID_KEYS,
     column_options,
     model_options,
@@ -25,7 +26,7 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @window_options(required=False)
 @column_options
 @click.option("-o", "--output", default="model.joblib", show_default=True, metavar="FILE",
@@ -53,11 +54,12 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
-    over horizon and targets, in scaled units), best epoch and ETA while it trains; then a
-    summary with the validation RMSE in the data's units beside the naive forecast's.
-    Ctrl-C, SIGTERM or SIGHUP stop after the current batch and save the best model so far, marked
-    interrupted (exit 128 + the signal's number: 130, 143, 129); in the first epoch, the weights
-    reached so far, validated.
+    over horizon and targets, in scaled units), best epoch and ETA while it trains, on one line
+    that fits the terminal; then a summary with the validation RMSE in the data's units beside
+    naive's and seasonal naive's, the skill against the better of them (a warning when it wins)
+    and, with --scale auto, each variant's RMSE and why one was kept. Ctrl-C, SIGTERM or SIGHUP
+    stop after the current batch and save the best model so far, marked interrupted (exit 128 +
+    the signal's number: 130, 143, 129); in the first epoch, the weights reached so far, validated.
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
@@ -88,7 +90,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     for flag in ("past", "future"):
         if options[flag] is None:
             raise click.UsageError(f"Missing option '--{flag}' (or --resume a model).")
-    read = {k: options.pop(k) for k in ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")}
+    read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     model = Forecaster(options.pop("past"), options.pop("future"), **options)
     try:
@@ -101,10 +103,20 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
                             time_col=read["time_col"])
         raise
     console = err_console()
-    signals = interruptible()
-    with about(series), signals as stop, TrainingProgress(console, model.epochs, quiet) as progress:
-        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant, should_stop=stop,
-                  resume=saved)
+    for note in series.notes or []:
+        if not quiet:
+            say(note, console)
+    progress = TrainingProgress(console, model.epochs, quiet)
+    signals = interruptible(announce=not progress.live)
+    with about(series), signals as stop, progress:
+        def should_stop() -> bool:
+            if stop():
+                progress.stopping()
+                return True
+            return False
+
+        model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
+                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
     d = model.to_dict()  # with its provenance: DATA's name, sha256, rows and read options
     with ignoring_signals():
         from ..io.artifact import save
@@ -116,6 +128,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
         what = f"the best model so far (epoch {best})" if best else \
             "the weights reached in the first epoch (validated, not a whole epoch)"
         say(f"interrupted: saved {what} to {output}", console)
+        if model.variants_pending_:
+            say(f"the scaling variant(s) {', '.join(model.variants_pending_)} did not finish: "
+                f"train again with --resume {output} to train them", console)
         sys.exit(signals.exit_code)
     if not quiet:
         _print_train_summary(console, summary)
@@ -140,24 +155,31 @@ def _resumed_options(path: str, options: dict) -> dict:
 
 
 def _train_summary(model, output) -> dict:
+    from .tables import baseline_comparison
+
     h = model.history_
     targets = [model.columns_[i] for i in model.target_idx_]
+    variants = {k: {"val_rmse": model.variant_rmse_.get(k, []), "score": float(v)}
+                for k, v in model.variant_scores_.items()}
     return {"output": output, "params": model.network_.n_params, "epochs_run": h.epochs_run,
             "best_epoch": h.best_epoch, "stopped": h.stopped or "completed", "scale": model.scale_,
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
-            "val_rmse": dict(zip(targets, map(float, model.val_rmse_), strict=True)),
-            "naive_rmse": dict(zip(targets, map(float, model.naive_rmse_), strict=True))}
+            **baseline_comparison(targets, model.val_rmse_, model.naive_rmse_, model.snaive_rmse_),
+            "season": model.season_, "variants": variants, "variants_pending": model.variants_pending_,
+            "choice": dict(model.choice_), "scale_option": model.scale}
 
 
 def _print_train_summary(console, s: dict) -> None:
-    from .tables import train_summary_table
+    from .tables import beaten_warnings, train_summary_table
 
     console.print(train_summary_table(s))
+    for line in beaten_warnings(s):
+        say(line, console)
     say(f"saved model to {s['output']}", console)
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("data", metavar="DATA")
+@click.argument("data", metavar="DATA", type=DATA_PATH)
 @window_options()
 @column_options
 @model_options(SWEEP_ORDER, grid=True)
@@ -176,8 +198,10 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, wor
 
     Options given several values (comma-separated) form the grid; every combination trains
     with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
-    The ranking shows each model's validation RMSE (data units, mean over targets) beside the
-    naive forecast's. Exit 0 when every model trained, 3 when some failed, 1 when none did.
+    The ranking shows each swept option's value and each model's validation RMSE (data units,
+    mean over targets) beside naive's and seasonal naive's, with the skill against the better;
+    narrow terminals drop the least needed columns. Exit 0 when every model trained, 3 when
+    some failed, 1 when none did.
 
     \b
     rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01

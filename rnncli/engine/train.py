@@ -1,7 +1,8 @@
 """The fit loop: shuffled mini-batches, validation, early stopping, and a progress callback.
 
-The loop never prints: after each epoch it calls `on_epoch(EpochLog)`; between batches it asks
-`should_stop()` so a caller can end training cleanly (Ctrl-C). Everything it needs to continue
+The loop never prints: after each epoch it calls `on_epoch(EpochLog)`, after each mini-batch
+`on_batch(epoch, batch, n_batches)` when given (None costs one comparison a batch); between
+batches it asks `should_stop()` so a caller can end training cleanly (Ctrl-C). Everything it needs to continue
 later (the last completed epoch's weights, optimiser moments, epoch counter, RNG state, best
 weights) is in `Trainer.state()`, so a resumed run is bit-identical to an uninterrupted one.
 NaN and overflow are detected by checks, not warnings: the loop runs under `np.errstate`.
@@ -121,12 +122,15 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------
 
     def fit(self, X: np.ndarray, Y: np.ndarray, X_val: np.ndarray | None = None,
-            Y_val: np.ndarray | None = None, epochs: int = 200, on_epoch=None, should_stop=None) -> History:
+            Y_val: np.ndarray | None = None, epochs: int = 200, on_epoch=None, should_stop=None,
+            on_batch=None) -> History:
         """Train until `epochs` (counted over the whole run, resumes included), early stopping, or stop.
 
         X (S, past, F), Y (S, future, n_targets); the validation windows, when given, drive early
         stopping and the best-weights snapshot, else the training MSSE does. On return the network
         holds the best weights. Raises DivergenceError (best weights restored) on NaN/inf.
+        `on_batch(epoch, batch, n_batches)` (1-based epoch and batch) follows every mini-batch's
+        update, e.g. to show progress inside a long first epoch.
         """
         net, h = self.net, self.history
         xs_all = net.time_major(X)  # (T, F, S): batches are gathered along the last axis
@@ -139,15 +143,16 @@ class Trainer:
             X_val = net.time_major(X_val)
             Y_val = np.ascontiguousarray(Y_val, dtype=net.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop)
+            self._loop(xs_all, Y_all, X_val, Y_val, has_val, epochs, on_epoch, should_stop, on_batch)
         if h.best_epoch:
             net.flat[...] = self.best_flat
         return h
 
-    def _loop(self, xs_all, Y_all, xs_val, Y_val, has_val, epochs, on_epoch, should_stop) -> None:
+    def _loop(self, xs_all, Y_all, xs_val, Y_val, has_val, epochs, on_epoch, should_stop, on_batch) -> None:
         net, h = self.net, self.history
         S = xs_all.shape[2]
         bs = min(self.batch_size, S)
+        n_batches = -(-S // bs)
         # Each epoch gathers the windows in its shuffled order once, into buffers allocated here;
         # every batch is then a slice of them (a view), not a fancy-indexed copy per batch.
         xs_epoch, Y_epoch = np.empty_like(xs_all), np.empty_like(Y_all)
@@ -168,6 +173,8 @@ class Trainer:
                 h.steps += 1
                 total += 2.0 * loss * (stop - start)
                 seen += stop - start
+                if on_batch is not None:
+                    on_batch(epoch, start // bs + 1, n_batches)
                 if should_stop is not None and should_stop():
                     interrupted = True
                     break

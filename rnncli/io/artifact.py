@@ -578,7 +578,9 @@ LIMITS = {"past": 10**6, "future": 10**6, "hidden": 10**5, "layers": 1000, "colu
           "epochs": 10**9, "batch_size": 10**9, "patience": 10**9, "seed": 2**64 - 1}
 MAX_HISTORY = 10**6  # epochs a history may list
 MAX_TEXT = 10_000  # characters of a name or setting
-_READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth")
+_READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz",
+              "no_header", "decimal", "thousands")
+_STYLE_KEYS = ("clock", "sep", "digits", "offset", "tz", "utc")
 _SCALER_ARRAYS = {"x_shift": "features", "x_scale": "features", "y_shift": "targets", "y_scale": "targets"}
 _ANCHOR_ARRAYS = {"x_scale": "features", "y_scale": "targets", "season": "one", "drift": "one"}
 # the arrays each scaler kind stores (rnncli.model.scaling.fit), and what their length follows
@@ -680,9 +682,13 @@ def _check_content(d: dict) -> None:
 
     from ..model.scaling import lookback
 
-    _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
+    tail = _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
     n_rows = _int(d, "n_rows", "n_rows", 1, 2**62)
-    _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    train_targets = _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    last = train_targets[n_rows - len(tail):]
+    if len(tail) <= n_rows and not np.array_equal(tail[:, idx["target_idx"]], last):
+        raise _Invalid("'tail' and 'train_targets' disagree: the tail's target columns should be the last "
+                       "training targets")
     residuals = _field(d, "val_residuals", np.ndarray)
     _float_array(d, "val_residuals", "val_residuals", (min(len(residuals), n_rows), future, n_targets))
     for key in ("val_rmse", "naive_rmse"):
@@ -699,7 +705,9 @@ def _check_content(d: dict) -> None:
     for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
         if d.get(key) is not None:
             _text(d[key], key)
+    _check_scores(d, n_targets, past + future, tuple(dict.fromkeys(("minmax", "diff", *allowed))))
     _optional(d, "interrupted", bool)
+    _optional(d, "tail_broken", bool)
     trainer = _optional(d, "trainer", dict)
     if trainer is not None:
         _check_trainer(trainer, options, n_params)
@@ -709,6 +717,36 @@ def _check_content(d: dict) -> None:
     data = _optional(d, "data", dict)
     if data is not None:
         _check_data(data, time)
+
+
+def _check_scores(d: dict, n_targets: int, window: int, kinds: tuple) -> None:
+    """The optional validation scores and fingerprints `Forecaster.fit` stores since issue 13."""
+    def floats(value, field: str) -> None:
+        if type(value) is not list or len(value) != n_targets or not all(type(v) is float for v in value):
+            raise _Invalid(f"'{field}' should list {n_targets} float(s), one per target")
+
+    if d.get("snaive_rmse") is not None:
+        floats(d["snaive_rmse"], "snaive_rmse")
+    if d.get("season") is not None:
+        _int(d, "season", "season", 1, 2**31)
+    for key, value in (_optional(d, "variant_rmse", dict) or {}).items():
+        if key not in kinds:
+            raise _Invalid(f"'variant_rmse' should map scalings to RMSEs, got the key {_repr(key)}")
+        floats(value, f"variant_rmse.{key}")
+    pending = _optional(d, "variants_pending", list) or []
+    if not all(type(k) is str and k in kinds for k in pending):
+        raise _Invalid(f"'variants_pending' should list scalings among {', '.join(kinds)}")
+    fp = _optional(d, "fingerprints", dict)
+    if fp is not None:
+        from ..model.forecaster import FINGERPRINTS
+
+        if fp.keys() != {"rows", "count", "hashes"}:
+            raise _Invalid("'fingerprints' should have the fields count, hashes and rows")
+        _int(fp, "rows", "fingerprints.rows", window, window)
+        hashes = _field(fp, "hashes", list, "fingerprints.")
+        _int(fp, "count", "fingerprints.count", len(hashes), 2**62)
+        if len(hashes) > FINGERPRINTS or not all(type(h) is int and 0 <= h < 2**63 for h in hashes):
+            raise _Invalid(f"'fingerprints.hashes' should list at most {FINGERPRINTS} integers in [0, 2**63)")
 
 
 def _n_params(cell: str, n_features: int, hidden: int, layers: int, future: int, n_targets: int) -> int:
@@ -794,9 +832,12 @@ def _history(h: dict, field: str) -> None:
 
 
 def _check_time(time: dict, future: int) -> None:
-    fields = {"col", "kind", "last", "freq", "step"}
+    fields = {"col", "kind", "last", "freq", "step", "style"}
     if not time.keys() <= fields or time.get("kind") not in ("datetime", "int"):
-        raise _Invalid("'time' should have the fields col, kind ('datetime' or 'int'), last, freq, step")
+        raise _Invalid("'time' should have the fields col, kind ('datetime' or 'int'), last, freq, step, "
+                       "style")
+    if time.get("style") is not None:
+        _check_style(time["style"])
     if time.get("col") is not None:
         _text(time["col"], "time.col")
     step = time.get("step")
@@ -826,6 +867,57 @@ def _check_time(time: dict, future: int) -> None:
                        f"end before {pd.Timestamp.max.date()}") from None
 
 
+def _check_style(style) -> None:
+    """time.style: how forecast times are written (io.timecol.time_style)."""
+    import re
+
+    from .timecol import check_tz
+
+    if type(style) is not dict or not style.keys() <= set(_STYLE_KEYS):
+        raise _Invalid(f"'time.style' should be a dict of {', '.join(_STYLE_KEYS)}")
+    for key in ("clock", "utc"):
+        if type(style.get(key, False)) is not bool:
+            raise _Invalid(f"'time.style.{key}' is {_repr(style.get(key))}, not a bool")
+    if style.get("sep", " ") not in ("T", " "):
+        raise _Invalid(f"'time.style.sep' is {_repr(style.get('sep'))}, not 'T' or ' '")
+    _int({"digits": style.get("digits", 0)}, "digits", "time.style.digits", 0, 9)
+    offset = style.get("offset")
+    if offset is not None and not (type(offset) is str and re.fullmatch(r"Z|[+-]\d{2}:\d{2}", offset)):
+        raise _Invalid(f"'time.style.offset' is {_repr(offset)}, not a UTC offset such as +01:00 or Z")
+    if style.get("tz") is not None:
+        _as_setting(check_tz, style["tz"], "time.style.tz")
+
+
+def _as_setting(check, value, field: str):
+    """`value` (a str) checked by an io check function, a ConfigError becoming an invalid-model error."""
+    if type(value) is not str:
+        raise _Invalid(f"'{field}' is {_repr(value)}, not a str")
+    try:
+        return check(_text(value, field))
+    except ConfigError as e:
+        raise _Invalid(f"'{field}' is {_repr(value)}: {_short(e)}") from None
+
+
+def _check_read_extras(read: dict) -> None:
+    """The read settings of issue 10: --freq, --time-format, --tz, --no-header, --decimal, --thousands."""
+    from . import records as rio
+    from .timecol import check_freq, check_tz
+
+    for key, check in (("freq", check_freq), ("tz", check_tz), ("time_format", str)):
+        if read.get(key) is not None:
+            _as_setting(check, read[key], f"data.read.{key}")
+    if type(read.get("no_header", False)) is not bool:
+        raise _Invalid(f"'data.read.no_header' is {_repr(read.get('no_header'))}, not a bool")
+    decimal, thousands = read.get("decimal", "."), read.get("thousands")
+    for key, value in (("decimal", decimal), ("thousands", thousands)):
+        if value is not None and type(value) is not str:
+            raise _Invalid(f"'data.read.{key}' is {_repr(value)}, not a str")
+    try:
+        rio.check_separators(decimal, thousands)
+    except ConfigError as e:
+        raise _Invalid(f"'data.read' separators: {_short(e)}") from None
+
+
 def _check_data(data: dict, time: dict | None) -> None:
     for key, value in data.items():
         if key != "read" and type(value) not in _SCALARS:
@@ -843,8 +935,11 @@ def _check_data(data: dict, time: dict | None) -> None:
         if key == "time_col":
             if value is not None:
                 _text(value, "data.read.time_col")
+        elif key in ("freq", "time_format", "tz", "no_header", "decimal", "thousands"):
+            continue
         elif value is not None or key in ("delimiter", "encoding", "fill"):
             _as_flag(key, value, f"data.read.{key}")
+    _check_read_extras(read)
     resample = read.get("resample")
     if resample is not None:
         _check_resample_matches(resample, time)

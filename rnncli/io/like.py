@@ -30,16 +30,18 @@ def _facts(model) -> tuple[list, list, list, dict, dict]:
 
 
 def read_like(model, path_or_dash: str | Path, *, delimiter: str | None = None,
-              encoding: str = "utf-8") -> Series:
+              encoding: str | None = None) -> Series:
     """Read a CSV ("-" for stdin) the way `model`'s training data was read.
 
-    The model's targets and features, and its time column, fill, resample and smooth (from its
-    provenance; the defaults for a model trained on an array). delimiter: None for the model's.
-    Raises DataError naming the model's columns the file lacks, and read_csv's errors otherwise.
+    The model's targets and features, and its time column, fill, resample, smooth and freq (from its
+    provenance; the defaults for a model trained on an array). delimiter, encoding: None for the
+    model's. Raises DataError naming the model's columns the file lacks, a DataError when the file's
+    rows are at another frequency than the model's training data, and read_csv's errors otherwise.
     """
-    columns, fidx, tidx, data, _ = _facts(model)
+    columns, fidx, tidx, data, time = _facts(model)
     read = data.get("read", {})
     delimiter = read.get("delimiter", ",") if delimiter is None else delimiter
+    encoding = read.get("encoding", "utf-8") if encoding is None else encoding
     time_col = read.get("time_col", "auto")
     with stdin_read_once():
         try:
@@ -47,7 +49,11 @@ def read_like(model, path_or_dash: str | Path, *, delimiter: str | None = None,
                             time_col=None if time_col in (None, "none") else time_col,
                             targets=[columns[i] for i in tidx], features=[columns[i] for i in fidx],
                             fill=read.get("fill", "error"), resample=read.get("resample"),
-                            smooth=read.get("smooth"))
+                            smooth=read.get("smooth"), freq=read.get("freq"),
+                            time_format=read.get("time_format"), tz=read.get("tz"),
+                            no_header=bool(read.get("no_header", False)),
+                            decimal=read.get("decimal", "."), thousands=read.get("thousands"),
+                            expect_freq=(time or {}).get("freq"))
         except ConfigError:
             require_columns(columns, path_or_dash, delimiter=delimiter, encoding=encoding, time_col=time_col)
             raise
@@ -98,11 +104,11 @@ def resume_dir_options(manifest: dict, options: dict, given=()) -> dict:
 
 
 def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *,
-                   delimiter: str | None = None, encoding: str = "utf-8") -> LongTable:
+                   delimiter: str | None = None, encoding: str | None = None) -> LongTable:
     """Read a long CSV the way the model directory's training data was read: its id column, the columns
     of `model` (one of its series' Forecasters), its time column, fill, resample and smooth.
 
-    delimiter: None for the directory's. Raises RnncliError when the directory records no id column,
+    delimiter, encoding: None for the directory's. Raises RnncliError when the directory records no id column,
     DataError naming the id column or the model's columns that the file lacks.
     """
     id_col = manifest.get("id_col")
@@ -111,6 +117,7 @@ def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *
                           "predict without DATA, or train the directory with rnncli train --id-col")
     read = manifest.get("read") or {}
     delimiter = read.get("delimiter", ",") if delimiter is None else delimiter
+    encoding = read.get("encoding", "utf-8") if encoding is None else encoding
     source = STDIN_NAME if str(path_or_dash) == "-" else str(path_or_dash)
     columns, fidx, tidx, _, time = _facts(model)
     time_col = read.get("time_col") or time.get("col") or "none"
@@ -124,7 +131,10 @@ def read_long_like(directory, manifest: dict, model, path_or_dash: str | Path, *
                 path_or_dash, id_col, delimiter=delimiter, encoding=encoding,
                 time_col=None if time_col == "none" else time_col, targets=[columns[i] for i in tidx],
                 features=[columns[i] for i in fidx], fill=read.get("fill", "error"),
-                resample=read.get("resample"), smooth=read.get("smooth"))
+                resample=read.get("resample"), smooth=read.get("smooth"), freq=read.get("freq"),
+                time_format=read.get("time_format"), tz=read.get("tz"),
+                no_header=bool(read.get("no_header", False)), decimal=read.get("decimal", "."),
+                thousands=read.get("thousands"), expect_freq=time.get("freq"))
         except ConfigError:
             require_columns([id_col, *columns], path_or_dash, delimiter=delimiter, encoding=encoding,
                             time_col=time_col)
@@ -139,3 +149,19 @@ def future_times_after(model, n: int) -> np.ndarray | None:
     last = np.array([np.datetime64(time["last"], "ns")]) if time["kind"] == "datetime" \
         else np.array([time["last"]], dtype=np.int64)
     return future_times((last, time.get("freq"), time.get("step")), n)
+
+
+def times_through_end(model, n: int) -> np.ndarray | None:
+    """The times of the last `n` rows of `model`'s training data (its `tail_`), or None.
+
+    None without a time column or without a regular spacing (no frequency and no integer step).
+    """
+    time = _facts(model)[4]
+    if not time or not (time.get("freq") or time.get("step")):
+        return None
+    if time["kind"] != "datetime":
+        return time["last"] - time["step"] * np.arange(n - 1, -1, -1, dtype=np.int64)
+    import pandas as pd
+
+    times = pd.date_range(end=pd.Timestamp(time["last"]), periods=n, freq=time["freq"])
+    return times.as_unit("ns").to_numpy()

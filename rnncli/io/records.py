@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError
 
-FILL_METHODS = ("error", "ffill", "interpolate", "drop")
+FILL_METHODS = ("error", "ffill", "interpolate", "zero", "drop")
 
 
 STDIN_NAME = "<stdin>"
@@ -46,6 +46,18 @@ def check_encoding(encoding: str) -> str:
     except (LookupError, TypeError):
         raise ConfigError(f"unknown --encoding {encoding!r}; use e.g. utf-8 or latin-1") from None
     return "utf-8-sig" if name == "utf-8" else encoding
+
+
+def check_separators(decimal: str, thousands: str | None) -> tuple[str, str | None]:
+    """The decimal mark and thousands separator, checked: one character each, not a digit, and apart from
+    each other (ConfigError naming the flag). Either may be the delimiter in quoted fields ("24,945")."""
+    decimal = "." if decimal is None else decimal
+    for flag, char in (("--decimal", decimal), ("--thousands", thousands)):
+        if char is not None and (not isinstance(char, str) or len(char) != 1 or char in "\r\n\"0123456789"):
+            raise ConfigError(f"invalid {flag} {char!r}; use one character such as ',' or '.'")
+    if thousands == decimal:
+        raise ConfigError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+    return decimal, thousands
 
 
 def check_fill(fill: str) -> str:
@@ -80,17 +92,19 @@ def check_smooth(smooth: int | None) -> int | None:
     return int(smooth)
 
 
-def name_list(names: str | Iterable[str] | None) -> list[str]:
-    """Option values as a list of unique names ("a,b" is accepted as two names)."""
+def name_list(names: str | Iterable[str] | None, header: Iterable[str] = ()) -> list[str]:
+    """Option values as a list of unique names: a name of `header` as it is (names may hold commas),
+    anything else split on commas ("a,b" is accepted as two names)."""
     if not names:
         return []
     if isinstance(names, str):
         names = [names]
+    header = set(header)
     out: list[str] = []
     for name in names:
-        for part in str(name).split(","):
+        for part in [name] if name in header else str(name).split(","):
             if part.strip() and part.strip() not in out:
-                out.append(part.strip())
+                out.append(part if part in header else part.strip())
     return out
 
 
@@ -141,6 +155,9 @@ def read_bytes(path_or_dash: str | Path, source: str) -> bytes:
     path = Path(path_or_dash)
     if path.is_dir():
         raise DataError(f"{source} is a directory, not a CSV file; pass the path of a .csv file")
+    if path.is_char_device() or path.is_block_device():  # /dev/zero would be read for ever
+        raise DataError(f"{source} is a device, not a CSV file; pass the path of a .csv file "
+                        "(or - for stdin)")
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -151,10 +168,127 @@ def read_bytes(path_or_dash: str | Path, source: str) -> bytes:
         raise DataError(f"Cannot read {source}: {exc.strerror or exc}") from None
 
 
+# How DATA is read, by its file name's ending: compressed CSV (the standard library decompresses it),
+# or a table format read by pandas through an optional extra (the package it needs, the extra's name).
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip")
+TABLE_FORMATS = {".parquet": ("Parquet", "pyarrow", "parquet"), ".pq": ("Parquet", "pyarrow", "parquet"),
+                 ".xlsx": ("Excel", "openpyxl", "excel"), ".xlsm": ("Excel", "openpyxl", "excel")}
+
+# The first bytes of binary formats a DATA file may really be: (magic, what it is, what to do).
+_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed", "name it *.csv.gz (rnncli decompresses by the extension) or gunzip it"),
+    (b"BZh", "bzip2-compressed", "name it *.csv.bz2 or bunzip2 it"),
+    (b"\xfd7zXZ\x00", "xz-compressed", "name it *.csv.xz or unxz it"),
+    (b"PAR1", "a Parquet file", "name it *.parquet (needs the 'parquet' extra)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other OLE2 file", "save it as .xlsx or .csv"),
+    (b"PK\x03\x04", "a zip archive", "name it *.csv.zip (one CSV inside), or *.xlsx if it is a workbook"),
+    (b"SQLite format 3\x00", "an SQLite database", "export a table as CSV"),
+    (b"\x89HDF", "an HDF5 file", "export it as CSV"),
+    (b"\x93NUMPY", "a NumPy .npy file", "export it as CSV"),
+    (b"%PDF", "a PDF document", "export its table as CSV"),
+)
+
+
+def binary_format(data: bytes, zlib: bool = False) -> tuple[str, str] | None:
+    """(what the bytes are, what to do) when they start like a known binary format, else None.
+
+    zlib: also recognise a zlib stream (joblib's compression), whose two-byte header text can begin with.
+    """
+    for magic, what, fix in _MAGIC:
+        if data.startswith(magic):
+            if magic == b"PK\x03\x04" and (b"xl/" in data[:4096] or b"[Content_Types].xml" in data[:4096]):
+                return "an Excel workbook (.xlsx)", "name it *.xlsx (needs the 'excel' extra)"
+            return what, fix
+    if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "a Python pickle (a model file?)", "pass a CSV file as DATA and the model file as MODEL"
+    if zlib and len(data) > 1 and data[0] == 0x78 and (data[0] * 256 + data[1]) % 31 == 0:
+        return "zlib-compressed (a joblib model file?)", "pass a CSV file as DATA and the model file as MODEL"
+    return None
+
+
+def read_text(path_or_dash: str | Path, encoding: str, source: str, delimiter: str = ",",
+              data: bytes | None = None) -> str:
+    """DATA's text as CSV: decompressed (.gz, .bz2, .xz, .zip) and decoded, or a Parquet / Excel file
+    read by pandas and written out as CSV with `delimiter` (its 'line' numbers are then the header's
+    line 1 and one line per row). `data`: the file's bytes, when they are read already.
+
+    Raises DataError for a file that cannot be read or decompressed, or that is binary (naming its real
+    format), and for a missing extra (naming it and its install command).
+    """
+    raw = read_bytes(path_or_dash, source) if data is None else data
+    suffix = Path(str(path_or_dash)).suffix.lower() if str(path_or_dash) != "-" else ""
+    if suffix in TABLE_FORMATS:
+        return _table_as_csv(raw, suffix, source, delimiter)
+    if suffix in COMPRESSIONS:
+        raw = _decompress(raw, suffix, source)
+    found = binary_format(raw[:4096])
+    if found:
+        raise DataError(f"{source} is not a text (CSV) file: it is {found[0]}; {found[1]}")
+    return decode(raw, encoding, source)
+
+
+def _decompress(raw: bytes, suffix: str, source: str) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    try:
+        if suffix == ".gz":
+            return gzip.decompress(raw)
+        if suffix == ".bz2":
+            return bz2.decompress(raw)
+        if suffix == ".xz":
+            return lzma.decompress(raw)
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+            if len(names) != 1:
+                raise DataError(f"{source} holds {len(names)} files ({', '.join(names[:5]) or 'none'}); "
+                                "a .zip DATA file must hold exactly one CSV file")
+            return archive.read(names[0])
+    except (OSError, EOFError, ValueError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        kind = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}[suffix]
+        found = binary_format(raw)
+        really = f"; it looks like {found[0]}: {found[1]}" if found else \
+            f"; if it is plain text, rename it without {suffix}"
+        raise DataError(f"{source} is not valid {kind} data ({exc}){really}") from None
+
+
+def _table_as_csv(raw: bytes, suffix: str, source: str, delimiter: str) -> str:
+    import importlib
+
+    from ..errors import install_hint
+
+    name, package, extra = TABLE_FORMATS[suffix]
+    try:
+        importlib.import_module(package)
+    except ImportError:
+        raise DataError(f"{source} is a {name} file, and reading it needs the '{extra}' extra "
+                        f"({package}): {install_hint(extra)}; or save it as CSV") from None
+    import pandas as pd
+
+    try:
+        if name == "Parquet":
+            frame = pd.read_parquet(io.BytesIO(raw))
+            index = not isinstance(frame.index, pd.RangeIndex)  # a time index written by pandas is a column
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl's style and data-validation warnings
+                frame = pd.read_excel(io.BytesIO(raw), sheet_name=0)
+            index = False
+    except Exception as exc:  # the readers raise many types; one message names the file
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"{source}: cannot read it as {name}: {reason}") from None
+    return frame.to_csv(index=index, sep=delimiter, lineterminator="\n")
+
+
 def decode(data: bytes, encoding: str, source: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
+        found = binary_format(data[:4096], zlib=True)
+        if found:
+            raise DataError(f"{source} is not a text (CSV) file: it is {found[0]}; {found[1]}") from None
         line = data[: exc.start].count(b"\n") + 1
         shown = "UTF-8" if encoding == "utf-8-sig" else encoding
         byte = data[exc.start : exc.start + 1].hex()
@@ -164,8 +298,12 @@ def decode(data: bytes, encoding: str, source: str) -> str:
         ) from None
 
 
-def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The header, the data rows (stripped fields, padded to the header's width) and their file lines."""
+def split_records(text: str, delimiter: str, source: str,
+                  no_header: bool = False) -> tuple[list[str], list[list[str]], list[int]]:
+    """The header, the data rows (stripped fields, padded to the header's width) and their file lines.
+
+    no_header: the first line is data too; the columns are named time, col1, col2, ...
+    """
     if not text.strip():
         raise DataError(f"{source} is empty; expected a header line and at least one data row")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -180,7 +318,9 @@ def split_records(text: str, delimiter: str, source: str) -> tuple[list[str], li
             fields = [field.strip() for field in record]
             if not any(fields):  # a blank line, or only delimiters
                 continue
-            if header is None:
+            if header is None and no_header:
+                header, header_line = ["time"] + [f"col{i}" for i in range(1, len(fields))], 0
+            elif header is None:
                 header, header_line = _check_header(fields, start, delimiter, source), start
                 continue
             if len(fields) > len(header):

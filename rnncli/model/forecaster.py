@@ -26,6 +26,7 @@ from ..threads import blas_threads, resolve
 from . import baselines, metrics, scaling, seasons, sizing, windows
 
 SCALES = ("auto", *scaling.KINDS)
+FINGERPRINTS = 4096  # at most this many window fingerprints are kept (the smallest hashes: a bottom-k sample)
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 2
 SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)  # weights of the network's correction of an anchored forecast
@@ -40,6 +41,7 @@ class Forecast:
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
     level: float | None = None
+    reach: int | None = None  # steps whose interval comes from validation residuals; beyond: extrapolated
 
 
 def _check_int(flag: str, value, minimum: int) -> int:
@@ -108,7 +110,7 @@ class Forecaster:
     # -- fitting ------------------------------------------------------------------------
 
     def fit(self, data, *, targets=None, features=None, columns=None, on_epoch=None, should_stop=None,
-            on_variant=None, resume: dict | None = None, threads="auto") -> "Forecaster":
+            on_variant=None, on_batch=None, resume: dict | None = None, threads="auto") -> "Forecaster":
         """Train on `data`; returns self.
 
         `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
@@ -116,27 +118,40 @@ class Forecaster:
         x1, ...). `targets` and `features` name columns (or give their indices); they are
         ignored for a Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
         `should_stop()` between batches (True ends training after the current batch:
-        `interrupted_` is then set), and `on_variant(kind, index, count)` before each scaling
-        variant that `scale="auto"` trains. `resume`, a saved model's `to_dict()`, continues
-        that run (its weights, optimiser moments, epoch counter and RNG state) up to `epochs`
-        in total, on the same data and architecture (a difference raises ConfigError or
-        DataError naming it). A fit that raises leaves the model as it was before the call
-        (unfitted, or fitted by the previous call).
+        `interrupted_` is then set), `on_batch(epoch, batch, n_batches)` after every mini-batch,
+        and `on_variant(kind, index, count)` before each scaling variant trained. `resume`, a saved
+        model's `to_dict()`, continues that run (its weights, optimiser moments, epoch counter and
+        RNG state) up to `epochs` in total, on the same data and architecture (a difference raises
+        ConfigError or DataError naming it).
         `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`; the weights are
         bit-identical for a given count).
+
+        Besides the network, fit stores the validation scores in data units, per target:
+        `val_rmse_`, `naive_rmse_`, `snaive_rmse_` (seasonal naive with period `season_`: the
+        `season` option, else the frequency's, `baselines.default_season`; NaN where no validation
+        origin has a season of history), each variant's `val_rmse` (`variant_rmse_`) and score
+        (`variant_scores_`: mean over targets of RMSE / naive RMSE), and fingerprints of the
+        training windows (`overlap`).
+        A fit that raises leaves the model as it was before the call (unfitted, or fitted by the
+        previous call).
         """
         before = dict(self.__dict__)
         try:
-            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, resume,
-                             threads)
+            return self._fit(data, targets, features, columns, on_epoch, should_stop, on_variant, on_batch,
+                             resume, threads)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
 
-    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, resume, threads):
+    def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, on_batch, resume,
+             threads):
         values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
             data, targets, features, columns)
+        self.season_ = self.season or baselines.default_season((self.time_ or {}).get("freq"))
+        breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
+        _check_not_constant(values, self.columns_, self.target_idx_)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
@@ -148,13 +163,16 @@ class Forecaster:
         for kind in kinds:  # every variant's windows are checked before any training starts
             _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
+            starts = self._window_starts(len(values), kind, breaks)
+            _check_unbroken(starts, self.past, self.future, breaks)
+            windows.split_windows(len(starts), self.val_frac, self.future)
         self._check_memory(len(values))
         if resume is not None:
             m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
             drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
             self.choice_ = dict(resume.get("choice") or {})
         else:
-            m, drift, self.choice_ = self._choose_anchor(values, kinds[0])
+            m, drift, self.choice_ = self._choose_anchor(values, kinds[0], breaks)
             if self.scale == "auto" and m > 1:
                 kinds = ["seasonal"]
         fits, self.interrupted_ = [], False
@@ -162,23 +180,33 @@ class Forecaster:
             for n, kind in enumerate(kinds):
                 if on_variant is not None:
                     on_variant(kind, n + 1, len(kinds))
-                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift))
+                fits.append(self._fit_variant(kind, values, on_epoch, should_stop, resume, m, drift, breaks,
+                                              on_batch))
                 if fits[-1]["history"].stopped == "interrupted":
                     self.interrupted_ = True
                     break
         best = min(fits, key=lambda f: f["score"])
+        # what a resumed run still has to train: the variants not reached, and an interrupted one not kept
+        self.variants_pending_ = [k for k in kinds[len(fits):]]
+        if self.interrupted_ and fits[-1] is not best:
+            self.variants_pending_.insert(0, fits[-1]["kind"])
         self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
         self.history_ = best["history"]
         self.trainer_state_ = _plain(best["trainer"].state())  # what `fit(resume=...)` continues from
         self.val_residuals_ = best["residuals"]
         self.variant_scores_ = {f["kind"]: f["score"] for f in fits}
+        self.variant_rmse_ = {f["kind"]: [float(v) for v in f["val_rmse"]] for f in fits}
         if "anchor_rmse" in best:
             self.choice_["network_rmse"] = [float(v) for v in best["val_rmse"]]
             self.choice_["anchor_rmse"] = [float(v) for v in best["anchor_rmse"]]
             self.choice_["network_weight"] = best["network_weight"]
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
+        self.snaive_rmse_ = best["snaive_rmse"]
+        self.fingerprints_ = _window_fingerprints(values, self.past + self.future)
         self.tail_ = values[-self.lookback_:].copy()
+        # rows were dropped inside the last lookback rows: predict() without data would bridge them
+        self.tail_broken_ = bool(breaks is not None and breaks.max() > len(values) - self.lookback_)
         self.values_sha256_ = _fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
@@ -200,14 +228,21 @@ class Forecaster:
         """Raw rows one forecast needs (past, plus one when modelling differences)."""
         return scaling.lookback(self.scale_, self.past)
 
-    def _frame(self, values: np.ndarray, kind: str):
-        """Raw windows for scaling `kind`: inputs, targets and the targets' own past."""
+    def _window_starts(self, n: int, kind: str, breaks) -> np.ndarray:
+        """First rows of the windows for scaling `kind` that straddle no break (dropped rows)."""
+        return windows.window_starts(n, scaling.lookback(kind, self.past), self.future, breaks)
+
+    def _frame(self, values: np.ndarray, kind: str, breaks):
+        """Raw windows for scaling `kind`: inputs, targets and the targets' own past, and their first rows."""
         lb = scaling.lookback(kind, self.past)
         Xraw, Yraw = windows.make_windows(values, lb, self.future, self.feature_idx_, self.target_idx_)
         Tpast, _ = windows.make_windows(values, lb, self.future, self.target_idx_, self.target_idx_)
-        return Xraw, Yraw, Tpast
+        starts = self._window_starts(len(values), kind, breaks)
+        if len(starts) < len(Xraw):
+            Xraw, Yraw, Tpast = Xraw[starts], Yraw[starts], Tpast[starts]
+        return Xraw, Yraw, Tpast, starts
 
-    def _choose_anchor(self, values: np.ndarray, kind: str) -> tuple[int, bool, dict]:
+    def _choose_anchor(self, values: np.ndarray, kind: str, breaks=None) -> tuple[int, bool, dict]:
         """The season m and drift of the anchored scalings, and why: (m, drift, choice dict for `choice_`).
 
         "auto" scores the candidate baselines from every window origin of `values` (each from the
@@ -239,7 +274,7 @@ class Forecaster:
             m = candidates[0]
             return m, False, {"scale": "seasonal", "season": m, "drift": False,
                               "reason": "--scale seasonal was given"}
-        _, Yraw, Tpast = self._frame(values, "level")
+        _, Yraw, Tpast, _ = self._frame(values, "level", breaks)
         errs = {}
         for m in [1, *candidates]:
             for drift in (False, True):
@@ -295,11 +330,12 @@ class Forecaster:
                             f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
     def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
-                     season: int = 1, drift: bool = False) -> dict:
+                     season: int = 1, drift: bool = False, breaks=None, on_batch=None) -> dict:
         lb = scaling.lookback(kind, self.past)
-        Xraw, Yraw, Tpast = self._frame(values, kind)
+        Xraw, Yraw, Tpast, starts = self._frame(values, kind, breaks)
         train, val = windows.split_windows(len(Xraw), self.val_frac, self.future)
-        scaler = scaling.fit(kind, values[: windows.train_rows(train, lb, self.future)],
+        last_train = slice(0, int(starts[train.stop - 1]) + 1)  # the last training window's first row
+        scaler = scaling.fit(kind, values[: windows.train_rows(last_train, lb, self.future)],
                              self.feature_idx_, self.target_idx_, season=season, drift=drift, past=self.past)
         X, Y, ctx = scaling.encode(scaler, Xraw, Yraw, Tpast)
         rng = np.random.default_rng(self.seed)
@@ -315,7 +351,8 @@ class Forecaster:
         if resume is not None:
             trainer.load_state(resume["trainer"])
         try:
-            history = trainer.fit(X[train], Y[train], X[val], Y[val], self.epochs, on_epoch, should_stop)
+            history = trainer.fit(X[train], Y[train], X[val], Y[val], self.epochs, on_epoch, should_stop,
+                                  on_batch)
         except DivergenceError as e:
             raise NonFiniteLossError(
                 f"loss became NaN at epoch {e.epoch} (scaling {kind}); try a lower --lr (now {self.lr:g}) "
@@ -340,11 +377,19 @@ class Forecaster:
                     fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
             fit["residuals"] = y - y_hat
             fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
+            origins = np.asarray(starts)[val] + lb - 1  # the last observed row of each window
+            seasonal = origins >= self.season_ - 1
+            if seasonal.any():
+                snaive = baselines.seasonal_naive(values[:, self.target_idx_], origins[seasonal], self.future,
+                                                  self.season_)
+                fit["snaive_rmse"] = np.sqrt(np.mean((snaive - y[seasonal]) ** 2, axis=(0, 1)))
+            else:
+                fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
             # variants are compared on the same (last) validation windows, relative to naive
             fit["score"] = float(np.mean(fit["val_rmse"] / np.maximum(fit["naive_rmse"], 1e-300)))
         else:
             fit["residuals"] = np.zeros((0, self.future, len(self.target_idx_)))
-            fit["val_rmse"] = fit["naive_rmse"] = np.full(len(self.target_idx_), np.nan)
+            fit["val_rmse"] = fit["naive_rmse"] = fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
             fit["score"] = float(history.best_msse) if kind == "minmax" or self.scale != "auto" else np.inf
         return fit
 
@@ -372,26 +417,165 @@ class Forecaster:
                             f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
         if not np.isfinite(values).all():
             raise DataError("data has missing or infinite values; fill or drop them first")
+        _check_magnitude(values, self.columns_)
         return values
 
     def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
         X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
+        top = np.finfo(self.network_.dtype).max
+        if X.size and not np.abs(X).max() < top:
+            raise DataError(f"the data's values, scaled as in training, reach {np.abs(X).max():.3g}, beyond "
+                            f"the {self.network_.dtype} network's range ({top:.3g}); check the data's units")
         return scaling.decode(self.scaler_, self.network_.predict(X).astype(np.float64), ctx)
 
-    def predict(self, data=None, interval: float | None = None, threads="auto") -> Forecast:
-        """Forecast the `future` steps after the end of `data` (default: of the training data).
+    def predict(self, data=None, interval: float | None = None, steps: int | None = None,
+                threads="auto") -> Forecast:
+        """Forecast `steps` (default `future`) steps after the end of `data` (default: of the training data).
 
+        Returns a Forecast with values (steps, n_targets) in data units. Up to `future` steps it is
+        the network's direct multi-step forecast (its first `steps` rows). Further, it is recursive
+        on the model's own M-step blocks (M = `future`): each block's forecasts are appended to the
+        history as if observed and the next block is forecast from the last `past` rows. That needs
+        every input to be a target (its future values are then forecast); otherwise ConfigError
+        names the features that are not targets.
+
+        `interval` (coverage in (0, 1)) adds split-conformal bounds per step h: up to `future`
+        steps, from the validation residuals of the direct forecast (`interval_halfwidth`); for a
+        longer forecast, from the residuals of recursive forecasts made from every validation
+        origin of the training data, scored on the rows that data holds after the origin
+        (`recursive_halfwidth`). Step h has as many residuals as origins with h known rows after
+        them; the steps with enough for `interval` (at least level / (1 - level), e.g. 9 at 0.9) are
+        `Forecast.reach`; beyond the reach K the half-width grows like a random walk's error,
+        q(h) = q(K) sqrt(h / K).
+
+        Raises DataError when the last `lookback_` rows of `data` straddle a break (dropped rows).
         `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        values = self._values(data)[-self.lookback_:]
+        steps = self.future if steps is None else _check_int("--steps", steps, 1)
+        values = self._values(data)
+        breaks = _breaks(data)
+        if data is None and getattr(self, "tail_broken_", False):
+            raise DataError(f"the last {self.lookback_} rows of the training data straddle dropped rows "
+                            "(--fill drop); forecast from data whose last rows are neighbours: pass DATA")
+        if breaks is not None and breaks.max() > len(values) - self.lookback_:
+            raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
+                            f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
+                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data "
+                            "before it")
+        if steps > self.future:
+            self._check_recursive()
         with self._blas(threads, 1):
-            y_hat = self._forecast_windows(values[None][:, :, self.feature_idx_],
-                                           values[None][:, :, self.target_idx_])[0]
+            y_hat = self._recursive(values[None, -self.lookback_:], steps)[0]
         fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])
         if interval is not None:
-            q = self.interval_halfwidth(interval)
-            fc.lower, fc.upper, fc.level = y_hat - q, y_hat + q, interval
+            if steps <= self.future:
+                q, reach = self.interval_halfwidth(interval)[:steps], steps
+            else:
+                q, reach = self.recursive_halfwidth(interval, steps)
+            fc.lower, fc.upper, fc.level, fc.reach = y_hat - q, y_hat + q, interval, reach
         return fc
+
+    def _check_recursive(self) -> None:
+        """ConfigError naming the inputs a recursive forecast could not feed back."""
+        other = [self.columns_[i] for i in self.feature_idx_ if i not in self.target_idx_]
+        if other:
+            raise ConfigError(
+                f"--steps beyond the horizon ({self.future}) feeds forecasts back as inputs, but the "
+                f"feature(s) {', '.join(other)} are not targets, so their future is unknown; use --steps "
+                f"{self.future} or "
+                "less, or train a model whose features are all targets")
+
+    def _recursive(self, windows_raw: np.ndarray, steps: int) -> np.ndarray:
+        """Forecasts (B, steps, n_targets) from raw windows (B, lookback, columns), block after block."""
+        blocks, hist = [], np.array(windows_raw, dtype=np.float64)
+        for _ in range(-(-steps // self.future)):
+            y = self._forecast_windows(hist[:, -self.lookback_:][:, :, self.feature_idx_],
+                                       hist[:, -self.lookback_:][:, :, self.target_idx_])
+            blocks.append(y)
+            if sum(b.shape[1] for b in blocks) >= steps:
+                break
+            new = np.full((len(hist), self.future, hist.shape[2]), np.nan)
+            new[:, :, self.target_idx_] = y
+            hist = np.concatenate([hist[:, -self.lookback_:], new], axis=1)
+        return np.concatenate(blocks, axis=1)[:, :steps]
+
+    def recursive_residuals(self, steps: int) -> list:
+        """Residuals (actual - forecast) of recursive forecasts from the training data's validation origins.
+
+        Returns one array (n_h, n_targets) per step h = 1..steps: the origins with h rows after them
+        in the training data (fewer for larger h; none beyond the data). Needs a model whose inputs
+        are all targets (its training targets are the history it forecasts from).
+        """
+        self._check_recursive()
+        n, lb = self.n_rows_, self.lookback_
+        _, val = windows.split_windows(windows.n_windows(n, lb, self.future), self.val_frac, self.future)
+        origins = np.arange(val.start, val.stop) + lb - 1
+        if len(origins) == 0:
+            return [np.zeros((0, len(self.target_idx_))) for _ in range(steps)]
+        values = np.full((n, len(self.columns_)), np.nan)
+        values[:, self.target_idx_] = self.train_targets_
+        reach = min(steps, n - 1 - int(origins.min()))
+        rows = origins[:, None] - lb + 1 + np.arange(lb)[None, :]
+        y_hat = self._recursive(values[rows], reach)
+        out = []
+        for h in range(1, steps + 1):
+            known = origins + h <= n - 1
+            if h > reach or not known.any():
+                out.append(np.zeros((0, len(self.target_idx_))))
+                continue
+            out.append(self.train_targets_[origins[known] + h] - y_hat[known, h - 1])
+        return out
+
+    def recursive_halfwidth(self, level: float, steps: int) -> tuple[np.ndarray, int]:
+        """Half-widths (steps, n_targets) at coverage `level` for a recursive forecast, and the reach K.
+
+        Step h <= K: the split-conformal quantile of |residual| of `recursive_residuals` at step h
+        (the ceil((n_h + 1) level)-th smallest); K is the last step before the first with fewer
+        than level / (1 - level) residuals. Step h > K: q(K) sqrt(h / K).
+        Raises DataError when not even step 1 has enough residuals.
+        """
+        if not 0 < level < 1:
+            raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
+        need = math.ceil(level / (1 - level) - 1e-9)
+        q = np.zeros((steps, len(self.target_idx_)))
+        reach = 0
+        for h, r in enumerate(self.recursive_residuals(steps), 1):
+            n = len(r)
+            if n < need:
+                break
+            q[h - 1] = np.sort(np.abs(r), axis=0)[math.ceil((n + 1) * level) - 1]
+            reach = h
+        if reach == 0:
+            raise DataError(f"the model has too few validation windows for --interval {level:g} (needs "
+                            f"{need}); lower the level or train with a larger --val-frac")
+        h = np.arange(reach + 1, steps + 1)
+        q[reach:] = q[reach - 1] * np.sqrt(h / reach)[:, None]
+        return q, reach
+
+    def overlap(self, data) -> dict:
+        """How much of `data` the model was fitted on, from fingerprints of its windows of past + future rows.
+
+        Each run of past + future consecutive rows (a whole supervised window: inputs and targets;
+        the model's columns, float64) is hashed (blake2b, 63 bits); fit keeps the smallest
+        FINGERPRINTS of the training data's hashes (all of them for a short series). Returns
+        {"windows": data's windows, "checked": those whose hash falls in the kept range, "shared":
+        those found among the training data's, "rows": past + future, "sampled": whether fit kept
+        a sample}; shared / checked estimates the fraction of data's windows that were training
+        (or validation) windows, whose scores are in-sample. Context rows before new data do not
+        count: only a window whose targets were fitted on does.
+        """
+        fp = getattr(self, "fingerprints_", None)
+        if not fp:
+            return {"windows": 0, "checked": 0, "shared": 0, "rows": self.past + self.future,
+                    "sampled": False}
+        values = self._values(data)
+        mine = _window_hashes(values, fp["rows"])
+        kept = np.asarray(fp["hashes"], dtype=np.int64)
+        sampled = fp["count"] > len(kept)
+        checked = mine[mine <= kept.max()] if sampled and len(kept) else mine
+        shared = int(np.isin(checked, kept).sum())
+        return {"windows": len(mine), "checked": len(checked), "shared": shared, "rows": fp["rows"],
+                "sampled": bool(sampled)}
 
     def interval_halfwidth(self, level: float) -> np.ndarray:
         """Split-conformal half-widths (future, n_targets): the ceil((n+1) level)-th smallest |residual|.
@@ -412,48 +596,77 @@ class Forecaster:
 
         Returns (origins, y_hat): origin indices o (the last observed row) and forecasts
         (len(origins), future, n_targets) of rows o+1 .. o+future (some beyond the data's end).
-        `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
+        Origins whose input rows straddle a break of `data` (rows dropped by `fill="drop"`) are
+        left out. `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        values = self._values(data)
+        return self._backtest(self._values(data), _breaks(data), threads)
+
+    def _backtest(self, values: np.ndarray, breaks, threads="auto") -> tuple[np.ndarray, np.ndarray]:
         lb = self.lookback_
         view = np.lib.stride_tricks.sliding_window_view(values, lb, axis=0).transpose(0, 2, 1)
-        origins = np.arange(lb - 1, len(values))
+        starts = windows.unbroken(np.arange(len(view)), lb, breaks)
+        if len(starts) < len(view):
+            view = view[starts]
+        if not len(view):
+            return starts + lb - 1, np.zeros((0, self.future, len(self.target_idx_)))
         with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
             y_hat = np.concatenate([
                 self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
                                        view[s : s + 4096][:, :, self.target_idx_])
                 for s in range(0, len(view), 4096)])
-        return origins, y_hat
+        return starts + lb - 1, y_hat
 
     def evaluate(self, data, season: int = 1, threads="auto") -> dict:
         """Rolling-origin scores over every window of `data`, beside naive and seasonal-naive forecasts.
 
-        Scored on the origins where all three have a forecast and the targets are known.
-        Returns {"windows": n, "season": m, "origins": array, "actual", "forecasts": {method: array},
-        "per_step": {method: {metric: (future, targets)}}, "overall": {method: {metric: (targets,)}},
-        "skill": (targets,) = 1 - RMSE / RMSE_naive}. `threads`: as for `backtest`.
+        Scored on the origins where all three have a forecast and the targets are known, and whose
+        rows straddle no break of `data`; target values that `read_csv`'s `fill` made up (False in
+        `data.observed`) are not scored, and their count is "skipped".
+        Returns {"windows": n, "season": m, "skipped": k, "origins": array, "actual",
+        "forecasts": {method: array}, "per_step": {method: {metric: (future, targets)}},
+        "overall": {method: {metric: (targets,)}}, "skill": (targets,) = 1 - RMSE / RMSE_naive,
+        "overlap": `overlap(data)`}. `threads`: as for `backtest`.
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        origins, y_hat = self.backtest(values, threads=threads)
+        breaks = _breaks(data)
+        _check_magnitude(values, self.columns_)
+        _check_not_constant(values, self.columns_, self.target_idx_)
+        origins, y_hat = self._backtest(values, breaks, threads)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
+        starts = origins - self.lookback_ + 1
+        keep &= np.isin(starts, windows.unbroken(starts, self.lookback_ + self.future, breaks))
         origins, y_hat = origins[keep], y_hat[keep]
         if len(origins) == 0:
             need = max(self.lookback_, season) + self.future
             raise DataError(f"data has {len(values)} rows; scoring needs at least {need} "
-                            f"(--past {self.past}, --future {self.future}, --season {season})")
-        actual = y[origins[:, None] + np.arange(1, self.future + 1)[None, :]]
+                            f"(--past {self.past}, --future {self.future}, --season {season})"
+                            + (" between dropped rows" if breaks is not None else ""))
+        rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
+        actual = y[rows]
+        where = self._observed_targets(data)
+        where = None if where is None else where[rows]
         forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
                      "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
         scale = metrics.mase_scale(self.train_targets_, season)
-        per_step = {k: metrics.scores(actual, f, scale) for k, f in forecasts.items()}
-        overall = {k: metrics.overall(actual, f, scale) for k, f in forecasts.items()}
+        per_step = {k: metrics.scores(actual, f, scale, where) for k, f in forecasts.items()}
+        overall = {k: metrics.overall(actual, f, scale, where) for k, f in forecasts.items()}
         skill = 1.0 - overall["model"]["rmse"] / np.where(overall["naive"]["rmse"] > 0,
                                                             overall["naive"]["rmse"], np.nan)
-        return {"windows": len(origins), "season": season, "origins": origins, "actual": actual,
-                "forecasts": forecasts, "per_step": per_step, "overall": overall, "skill": skill,
-                "targets": [self.columns_[i] for i in self.target_idx_]}
+        return {"windows": len(origins), "season": season,
+                "skipped": 0 if where is None else int((~where).sum()), "origins": origins,
+                "actual": actual, "forecasts": forecasts, "per_step": per_step, "overall": overall,
+                "skill": skill, "targets": [self.columns_[i] for i in self.target_idx_],
+                "overlap": self.overlap(values)}
+
+    def _observed_targets(self, data) -> np.ndarray | None:
+        """(rows, targets) bool: which target values of a Series were read rather than filled in."""
+        observed = getattr(data, "observed", None)
+        if observed is None or not hasattr(data, "columns"):
+            return None
+        cols = list(data.columns)
+        return np.asarray(observed, dtype=bool)[:, [cols.index(self.columns_[i]) for i in self.target_idx_]]
 
     # -- plain data for the artifact --------------------------------------------------------
 
@@ -475,12 +688,17 @@ class Forecaster:
             "val_residuals": np.asarray(self.val_residuals_, dtype=np.float64),
             "val_rmse": [float(v) for v in self.val_rmse_],
             "naive_rmse": [float(v) for v in self.naive_rmse_],
+            "snaive_rmse": [float(v) for v in self.snaive_rmse_], "season": int(self.season_),
+            "variant_rmse": {k: [float(x) for x in v] for k, v in self.variant_rmse_.items()},
+            "variants_pending": list(self.variants_pending_),
+            "fingerprints": dict(self.fingerprints_),
             "history": {"train_msse": [float(v) for v in h.train_msse],
                         "val_msse": [None if v is None else float(v) for v in h.val_msse],
                         "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
                         "stopped": h.stopped, "steps": int(h.steps),
                         "lr_reductions": [int(e) for e in h.lr_reductions]},
             "interrupted": bool(self.interrupted_),
+            **({"tail_broken": True} if getattr(self, "tail_broken_", False) else {}),
             "trainer": self.trainer_state_,
             **({"created": self.created_} if getattr(self, "created_", None) else {}),
             **({"data": self.data_} if getattr(self, "data_", None) else {}),
@@ -505,10 +723,17 @@ class Forecaster:
         model.created_, model.data_ = d.get("created"), d.get("data")
         model.val_residuals_ = d["val_residuals"]
         model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
+        # written since issue 13; a model file from before lacks them
+        model.snaive_rmse_ = np.asarray(d.get("snaive_rmse", [math.nan] * len(d["target_idx"])), dtype=float)
+        model.season_ = d.get("season", 1)
+        model.variant_rmse_ = dict(d.get("variant_rmse", {}))
+        model.variants_pending_ = list(d.get("variants_pending", []))
+        model.fingerprints_ = d.get("fingerprints")
         h = d["history"]
         model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
                                  h["stopped"], int(h.get("steps", 0)), list(h.get("lr_reductions", [])))
         model.interrupted_ = d.get("interrupted", False)
+        model.tail_broken_ = d.get("tail_broken", False)
         model.trainer_state_ = d.get("trainer")
         return model
 
@@ -525,9 +750,67 @@ def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: 
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
 
 
+MAX_MAGNITUDE = 1e100  # squared errors of values up to this, summed over many windows, stay finite
+
+
+def _check_magnitude(values: np.ndarray, columns) -> None:
+    """DataError for values so large that squared errors and their sums would overflow float64."""
+    big = np.abs(values) > MAX_MAGNITUDE
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        exponent = int(np.floor(np.log10(np.abs(values[row, col]))))
+        raise DataError(f"column {columns[col]!r} holds {values[row, col]:g} (row {row + 1}): values "
+                        f"beyond ±{MAX_MAGNITUDE:g} would overflow the squared errors; rescale the column "
+                        f"(e.g. divide it by 1e{exponent - 3})")
+
+
+def _check_not_constant(values: np.ndarray, columns, target_idx) -> None:
+    """DataError for a target that never changes: there is nothing for a network to learn."""
+    for j in target_idx:
+        column = values[:, j]
+        if len(column) > 1 and np.isfinite(column).all() and (column == column[0]).all():
+            raise DataError(f"the target {columns[j]!r} is constant ({column[0]:g} in all {len(column)} "
+                            "rows): there is nothing to learn; drop the series or forecast it as that value")
+
+
+def _breaks(data) -> np.ndarray | None:
+    """The row indices where a Series' rows stop being calendar neighbours (`read_csv(fill="drop")`)."""
+    breaks = getattr(data, "breaks", None)
+    return None if breaks is None or not len(breaks) else np.asarray(breaks, dtype=np.int64)
+
+
+def _check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
+    """DataError when dropped rows leave no window of past + future neighbouring rows."""
+    if breaks is not None and len(starts) == 0:
+        raise DataError(f"no run of --past {past} + --future {future} rows is left between the dropped rows "
+                        f"({len(breaks)} breaks); use --fill ffill|interpolate|zero instead of --fill drop, "
+                        "or lower --past/--future")
+
+
 def _fingerprint(values: np.ndarray) -> str:
     """sha256 of the used columns' values (float64, C order): what resume checks the data against."""
     return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _window_hashes(values: np.ndarray, rows: int) -> np.ndarray:
+    """63-bit blake2b hashes (int64) of every run of `rows` consecutive rows of `values` (float64)."""
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    n = len(data) - rows + 1
+    if n < 1:
+        return np.zeros(0, dtype=np.int64)
+    buf, width = memoryview(data.tobytes()), data.shape[1] * 8
+    mask = (1 << 63) - 1
+    def digest(i: int) -> int:
+        window = buf[i * width:(i + rows) * width]
+        return int.from_bytes(hashlib.blake2b(window, digest_size=8).digest(), "little")
+
+    return np.array([digest(i) & mask for i in range(n)], dtype=np.int64)
+
+
+def _window_fingerprints(values: np.ndarray, rows: int) -> dict:
+    """What `Forecaster.overlap` checks data against: the smallest FINGERPRINTS window hashes (plain ints)."""
+    hashes = np.unique(_window_hashes(values, rows))
+    return {"rows": int(rows), "count": len(hashes), "hashes": [int(h) for h in hashes[:FINGERPRINTS]]}
 
 
 def _take(ctx: dict, rows) -> dict:
@@ -559,6 +842,8 @@ def _table(data, targets, features, columns):
             time = {"col": data.time_col, "kind": kind,
                     "last": str(last) if kind == "datetime" else int(last),
                     "freq": getattr(data, "freq", None), "step": getattr(data, "step", None)}
+            if getattr(data, "time_style", None):
+                time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
         return values, cols, fidx, tidx, time
     values = np.asarray(data, dtype=np.float64)
     if values.ndim == 1:

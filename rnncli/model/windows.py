@@ -83,6 +83,30 @@ def make_windows(data: np.ndarray, past: int, future: int, feature_idx: Sequence
     return np.ascontiguousarray(X), np.ascontiguousarray(Y)
 
 
+def unbroken(starts: np.ndarray, length: int, breaks: np.ndarray | None) -> np.ndarray:
+    """The window first rows in `starts` whose `length` rows straddle none of `breaks`.
+
+    A break b is a row index whose row does not follow row b - 1 on the calendar (rows were
+    dropped between them); window s covers rows s .. s + length - 1 and straddles b when
+    s < b <= s + length - 1.
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    if breaks is None or not len(breaks):
+        return starts
+    breaks = np.sort(np.asarray(breaks, dtype=np.int64))
+    before_end = np.searchsorted(breaks, starts + length - 1, side="right")
+    up_to_start = np.searchsorted(breaks, starts, side="right")
+    return starts[before_end == up_to_start]
+
+
+def window_starts(n_steps: int, past: int, future: int, breaks: np.ndarray | None = None) -> np.ndarray:
+    """First rows s of the windows of `n_steps` rows that straddle none of `breaks` (see `unbroken`).
+
+    Window s has inputs rows s .. s+past-1 and targets rows s+past .. s+past+future-1.
+    """
+    return unbroken(np.arange(max(n_windows(n_steps, past, future), 0)), past + future, breaks)
+
+
 def split_windows(S: int, val_frac: float, future: int) -> tuple[slice, slice]:
     """Split S windows in time order into (train, val) slices whose target rows do not overlap.
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from .. import __version__
-from ..errors import ClusterError, ConfigError, DataError, RnncliError
+from ..errors import ClusterError, ConfigError, RnncliError
 from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
 from ..model import sizing
@@ -237,13 +237,13 @@ def _train_one(key, data, params: dict) -> Result:
     rows = None
     try:
         rows = len(data.values) if is_series(data) else len(np.asarray(data))
-        _check_not_constant(data)
         model = Forecaster(**params).fit(data)
         art = model.to_dict()
     except Exception as e:
         return {**_failed(key, one_line(e)), "rows": rows, "seconds": time.perf_counter() - start}
     return {"id": key, "status": "ok", "error": None, "val_rmse": _floats(model.val_rmse_),
-            "naive_rmse": _floats(model.naive_rmse_), "epochs_run": model.history_.epochs_run,
+            "naive_rmse": _floats(model.naive_rmse_), "snaive_rmse": _floats(model.snaive_rmse_),
+            "epochs_run": model.history_.epochs_run,
             "rows": rows, "seconds": time.perf_counter() - start, "data_sha256": series_sha256(data),
             "artifact": art}
 
@@ -253,25 +253,10 @@ def _train_chunk(chunk: list) -> list[Result]:
     return [_train_one(key, data, params) for key, data, params in chunk]
 
 
-def _check_not_constant(data) -> None:
-    """DataError for a target that never changes: there is nothing for a network to learn."""
-    if is_series(data):
-        values, cols = np.asarray(data.values, dtype=np.float64), list(data.columns)
-        targets = [(name, values[:, cols.index(name)]) for name in data.targets]
-    else:
-        values = np.asarray(data, dtype=np.float64)
-        if values.ndim != 1 and not (values.ndim == 2 and values.shape[1] == 1):
-            return
-        targets = [("x0", values.reshape(-1))]
-    for name, column in targets:
-        if len(column) > 1 and np.isfinite(column).all() and (column == column[0]).all():
-            raise DataError(f"the target {name!r} is constant ({column[0]:g} in all {len(column)} rows): "
-                            "there is nothing to learn; drop the series or forecast it as that value")
-
-
 def _failed(key, error: str) -> Result:
     return {"id": key, "status": "failed", "error": error, "val_rmse": None, "naive_rmse": None,
-            "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None, "artifact": None}
+            "snaive_rmse": None, "epochs_run": None, "rows": None, "seconds": None, "data_sha256": None,
+            "artifact": None}
 
 
 def _floats(values) -> list:

@@ -22,7 +22,8 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     Every combination of the grid's values (itertools.product, in the grid's order) goes through
     `train_many`'s parallel path, each with the same seed. Returns {"rows": [...], "best": artifact
     dict or None, "best_options": full options or None}; a row is {rank, id (e.g. "hidden=50
-    lr=0.001"), options (the grid's values), status, val_rmse, naive_rmse (means over the targets),
+    lr=0.001"), options (the grid's values), status, val_rmse, naive_rmse, snaive_rmse (seasonal
+    naive; means over the targets, None when a target has none),
     epochs_run, seconds, error}, ranked by validation RMSE (rank 1 is best; ties keep grid order),
     then the rows without a score (rank None). A KeyboardInterrupt ends the sweep early: the result
     then ranks the models done so far (the others "cancelled") and has "interrupted": True.
@@ -67,7 +68,8 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     for r in results:
         val, naive = _mean(r["val_rmse"]), _mean(r["naive_rmse"])
         rows.append({"rank": None, "id": r["id"], "options": combos[r["id"]][0], "status": r["status"],
-                     "val_rmse": val, "naive_rmse": naive, "epochs_run": r["epochs_run"],
+                     "val_rmse": val, "naive_rmse": naive, "snaive_rmse": _mean(r.get("snaive_rmse")),
+                     "epochs_run": r["epochs_run"],
                      "seconds": r["seconds"], "error": r["error"]})
     scored = sorted((row for row in rows if row["val_rmse"] is not None), key=lambda row: row["val_rmse"])
     for rank, row in enumerate(scored, 1):

@@ -172,8 +172,8 @@ def test_train_progress_line_shows_train_and_validation_msse_and_best_epoch(trai
 def test_train_prints_a_summary_and_the_model_path_on_stderr(trained):
     stderr = trained[0].stderr
     assert "training summary" in stderr
-    assert "│ parameters                 │" in stderr
-    assert "213 │" in stderr  # LSTM(6) on one feature: 4 * (6 * (1 + 6) + 6) = 192, Dense(3): 21
+    assert "│ parameters                   │ 213 " in stderr  # LSTM(6) on one feature: 4 * (6 * 7 + 6) = 192,
+    # Dense(3): 21
     assert stderr.endswith(f"saved model to {trained[1]}\n")
 
 
@@ -200,7 +200,15 @@ def test_train_format_json_prints_the_summary_on_stdout(run, tmp_path):
                        "best_epoch": d["history"]["best_epoch"], "stopped": "completed", "scale": "minmax",
                        "best_val_msse": d["history"]["best_msse"],
                        "val_rmse": {"passengers": d["val_rmse"][0]},
-                       "naive_rmse": {"passengers": d["naive_rmse"][0]}}
+                       "naive_rmse": {"passengers": d["naive_rmse"][0]},
+                       "seasonal_naive_rmse": {"passengers": d["snaive_rmse"][0]}, "season": 12,
+                       "skill_vs_best": {"passengers": pytest.approx(
+                           1 - d["val_rmse"][0] / min(d["naive_rmse"][0], d["snaive_rmse"][0]), rel=1e-12)},
+                       "best_baseline": {"passengers": "naive" if d["naive_rmse"][0] < d["snaive_rmse"][0]
+                                         else "seasonal_naive"},
+                       "variants": {"minmax": {"val_rmse": d["val_rmse"], "score": pytest.approx(
+                           d["val_rmse"][0] / d["naive_rmse"][0], rel=1e-12)}},
+                       "variants_pending": [], "choice": d["choice"], "scale_option": "minmax"}
 
 
 def test_train_cell_rnn_builds_a_simple_rnn(run, tmp_path):
@@ -476,8 +484,24 @@ def test_evaluate_json_matches_csv(run, airline_model):
     assert [[str(v) for v in r.values()] for r in payload["scores"]] == table[1:]
 
 
-def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model):
-    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == ""
+@pytest.fixture
+def new_airline(tmp_path) -> Path:
+    """airline.csv shifted by half a passenger: data the airline model was not trained on (no warning)."""
+    new = tmp_path / "new.csv"
+    rows = AIRLINE.read_text().splitlines()
+    shifted = (f"{r.split(',')[0]},{float(r.split(',')[1]) + 0.5}" for r in rows[1:])
+    new.write_text("\n".join([rows[0], *shifted]))
+    return new
+
+
+def test_evaluate_csv_writes_nothing_on_stderr(run, airline_model, new_airline):
+    assert run("evaluate", airline_model, new_airline, "--format", "csv").stderr == ""
+
+
+def test_evaluate_csv_on_the_training_data_writes_only_the_in_sample_warning(run, airline_model):
+    assert run("evaluate", airline_model, AIRLINE, "--format", "csv").stderr == (
+        "warning: 136 of the 136 windows of DATA (9 rows each) are windows the model was trained or "
+        "validated on: their scores are in-sample; evaluate on data after the training data\n")
 
 
 def test_evaluate_season_sets_the_seasonal_naive_lag(run, airline_model):
@@ -492,10 +516,10 @@ def test_evaluate_default_season_of_daily_data_is_7(run, seattle_model):
     assert json.loads(run("evaluate", seattle_model, SEATTLE, "--format", "json").stdout)["season"] == 7
 
 
-def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
+def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path, new_airline):
     pytest.importorskip("matplotlib")
     out = tmp_path / "p.png"
-    result = run("evaluate", airline_model, AIRLINE, "--format", "csv", "--plot", out)
+    result = run("evaluate", airline_model, new_airline, "--format", "csv", "--plot", out)
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert result.stderr == f"wrote plot to {out}\n"
@@ -503,7 +527,11 @@ def test_evaluate_plot_writes_a_png(run, airline_model, tmp_path):
 
 def test_evaluate_plot_without_matplotlib_names_the_plot_extra(run, airline_model, tmp_path, monkeypatch,
                                                                error_line):
+    import rnncli.errors
+
     monkeypatch.setitem(sys.modules, "matplotlib", None)
+    # rnncli installed from a package (no pyproject.toml beside it), not from a source checkout
+    monkeypatch.setattr(rnncli.errors, "__file__", str(tmp_path / "site-packages" / "rnncli" / "errors.py"))
     result = run("evaluate", airline_model, AIRLINE, "--plot", tmp_path / "p.png")
     assert error_line(result, 1) == "Error: --plot needs matplotlib: pip install 'rnncli[plot]'"
     assert not (tmp_path / "p.png").exists()
@@ -523,7 +551,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
     months = [line.split(",")[0] for line in AIRLINE.read_text().splitlines()[1:]]
     row_of = {f"{m}-01": i for i, m in enumerate(months)}
     forecasts = {}  # (origin row, step) -> forecast
-    for origin, step, _, value in rows(run("predict", path, AIRLINE, "--all-windows").stdout)[1:]:
+    backtest = run("predict", path, AIRLINE, "--all-windows", "--precision", 17).stdout  # every digit
+    for origin, step, _, value in rows(backtest)[1:]:
         forecasts[row_of[origin], int(step)] = float(value)
     origins = sorted({o for o, _ in forecasts if o + future < len(y) and o >= season - 1})
     steps = range(1, future + 1)
@@ -539,7 +568,8 @@ def test_evaluate_scores_what_all_windows_exports(run, tmp_path, scale, windows)
                 "smape": np.mean(200 * np.abs(e) / (np.abs(actual) + np.abs(f))),
                 "mase": np.mean(np.abs(e)) / mase_scale}
 
-    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json").stdout)
+    # --precision 17: every digit, so that the scores can be recomputed to 1e-12 (float32 models print 7)
+    payload = json.loads(run("evaluate", path, AIRLINE, "--format", "json", "--precision", 17).stdout)
     overall = {r["method"]: r for r in payload["scores"] if r["step"] == "all"}
     assert payload["windows"] == len(origins) == windows
     for method, forecast in (("model", model), ("naive", naive)):

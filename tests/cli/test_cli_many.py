@@ -105,7 +105,9 @@ def test_the_manifest_records_every_series_and_the_run(trained, data):
     with open(data["mixed"], "rb") as f:
         assert manifest["data_sha256"] == hashlib.sha256(f.read()).hexdigest()
     assert manifest["read"] == {"delimiter": ",", "encoding": "utf-8", "time_col": "month", "fill": "error",
-                                "resample": None, "smooth": None, "targets": [], "features": []}
+                                "resample": None, "smooth": None, "freq": None, "time_format": None,
+                                "tz": None, "no_header": False, "decimal": ".", "thousands": None,
+                                "targets": [], "features": []}
     assert sorted(os.listdir(os.path.join(trained[1], "series"))) == [f"{k}.joblib" for k in GOOD]
 
 
@@ -355,7 +357,7 @@ def test_predict_a_series_without_a_model_says_why(run, error_line, trained):
 
 def test_predict_with_data_forecasts_after_the_end_of_each_series_rows(run, trained, tmp_path):
     path = write_long(tmp_path / "new.csv", long_rows(("s1", "s3"), cut=30))
-    result = run("predict", trained[1], path, "--format", "json")
+    result = run("predict", trained[1], path, "--format", "json", "--precision", 17)  # every digit
     assert result.exit_code == 0, result.stderr
     got = json.loads(result.stdout)
     assert [(r["store"], r["month"]) for r in got] == [
@@ -374,7 +376,7 @@ def test_predict_with_data_names_the_series_it_cannot_forecast(run, trained, tmp
 
 
 def test_evaluate_scores_each_series_then_the_mean_over_series(run, trained, data):
-    result = run("evaluate", trained[1], data["mixed"], "--format", "csv")
+    result = run("evaluate", trained[1], data["mixed"], "--format", "csv", "--precision", 17)  # every digit
     assert result.exit_code == 0
     rows = table(result.stdout)
     assert list(rows[0]) == ["series", "target", "method", "windows", "season", "mse", "rmse", "mae", "smape",
@@ -438,14 +440,18 @@ def test_sweep_ranks_every_combination_by_validation_rmse(swept):
     result, _ = swept
     assert (result.exit_code, result.stderr) == (0, "")
     rows = table(result.stdout)
-    assert list(rows[0]) == ["rank", "model", "hidden", "lr", "val_rmse", "naive_rmse", "skill", "epochs_run",
-                             "seconds", "status", "error"]
+    assert list(rows[0]) == ["rank", "model", "hidden", "lr", "val_rmse", "naive_rmse", "seasonal_naive_rmse",
+                             "skill", "skill_vs_best", "epochs_run", "seconds", "status", "error"]
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
     assert sorted(r["model"] for r in rows) == ["hidden=4 lr=0.001", "hidden=4 lr=0.01", "hidden=6 lr=0.001",
                                                 "hidden=6 lr=0.01"]
     scores = [float(r["val_rmse"]) for r in rows]
     assert scores == sorted(scores)
     assert len({r["naive_rmse"] for r in rows}) == 1
+    assert len({r["seasonal_naive_rmse"] for r in rows}) == 1
+    for r in rows:
+        best = min(float(r["naive_rmse"]), float(r["seasonal_naive_rmse"]))
+        assert float(r["skill_vs_best"]) == pytest.approx(1 - float(r["val_rmse"]) / best, rel=1e-9)
 
 
 def test_sweep_saves_the_best_model_which_predicts(run, swept):
@@ -464,7 +470,9 @@ def test_sweep_table_on_stderr_by_default(run):
                  "--hidden", 4, "--epochs", 2, "--scale", "minmax", "-q")
     assert (result.exit_code, result.stdout) == (0, "")
     assert "sweep: 2 models ranked by validation RMSE" in result.stderr
-    assert "cell=rnn" in result.stderr
+    header = next(line for line in result.stderr.splitlines() if "┃ rank" in line)
+    assert "┃ cell ┃" in header
+    assert sum("│ rnn  │" in line for line in result.stderr.splitlines()) == 1
 
 
 def test_sweep_refuses_a_bad_list_item(run, error_line):

@@ -12,6 +12,8 @@ from rnncli.cli.tables import (
     Table,
     audit_table,
     backtest_records,
+    baseline_comparison,
+    beaten_warnings,
     evaluation_records,
     forecast_records,
     format_time,
@@ -24,9 +26,9 @@ from rnncli.model.forecaster import Forecast
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 
-def render(table) -> str:
+def render(table, width: int = 100) -> str:
     out = io.StringIO()
-    Console(file=out, width=100, color_system=None).print(table)
+    Console(file=out, width=width, color_system=None).print(table)
     return out.getvalue()
 
 
@@ -47,7 +49,9 @@ def test_format_time_keeps_integer_years_as_int():
 
 
 @pytest.mark.parametrize(("freq", "season"), [
-    ("MS", 12), ("ME", 12), ("QS-OCT", 4), ("D", 7), ("h", 24), ("W-SUN", 52), ("YS-JAN", 1), (None, 1)])
+    ("MS", 12), ("ME", 12), ("QS-OCT", 4), ("D", 7), ("h", 24), ("W-SUN", 52), ("YS-JAN", 1), (None, 1),
+    ("15min", 96), ("30min", 48), ("2h", 12), ("B", 5), ("M", 12), ("2MS", 6), ("Q", 4), ("YE-DEC", 1),
+    ("W-SAT", 52), ("7D", 1)])
 def test_default_season_from_the_frequency(freq, season):
     assert default_season(freq) == season
 
@@ -124,16 +128,49 @@ def test_table_shows_brackets_in_names_as_written():
     assert "x[/]" in text
 
 
+def _summary(**kw) -> dict:
+    return {"params": 1234, "epochs_run": 7, "stopped": "early", "best_epoch": 5, "scale": "minmax",
+            "best_val_msse": 0.123456, "season": 12, **baseline_comparison(["y[1]"], [10.0], [12.5], [8.0]),
+            **kw}
+
+
 def test_train_summary_table_rows():
-    s = {"params": 1234, "epochs_run": 7, "stopped": "early", "best_epoch": 5, "scale": "minmax",
-         "best_val_msse": 0.123456, "val_rmse": {"y[1]": 10.0}, "naive_rmse": {"y[1]": 12.5}}
-    lines = render(train_summary_table(s)).splitlines()
-    assert lines[2:7] == [
-        "│ parameters           │                   1,234 │",
-        "│ epochs run           │ 7 (early, best epoch 5) │",
-        "│ scaling              │                  minmax │",
-        "│ best validation MSSE │                  0.1235 │",
-        "│ validation RMSE y[1] │        10  (naive 12.5) │"]
+    lines = render(train_summary_table(_summary())).splitlines()
+    assert lines[2:10] == [
+        "│ parameters                   │ 1,234                     │",
+        "│ epochs run                   │ 7 (early, best epoch 5)   │",
+        "│ scaling                      │ minmax                    │",
+        "│ best validation MSSE         │ 0.1235                    │",
+        "│ validation RMSE y[1]         │ 10                        │",
+        "│   naive                      │ 12.5                      │",
+        "│   seasonal naive (season 12) │ 8                         │",
+        "│   skill vs best baseline     │ -0.25 (vs seasonal naive) │"]
+
+
+def test_train_summary_says_which_scaling_variant_auto_kept_and_why():
+    variants = {"minmax": {"val_rmse": [10.0], "score": 0.8}, "diff": {"val_rmse": [11.0], "score": 0.88}}
+    lines = render(train_summary_table(_summary(variants=variants))).splitlines()
+    assert lines[5:7] == [
+        "│   minmax val RMSE            │ 10 (0.8 x naive): kept, the lowest ratio │",
+        "│   diff val RMSE              │ 11 (0.88 x naive)                        │"]
+
+
+def test_skill_is_against_the_best_baseline_and_a_beaten_model_is_warned_about():
+    c = baseline_comparison(["a", "b"], [10.0, 1.0], [12.5, 2.0], [8.0, float("nan")])
+    assert c["best_baseline"] == {"a": "seasonal_naive", "b": "naive"}
+    assert c["skill_vs_best"] == {"a": pytest.approx(-0.25), "b": pytest.approx(0.5)}
+    assert beaten_warnings(c) == ["warning: on the validation windows, seasonal naive (RMSE 8) beats the "
+                                  "model (RMSE 10) on a"]
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_train_summary_fits_the_width_without_cutting_a_number(width):
+    variants = {"minmax": {"val_rmse": [10.123], "score": 0.8123},
+                "diff": {"val_rmse": [11.5], "score": 0.88}}
+    text = render(train_summary_table(_summary(variants=variants)), width)
+    assert max(map(len, text.splitlines())) <= width
+    for number in ("1,234", "0.1235", "10.12", "0.812", "12.5", "-0.25"):
+        assert number in text
 
 
 def test_audit_table_gives_the_reasons_a_file_is_unsafe():

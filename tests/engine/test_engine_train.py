@@ -462,3 +462,22 @@ def test_resuming_keeps_the_step_count_and_the_reduced_learning_rate():
     assert whole.lr_reductions  # the case under test
     assert (history.steps, history.lr_reductions) == (whole.steps, whole.lr_reductions)
     assert np.array_equal(net.flat, whole_net.flat)
+
+
+# -- on_batch ---------------------------------------------------------------------------------------
+
+
+def test_on_batch_reports_every_batch_of_every_epoch_in_order():
+    X, Y, Xv, Yv = small_problem()
+    calls = []
+    Trainer(tiny_network(), np.random.default_rng(0), batch_size=32).fit(
+        X, Y, Xv, Yv, epochs=2, on_batch=lambda *a: calls.append(a))
+    assert calls == [(1, 1, 3), (1, 2, 3), (1, 3, 3), (2, 1, 3), (2, 2, 3), (2, 3, 3)]
+
+
+def test_on_batch_does_not_change_the_weights():
+    X, Y, Xv, Yv = small_problem()
+    with_cb, without = tiny_network(), tiny_network()
+    Trainer(with_cb, np.random.default_rng(1)).fit(X, Y, Xv, Yv, epochs=2, on_batch=lambda *a: None)
+    Trainer(without, np.random.default_rng(1)).fit(X, Y, Xv, Yv, epochs=2)
+    assert with_cb.flat.tobytes() == without.flat.tobytes()

@@ -667,7 +667,20 @@ CONTENT = {
                              "'data.read.smooth' is 0: invalid --smooth 0; use a whole number of rows >= 1"),
     "a stored fill that does not exist": (
         _set("data", "read", "fill", "guess"),
-        "'data.read.fill' is 'guess': invalid --fill 'guess'; use one of error, ffill, interpolate, drop"),
+        "'data.read.fill' is 'guess': invalid --fill 'guess'; use one of error, ffill, interpolate, zero, "
+        "drop"),
+    "a stored zone that does not exist": (
+        _set("data", "read", "tz", "Mars/Olympus"),
+        "'data.read.tz' is 'Mars/Olympus': unknown --tz 'Mars/Olympus'; use an IANA time zone name such as "
+        "Europe/Berlin"),
+    "a stored calendar that is no offset alias": (
+        _set("data", "read", "freq", "fortnightly"),
+        "'data.read.freq' is 'fortnightly': invalid --freq 'fortnightly'; use a pandas offset alias such as "
+        "D, B, W-SAT, MS, QS-MAR, 15min or h, or none"),
+    "a time style with an offset that is none": (
+        _set("time", "style", {"clock": True, "sep": " ", "digits": 0, "offset": "+1h", "tz": None,
+                               "utc": False}),
+        "'time.style.offset' is '+1h', not a UTC offset such as +01:00 or Z"),
     "a frequency that is no offset alias": (
         _set("time", "freq", "fortnightly"),
         "'time.freq' is 'fortnightly': invalid --resample 'fortnightly'; use a pandas offset alias such as "
@@ -682,6 +695,22 @@ CONTENT = {
                                           "'trainer.rng_state' is not a PCG64 generator state"),
     "a data field that is a container": (_set("data", "source", ["a"] * 3),
                                          "'data.source' is a list object, not a plain value"),
+    "a tail that is not the last training targets": (
+        _set("tail", lambda tail: tail * 1e100),
+        "'tail' and 'train_targets' disagree: the tail's target columns should be the last training "
+        "targets"),
+    "a seasonal-naive RMSE per target missing": (
+        _set("snaive_rmse", []), "'snaive_rmse' should list 1 float(s), one per target"),
+    "a variant RMSE of an unknown scaling": (
+        _set("variant_rmse", {"log": [1.0]}),
+        "'variant_rmse' should map scalings to RMSEs, got the key 'log'"),
+    "a pending variant of an unknown scaling": (
+        _set("variants_pending", ["log"]), "'variants_pending' should list scalings among minmax, diff"),
+    "fingerprints of windows of another length": (
+        _set("fingerprints", "rows", 5), "'fingerprints.rows' is 5, not an integer in [9, 9]"),
+    "a fingerprint that is not a 63-bit integer": (
+        _set("fingerprints", "hashes", lambda h: [*h[:-1], 2**64]),
+        "'fingerprints.hashes' should list at most 4096 integers in [0, 2**63)"),
 }
 
 

@@ -33,7 +33,9 @@ def test_read_csv_records_where_the_values_came_from():
     assert series.provenance == {
         "source": "airline.csv", "sha256": hashlib.sha256(AIRLINE.read_bytes()).hexdigest(),
         "read": {"delimiter": ",", "encoding": "utf-8", "time_col": "month", "fill": "error",
-                 "resample": None, "smooth": 2}}
+                 "resample": None, "smooth": 2, "freq": None,
+                     "time_format": None, "tz": None, "no_header": False,
+                     "decimal": ".", "thousands": None}}
 
 
 def test_fit_records_the_sha256_of_the_bytes_read_not_of_the_file_later(tmp_path):

@@ -146,8 +146,8 @@ def test_a_backtest_forecast_is_the_forecast_from_the_data_up_to_its_origin(mode
 
 def test_evaluate_returns_the_documented_keys(model, airline):
     scores = model.evaluate(airline)
-    assert set(scores) == {"windows", "season", "origins", "actual", "forecasts", "per_step", "overall",
-                           "skill", "targets"}
+    assert set(scores) == {"windows", "season", "skipped", "origins", "actual", "forecasts", "per_step",
+                           "overall", "skill", "targets", "overlap"}
     assert set(scores["forecasts"]) == {"model", "naive", "seasonal_naive"}
     assert scores["targets"] == ["passengers"]
 
@@ -532,4 +532,179 @@ def test_resuming_an_auto_model_gives_the_weights_of_an_uninterrupted_run(airlin
     resumed = Forecaster(12, FUTURE, epochs=6, **opts).fit(airline, resume=first.to_dict())
     assert resumed.scale_ == whole.scale_ == "seasonal"
     assert resumed.history_.steps == whole.history_.steps
+
+
+# -- validation scores beside both baselines (issue 13) -------------------------------------------------
+
+
+def _val_windows(model, airline):
+    """Raw validation targets and origins of a fitted min-max model, recomputed from the data."""
+    from rnncli.model import windows
+
+    y = np.asarray(airline.values, dtype=np.float64)[:, 0]
+    lb = model.lookback_
+    _, val = windows.split_windows(windows.n_windows(len(y), lb, FUTURE), model.val_frac, FUTURE)
+    origins = np.arange(val.start, val.stop) + lb - 1
+    actual = y[origins[:, None] + np.arange(1, FUTURE + 1)]
+    return y, origins, actual
+
+
+def test_fit_stores_the_seasonal_naive_validation_rmse_with_the_season_of_the_frequency(model, airline):
+    y, origins, actual = _val_windows(model, airline)
+    h = np.arange(1, FUTURE + 1)
+    snaive = y[origins[:, None] + h - 12]  # monthly: one year before each step
+    assert model.season_ == 12
+    assert model.snaive_rmse_ == pytest.approx([np.sqrt(np.mean((snaive - actual) ** 2))], rel=1e-12)
+    naive = y[origins][:, None]
+    assert model.naive_rmse_ == pytest.approx([np.sqrt(np.mean((naive - actual) ** 2))], rel=1e-12)
+
+
+def test_the_season_option_is_the_seasonal_naive_period(airline):
+    m = Forecaster(past=PAST, future=FUTURE, scale="minmax", season=1, **TINY).fit(airline)
+    assert m.season_ == 1
+    assert m.snaive_rmse_ == pytest.approx(m.naive_rmse_, rel=1e-12)  # lag 1 is the naive forecast
+
+
+def test_scale_auto_stores_the_trained_variant_validation_rmse_in_data_units(airline):
+    m = Forecaster(past=PAST, future=FUTURE, scale="auto", **TINY).fit(airline)
+    assert list(m.variant_rmse_) == [m.scale_]  # auto trains one network, on the chosen anchor
+    assert m.variant_rmse_[m.scale_] == pytest.approx(list(m.val_rmse_), rel=1e-12)
+    kept = min(m.variant_scores_, key=m.variant_scores_.get)
+    assert kept == m.scale_
+
+
+def test_the_new_fields_of_to_dict_are_plain_values(model):
+    d = model.to_dict()
+    assert type(d["snaive_rmse"]) is list
+    assert all(type(v) is float for v in d["snaive_rmse"])
+    assert type(d["season"]) is int
+    assert d["variant_rmse"] == {"minmax": [float(v) for v in model.val_rmse_]}
+    assert d["variants_pending"] == []
+    fp = d["fingerprints"]
+    assert (fp["rows"], fp["count"]) == (PAST + FUTURE, 144 - PAST - FUTURE + 1)
+    assert all(type(h) is int and 0 <= h < 2 ** 63 for h in fp["hashes"])
+
+
+def test_a_model_file_without_the_new_fields_still_loads_and_forecasts(model, airline):
+    d = model.to_dict()
+    for key in ("snaive_rmse", "season", "variant_rmse", "variants_pending", "fingerprints"):
+        del d[key]
+    old = Forecaster.from_dict(d)
+    assert np.isnan(old.snaive_rmse_).all()
+    assert old.predict().values.tobytes() == model.predict().values.tobytes()
+    assert old.overlap(airline)["shared"] == 0
+
+
+# -- fingerprints: evaluating on training data ---------------------------------------------------------
+
+
+def test_overlap_finds_every_window_of_the_training_data(model, airline):
+    assert model.overlap(airline) == {"windows": 136, "checked": 136, "shared": 136, "rows": PAST + FUTURE,
+                                      "sampled": False}
+
+
+def test_overlap_of_data_after_the_training_data_is_none(airline):
+    m = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(airline.values[:100])
+    later = airline.values[100 - PAST:]  # context rows from the training data, then new rows
+    assert m.overlap(later)["shared"] == 0
+    assert m.overlap(airline.values[50:120])["shared"] == 100 - PAST - FUTURE + 1 - 50
+
+
+def test_evaluate_reports_the_overlap(model, airline):
+    assert model.evaluate(airline, season=12)["overlap"]["shared"] == 136
+
+
+def test_overlap_with_a_sample_of_fingerprints_estimates_the_share(airline, monkeypatch):
+    from rnncli.model import forecaster
+
+    monkeypatch.setattr(forecaster, "FINGERPRINTS", 40)
+    m = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(airline.values[:100])
+    assert len(m.fingerprints_["hashes"]) == 40
+    whole = m.overlap(airline.values[:100])
+    assert whole["sampled"]
+    assert whole["shared"] == whole["checked"] == 40
+    assert m.overlap(airline.values[100 - PAST:])["shared"] == 0
+
+
+# -- forecasting further than the horizon -----------------------------------------------------------------
+
+
+def test_predict_steps_up_to_the_horizon_is_the_start_of_the_direct_forecast(model):
+    assert model.predict(steps=2).values.tobytes() == model.predict().values[:2].tobytes()
+
+
+def test_predict_steps_beyond_the_horizon_feeds_each_block_back(model, airline):
+    values = np.asarray(airline.values, dtype=np.float64)
+    first = model.predict(values).values
+    second = model.predict(np.concatenate([values, first])).values
+    third = model.predict(np.concatenate([values, first, second])).values
+    long = model.predict(values, steps=8).values
+    assert long.shape == (8, 1)
+    np.testing.assert_array_equal(long, np.concatenate([first, second, third])[:8])
+
+
+def test_predict_steps_beyond_the_horizon_names_the_features_that_are_not_targets():
+    series = read_csv(SAMPLES / "seattle_weather.csv", targets=["temp_max"], features=SEATTLE_FEATURES)
+    m = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(series)
+    assert m.predict(steps=FUTURE).values.shape == (FUTURE, 1)
+    with pytest.raises(ConfigError, match=r"--steps .* feature\(s\) precipitation, temp_min, wind are not "
+                                          "targets"):
+        m.predict(steps=FUTURE + 1)
+
+
+def test_recursive_residuals_of_the_first_block_are_the_validation_residuals(model):
+    residuals = model.recursive_residuals(FUTURE)
+    for h in range(FUTURE):
+        np.testing.assert_allclose(residuals[h], model.val_residuals_[:, h], rtol=1e-5, atol=1e-6)
+
+
+def test_recursive_residuals_thin_out_with_the_step(model):
+    counts = [len(r) for r in model.recursive_residuals(40)]
+    n_val = len(model.val_residuals_)
+    assert counts[:FUTURE] == [n_val] * FUTURE
+    assert counts[FUTURE:n_val + FUTURE - 1] == list(range(n_val - 1, 0, -1))
+    assert set(counts[n_val + FUTURE - 1:]) == {0}
+
+
+def test_a_long_interval_uses_each_step_residuals_then_grows_like_sqrt_of_the_step(model):
+    fc = model.predict(steps=60, interval=0.9)
+    q = (fc.upper - fc.lower) / 2
+    residuals = model.recursive_residuals(60)
+    counts = [len(r) for r in residuals]
+    reach = next(h for h, n in enumerate(counts) if n < 9)  # 0.9 needs 9 residuals
+    assert fc.reach == reach
+    for h in range(reach):
+        n = counts[h]
+        expect = np.sort(np.abs(residuals[h]), axis=0)[math.ceil((n + 1) * 0.9) - 1]
+        np.testing.assert_allclose(q[h], expect, rtol=1e-9)
+    steps = np.arange(reach + 1, 61)
+    np.testing.assert_allclose(q[reach:, 0], q[reach - 1, 0] * np.sqrt(steps / reach), rtol=1e-9)
+
+
+def test_an_interval_up_to_the_horizon_is_unchanged_by_steps(model):
+    fc = model.predict(steps=FUTURE, interval=0.9)
+    np.testing.assert_array_equal(fc.upper - fc.values, model.interval_halfwidth(0.9))
+    assert fc.reach == FUTURE
+
+
+# -- resuming an interrupted auto run -----------------------------------------------------------------------
+
+
+def _stop_after(calls: int):
+    n = {"calls": 0}
+
+    def stop():
+        n["calls"] += 1
+        return n["calls"] >= calls
+    return stop
+
+
+def test_an_interrupted_auto_run_resumed_is_bit_identical_to_an_uninterrupted_one(airline):
+    options = {"past": PAST, "future": FUTURE, "scale": "auto", "hidden": 4, "epochs": 3}
+    stopped = Forecaster(**options).fit(airline, should_stop=_stop_after(5))
+    assert stopped.interrupted_
+    assert stopped.variants_pending_ == []  # auto trains one network
+    resumed = Forecaster(**options).fit(airline, resume=stopped.to_dict())
+    whole = Forecaster(**options).fit(airline)
+    assert (resumed.scale_, resumed.choice_["reason"]) == (whole.scale_, whole.choice_["reason"])
     assert resumed.network_.flat.tobytes() == whole.network_.flat.tobytes()
