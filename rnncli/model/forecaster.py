@@ -23,7 +23,7 @@ from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, History, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
 from ..threads import blas_threads, resolve
-from . import baselines, metrics, scaling, seasons, windows
+from . import baselines, metrics, scaling, seasons, sizing, windows
 
 SCALES = ("auto", *scaling.KINDS)
 FINGERPRINTS = 4096  # at most this many window fingerprints are kept (the smallest hashes: a bottom-k sample)
@@ -166,6 +166,7 @@ class Forecaster:
             starts = self._window_starts(len(values), kind, breaks)
             _check_unbroken(starts, self.past, self.future, breaks)
             windows.split_windows(len(starts), self.val_frac, self.future)
+        self._check_memory(len(values))
         if resume is not None:
             m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
             drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
@@ -212,6 +213,10 @@ class Forecaster:
         self.data_ = _provenance(data, len(values))
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
+
+    def _check_memory(self, n_rows: int) -> None:
+        """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
+        sizing.check_training(self.get_params(), n_rows, len(self.feature_idx_), len(self.target_idx_))
 
     def _blas(self, threads, batch: int):
         """A context that sets the BLAS threads for products of `batch` windows (`rnncli.threads`)."""
