@@ -15,6 +15,7 @@ from .options import (
     parallel_kwargs,
     parallel_options,
     refuse_many_options,
+    threads_option,
     window_options,
 )
 from .output import EXIT_INTERRUPTED, check_writable, err_console, ignoring_sigint, interruptible, say
@@ -46,10 +47,11 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
                    "series into the model directory -o (default 'models'). Exit 0 when all trained, "
                    "3 when some failed (see failures.csv), 1 when none could.")
 @parallel_options
+@threads_option("With --id-col and -j N > 1 or --scheduler, each worker uses one thread instead.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, chunk_size,
-          fail_fast, **options):
+          fail_fast, threads, **options):
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
@@ -71,7 +73,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     from ..model.forecaster import Forecaster
     from .progress import TrainingProgress
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast, threads)
     if id_col is not None or (resume and os.path.isdir(resume)):
         from .many import train_series
 
@@ -111,7 +113,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
             return False
 
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
-                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
+                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved, threads=threads)
     if model.interrupted_ and model.history_.best_epoch == 0:
         say("interrupted before the first epoch was validated: nothing saved", console)
         sys.exit(EXIT_INTERRUPTED)
@@ -180,6 +182,8 @@ def _print_train_summary(console, s: dict) -> None:
 @column_options
 @model_options(SWEEP_ORDER, grid=True)
 @parallel_options
+@threads_option("Applies with -j 1 (models trained one after another here); with -j N > 1 or "
+                "--scheduler each worker uses one thread instead.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: ranked on stderr; csv/json: the ranking on stdout.")
 @click.option("-o", "--output", default=None, metavar="FILE",
@@ -187,7 +191,7 @@ def _print_train_summary(console, s: dict) -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress or messages on stderr (the table still shows).")
 @click.pass_context
-def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast,
+def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast, threads,
           **options):
     """Train a model for every combination of the listed values and rank them by validation RMSE.
 
@@ -205,5 +209,5 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chu
     """
     from .many import sweep_models
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast, threads)
     ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))

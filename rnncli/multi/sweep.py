@@ -15,7 +15,7 @@ from .parallel import run_tasks
 
 def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str | None = None,
           connect_timeout: float = 10, chunk_size: int | None = None, fail_fast: bool = False,
-          on_result: Callable[[Result], None] | None = None) -> dict:
+          on_result: Callable[[Result], None] | None = None, threads="auto") -> dict:
     """Train one model per combination of `grid` ({option: [values]}) over `options`, ranked.
 
     Every combination of the grid's values (itertools.product, in the grid's order) goes through
@@ -24,7 +24,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     lr=0.001"), options (the grid's values), status, val_rmse, naive_rmse, snaive_rmse (seasonal
     naive; means over the targets, None when a target has none),
     epochs_run, seconds, error}, ranked by validation RMSE (rank 1 is best; ties keep grid order),
-    then the rows without a score (rank None).
+    then the rows without a score (rank None). `threads`: as for `train_many`.
     """
     if not isinstance(grid, Mapping):
         raise ConfigError(f"the sweep grid must map options to lists of values, got {type(grid).__name__}")
@@ -44,7 +44,8 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         combos[label] = (combo, params)
         tasks.append((label, data, params))
     results = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
-                   chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result, keep_artifacts=True)
+                   chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result, keep_artifacts=True,
+                   threads=threads)
     rows = []
     for r in results:
         val, naive = _mean(r["val_rmse"]), _mean(r["naive_rmse"])
