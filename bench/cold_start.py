@@ -2,15 +2,21 @@
 
     python bench/cold_start.py                       # this checkout, 15 alternating runs, medians
     python bench/cold_start.py --baseline /tmp/old   # ... beside another source tree (its rnncli/)
+    python bench/cold_start.py --uncompressed        # the model saved with compress=0 (read without joblib)
 
 Each command runs as `python -m rnncli ...` from the tree's directory, so that tree's rnncli/ is the
 one imported (a model is trained first on sample_data/airline.csv unless --model is given); with
---baseline, the same commands from that tree, alternately.
+--baseline, the same commands from that tree, alternately. Each run's wall time and CPU time (user +
+system of the child process) are kept: on a loaded machine the wall time mostly measures the other
+jobs, the CPU time much less so. Python writes no bytecode cache under PYTHONDONTWRITEBYTECODE=1, so
+every run would compile rnncli anew: this script clears it for the children (a user's install has
+its caches), after one warm-up run per command and tree.
 `python -X importtime -m rnncli predict MODEL` shows where the time goes.
 """
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -23,11 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = str(ROOT / "sample_data" / "airline.csv")
 
 
-def run(args: list, tree: str) -> float:
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rnncli", *args], cwd=tree, check=True,
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(args: list, tree: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one `python -m rnncli ARGS` from `tree`."""
+    c0, t0 = _cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rnncli", *args], cwd=tree, check=True, env=ENV,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _cpu() - c0
 
 
 def main():
@@ -35,12 +50,18 @@ def main():
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--model", help="a model file (default: train one on the airline data)")
     p.add_argument("--baseline", help="a source tree holding another rnncli/ to compare with")
+    p.add_argument("--uncompressed", action="store_true",
+                   help="save the trained model with compress=0 (joblib's own format, not compressed)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model or str(Path(tmp) / "airline.joblib")
         if not args.model:
             subprocess.run([sys.executable, "-m", "rnncli", "train", DATA, "--past", "12", "--future", "6",
                             "--epochs", "5", "-q", "-o", model], cwd=ROOT, check=True)
+            if args.uncompressed:
+                subprocess.run([sys.executable, "-c", "import sys; from rnncli.io import artifact; "
+                                "artifact.save(artifact.load(sys.argv[1]), sys.argv[1], compress=0)", model],
+                               cwd=ROOT, check=True)
         commands = {"rnncli --help": ["--help"], "rnncli predict MODEL": ["predict", model],
                     "rnncli predict MODEL DATA": ["predict", model, DATA]}
         trees = {"this": str(ROOT)}
@@ -48,17 +69,25 @@ def main():
             trees["baseline"] = str(Path(args.baseline).resolve())
         print(f"# whole process, {args.repeats} alternating runs, medians; load average "
               f"{os.getloadavg()[0]:.2f}")
-        print("| command | " + " | ".join(f"{t} s" for t in trees)
-              + (" | this / baseline |" if args.baseline else " |"))
-        print("|---|" + "---:|" * (len(trees) + bool(args.baseline)))
+        kinds = ("wall", "CPU")
+        head = [f"{k} {t}" + (" s" if t in trees else "") for k in kinds
+                for t in (*trees, *(["this / baseline"] if args.baseline else []))]
+        print("| command | " + " | ".join(head) + " |")
+        print("|---|" + "---:|" * len(head))
         for name, cmd in commands.items():
             times = {t: [] for t in trees}
+            for tree in trees.values():
+                run(cmd, tree)  # warm-up: bytecode caches, the OS's file cache
             for _ in range(args.repeats):
                 for t, tree in trees.items():
                     times[t].append(run(cmd, tree))
-            med = {t: float(np.median(v)) for t, v in times.items()}
-            print(f"| {name} | " + " | ".join(f"{m:.3f}" for m in med.values())
-                  + (f" | {med['this'] / med['baseline']:.2f} |" if args.baseline else " |"), flush=True)
+            cells = []
+            for i in range(len(kinds)):
+                med = {t: float(np.median([v[i] for v in runs])) for t, runs in times.items()}
+                cells += [f"{m:.3f}" for m in med.values()]
+                if args.baseline:
+                    cells.append(f"{med['this'] / med['baseline']:.2f}")
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
         print(f"# load average {os.getloadavg()[0]:.2f} at end")
 
 

@@ -14,19 +14,40 @@ This package is the only place click and rich appear: `options` (shared option b
 (`windowing`, `training`, `forecasting`, `describing`, `many`), `progress`, `tables`, `plot`.
 """
 
+import importlib
 import os
+from collections.abc import Mapping
 
 import click
 
 from .. import __version__
 from ..errors import RnncliError
-from .completion import completion
-from .describing import info
-from .forecasting import evaluate, predict
 from .options import CONTEXT
 from .output import CliError
-from .training import sweep, train
-from .windowing import window
+
+# Each command and the module that defines it, in the order the help lists them. A command's module
+# is imported when the command runs or a help lists it (`LazyCommands`), so `rnncli predict` does not
+# import training's or info's modules; the heavy libraries are imported inside the commands.
+COMMANDS = {"window": ".windowing", "train": ".training", "sweep": ".training", "predict": ".forecasting",
+            "evaluate": ".forecasting", "info": ".describing", "completion": ".completion"}
+
+
+class LazyCommands(Mapping):
+    """The group's {name: click.Command}, each imported from its module (`COMMANDS`) on first access."""
+
+    def __init__(self, where: dict):
+        self._where = where
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._where:
+            raise KeyError(name)
+        return getattr(importlib.import_module(self._where[name], __name__), name)
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 class Group(click.Group):
@@ -74,8 +95,7 @@ def cli(ctx, debug):
     ctx.obj = {"debug": debug}
 
 
-for _command in (window, train, sweep, predict, evaluate, info, completion):
-    cli.add_command(_command)
+cli.commands = LazyCommands(COMMANDS)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from .options import (
     refuse_ids,
     require_matplotlib,
     saved_read_options,
+    threads_option,
 )
 from .output import check_writable, err_console, say, write_records, write_text
 
@@ -39,9 +40,10 @@ from .output import check_writable, err_console, say, write_records, write_text
 @id_option
 @output_option
 @saved_read_options
+@threads_option("")
 @click.pass_context
 def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, precision, output, delimiter,
-            encoding, ids):
+            encoding, ids, threads):
     """Forecast the M steps after the training data, or after the end of DATA ('-' = stdin).
 
     --steps N forecasts N steps instead; further than M, recursively (see the README: "Further
@@ -85,7 +87,8 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
         from .many import predict_series
 
         ctx.exit(predict_series(model_path, data, ids, interval=interval, all_windows=all_windows, fmt=fmt,
-                                output=output, delimiter=delimiter, encoding=encoding, digits=precision))
+                                output=output, delimiter=delimiter, encoding=encoding, digits=precision,
+                                threads=threads))
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
@@ -95,14 +98,14 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     series = read_for_model(d, data, delimiter, encoding) if data is not None else None
     if all_windows:
         with about(series):
-            origins, y_hat = model.backtest(series)
+            origins, y_hat = model.backtest(series, threads=threads)
         times = series.time
         extra = future_times(series, model.future) if times is not None else None
         targets = [model.columns_[i] for i in model.target_idx_]
         records = backtest_records(origins, y_hat, targets, times, extra, series.time_style)
     else:
         with about(series):
-            fc = model.predict(series, interval=interval, steps=steps)
+            fc = model.predict(series, interval=interval, steps=steps, threads=threads)
         n = len(fc.values)
         if series is not None:
             times, style = future_times(series, n), series.time_style
@@ -144,8 +147,9 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
 @id_option
 @output_option
 @saved_read_options
+@threads_option("")
 @click.pass_context
-def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimiter, encoding, ids):
+def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimiter, encoding, ids, threads):
     """Score the model on every window of DATA against naive and seasonal-naive forecasts.
 
     MSE, RMSE, MAE, sMAPE and MASE per target, overall and per horizon step, and the skill
@@ -176,7 +180,7 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
         from .many import evaluate_series
 
         ctx.exit(evaluate_series(model_path, data, ids, season=season, fmt=fmt, output=output,
-                                 delimiter=delimiter, encoding=encoding, digits=precision))
+                                 delimiter=delimiter, encoding=encoding, digits=precision, threads=threads))
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
@@ -188,7 +192,7 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
         season = default_season(freq)
         rule = f"from frequency {freq}" if freq else "no frequency"
     with about(series):
-        ev = model.evaluate(series, season=season)
+        ev = model.evaluate(series, season=season, threads=threads)
     ev["season_rule"] = rule
     digits = precision or model_digits(model)
     overlap = ev["overlap"]

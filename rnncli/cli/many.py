@@ -237,7 +237,7 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
 
 
 def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delimiter, encoding,
-                   digits=None) -> int:
+                   digits=None, threads="auto") -> int:
     """`rnncli predict DIR [DATA]`: long-format forecasts, the id column first.
 
     digits: significant digits of the numbers; default each model's (see tables.model_digits).
@@ -254,7 +254,7 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
         for key in _chosen(path, manifest, ids, console):
             model = models[key]
             time = model.time_ or {}
-            fc = model.predict(interval=interval)
+            fc = model.predict(interval=interval, threads=threads)
             times = future_times_after(model, model.future)
             rows = forecast_records(fc, times, time.get("col") or "step", time.get("style"))
             records += [{id_col: key, **r} for r in rounded(rows, digits or model_digits(model))]
@@ -267,12 +267,12 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
                 if isinstance(series, Exception):
                     raise series
                 if all_windows:
-                    origins, y_hat = model.backtest(series)
+                    origins, y_hat = model.backtest(series, threads=threads)
                     extra = future_times(series, model.future) if series.time is not None else None
                     targets = [model.columns_[i] for i in model.target_idx_]
                     rows = backtest_records(origins, y_hat, targets, series.time, extra, series.time_style)
                 else:
-                    fc = model.predict(series, interval=interval)
+                    fc = model.predict(series, interval=interval, threads=threads)
                     times = future_times(series, model.future)
                     rows = forecast_records(fc, times, series.time_col or "step", series.time_style)
             except DataError as e:
@@ -282,7 +282,8 @@ def predict_series(path, data, ids, *, interval, all_windows, fmt, output, delim
     return _finish(records, problems, "forecast", console, lambda: write_records(records, output, fmt))
 
 
-def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding, digits=None) -> int:
+def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding, digits=None,
+                    threads="auto") -> int:
     """`rnncli evaluate DIR DATA`: scores per series and target, then the "ALL" rows.
 
     digits: significant digits of the csv/json numbers; default the models' (see tables.model_digits).
@@ -302,7 +303,7 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
             if isinstance(series, Exception):
                 raise series
             m = season or default_season(series.freq or (model.time_ or {}).get("freq"))
-            evaluations.append((key, model.evaluate(series, season=m)))
+            evaluations.append((key, model.evaluate(series, season=m, threads=threads)))
         except DataError as e:
             problems.append((key, about(series, e)))
     records = series_evaluation_records(evaluations) if evaluations else []

@@ -119,10 +119,12 @@ def parallel_options(f):
     return f
 
 
-def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast) -> dict:
+def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast,
+                    threads="auto") -> dict:
     """The keyword arguments of many.train_many / many.sweep, with -j and --scheduler reconciled.
 
     Both on the command line is a usage error; --scheduler from the environment gives way to -j.
+    `threads` (--threads) applies to models trained in this process (-j 1); workers use one thread.
     """
     from click.core import ParameterSource
 
@@ -135,7 +137,7 @@ def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chu
         scheduler = None
     return {"n_jobs": n_jobs, "scheduler": scheduler, "connect_timeout": connect_timeout,
             "worker_timeout": worker_timeout,
-            "chunk_size": chunk_size, "fail_fast": fail_fast}
+            "chunk_size": chunk_size, "fail_fast": fail_fast, "threads": threads}
 
 
 def refuse_many_options(ctx) -> None:
@@ -291,3 +293,33 @@ def require_matplotlib() -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise CliError(f"--plot needs matplotlib: {install_hint('plot')}") from None
+
+
+THREADS_ENV = "RNNCLI_THREADS"
+
+
+def threads_option(scope: str):
+    """--threads N|auto: BLAS threads of the work done in this process (rnncli.threads' policy).
+
+    `scope` ends the help: which path it applies to. The value is checked here (a usage error naming
+    --threads, or RNNCLI_THREADS when it came from there); "auto" leaves the rule to the library.
+    """
+
+    def check(ctx, param, value):
+        from click.core import ParameterSource
+
+        from ..errors import ConfigError
+        from ..threads import check as check_threads
+
+        from_env = ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT
+        try:
+            flag = f"{THREADS_ENV} (the default of --threads)" if from_env else "--threads"
+            return check_threads(str(value).strip().lower(), flag=flag)
+        except ConfigError as e:
+            raise click.UsageError(str(e), ctx) from None
+
+    return click.option("--threads", envvar=THREADS_ENV, default="auto", show_default=True, metavar="N|auto",
+                        callback=check,
+                        help=f"BLAS threads: a count, or auto (one thread for the small products of the "
+                             f"networks trained here; the user's OPENBLAS_NUM_THREADS/OMP_NUM_THREADS are "
+                             f"kept). Default: ${THREADS_ENV}, else auto. {scope}".strip())

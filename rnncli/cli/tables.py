@@ -1,29 +1,48 @@
 """Results as tables: records for CSV/JSON on stdout, rich tables for people on stderr.
 
 Every function here turns a library result into rows or a renderable; none computes anything.
+rich is imported by the first table made, so commands that only write records (predict) start
+without it.
 """
 
+import functools
 import json
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from rich.table import Table as _RichTable
-from rich.text import Text
 
 from ..text import escape_controls
 
 
-class Table(_RichTable):
-    """A rich table that shows str headers and cells as written: column names may hold '[...]' (no
-    markup) or control characters (shown escaped, `text.escape_controls`)."""
+@functools.cache
+def _table_class():
+    from rich.table import Table as RichTable
 
-    def add_column(self, header="", *args, **kwargs) -> None:
-        header = Text(escape_controls(header)) if isinstance(header, str) else header
-        super().add_column(header, *args, **kwargs)
+    class Table(RichTable):
+        """A rich table that shows str headers and cells as written: column names may hold '[...]' (no
+        markup) or control characters (shown escaped, `text.escape_controls`)."""
 
-    def add_row(self, *cells, **kwargs) -> None:
-        super().add_row(*(Text(escape_controls(c)) if isinstance(c, str) else c for c in cells), **kwargs)
+        def add_column(self, header="", *args, **kwargs) -> None:
+            header = Text(escape_controls(header)) if isinstance(header, str) else header
+            super().add_column(header, *args, **kwargs)
+
+        def add_row(self, *cells, **kwargs) -> None:
+            super().add_row(*(Text(escape_controls(c)) if isinstance(c, str) else c for c in cells), **kwargs)
+
+    return Table
+
+
+def Table(*args, **kwargs):  # named as the class it makes, for the annotations below
+    """A rich Table (see `_table_class`), made with rich imported on first use."""
+    return _table_class()(*args, **kwargs)
+
+
+def Text(*args, **kwargs):
+    """rich.text.Text, imported on first use."""
+    from rich.text import Text as RichText
+
+    return RichText(*args, **kwargs)
 
 
 def model_digits(model) -> int | None:

@@ -15,6 +15,7 @@ from .options import (
     parallel_kwargs,
     parallel_options,
     refuse_many_options,
+    threads_option,
     window_options,
 )
 from .output import err_console, ignoring_signals, interruptible, say
@@ -46,11 +47,11 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
                    "series into the model directory -o (default 'models'). Exit 0 when all trained, "
                    "3 when some failed (see failures.csv), 1 when none could.")
 @parallel_options
+@threads_option("With --id-col and -j N > 1 or --scheduler, each worker uses one thread instead.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
 def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, worker_timeout,
-          chunk_size,
-          fail_fast, **options):
+          chunk_size, fail_fast, threads, **options):
     """Train a forecaster on DATA and save it to a model file.
 
     Shows epoch, train and validation MSSE (mean over windows of the squared error summed
@@ -73,7 +74,8 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     from ..model.forecaster import Forecaster
     from .progress import TrainingProgress
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast,
+                               threads)
     if id_col is not None or (resume and os.path.isdir(resume)):
         from .many import train_series
 
@@ -116,7 +118,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
             return False
 
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
-                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
+                  on_batch=progress.on_batch, should_stop=should_stop, resume=saved, threads=threads)
     d = model.to_dict()  # with its provenance: DATA's name, sha256, rows and read options
     with ignoring_signals():
         from ..io.artifact import save
@@ -184,6 +186,8 @@ def _print_train_summary(console, s: dict) -> None:
 @column_options
 @model_options(SWEEP_ORDER, grid=True)
 @parallel_options
+@threads_option("Applies with -j 1 (models trained one after another here); with -j N > 1 or "
+                "--scheduler each worker uses one thread instead.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table: ranked on stderr; csv/json: the ranking on stdout.")
 @click.option("-o", "--output", default=None, metavar="FILE",
@@ -192,7 +196,7 @@ def _print_train_summary(console, s: dict) -> None:
               help="No progress or messages on stderr (the table still shows).")
 @click.pass_context
 def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size,
-          fail_fast,
+          fail_fast, threads,
           **options):
     """Train a model for every combination of the listed values and rank them by validation RMSE.
 
@@ -210,5 +214,6 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, wor
     """
     from .many import sweep_models
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast,
+                               threads)
     ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))

@@ -44,9 +44,7 @@ import time
 import warnings
 from typing import ClassVar
 
-import joblib
 import numpy as np
-from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from ..errors import ArtifactError, ConfigError, RnncliError, UnsafeArtifactError
 from ..model.forecaster import FORMAT, FORMAT_VERSION
@@ -101,6 +99,8 @@ def save(data: dict, path, *, compress=3) -> None:
     if not isinstance(data, dict):
         raise TypeError(f"save() takes a dict, got {type(data).__name__}")
     plain = _plain(data, "data", 0)
+    import joblib
+
     atomic_write(path, lambda f: joblib.dump(plain, f, compress=compress, protocol=_PROTOCOL), what="model")
 
 
@@ -367,7 +367,7 @@ def _unpickle(f, name: str, report: dict):
     """The plain data in an open joblib file, read by `_PlainUnpickler` from the capped stream."""
     if f.peek(2)[:2] == b"ZF":
         raise _Refused("joblib's pre-0.10 file format (its loader is not restricted)")
-    with _validate_fileobject_and_memmap(f, name, None) as (raw, _):
+    with _joblib_stream(f, name) as (raw, _):
         if isinstance(raw, str):  # joblib's own sign of the pre-0.10 format
             raise _Refused("joblib's pre-0.10 file format (its loader is not restricted)")
         try:
@@ -379,6 +379,25 @@ def _unpickle(f, name: str, report: dict):
             if raw is not f:
                 raw.close()
     return obj
+
+
+@contextlib.contextmanager
+def _joblib_stream(f, name: str):
+    """joblib's own choice of stream for an open file (`_validate_fileobject_and_memmap`): the file
+    itself when it is not compressed, else joblib's decompressing reader.
+
+    A file that starts with a pickle's PROTO opcode (b"\\x80", what `joblib.dump(compress=0)` writes)
+    matches none of joblib's compressor prefixes, so joblib would yield the file unchanged: that file
+    is read as it is without importing joblib, whose import (its parallel machinery) costs more than
+    reading a model. Everything after this point is the same for both.
+    """
+    if f.peek(1)[:1] == b"\x80":
+        yield f, None
+        return
+    from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
+
+    with _validate_fileobject_and_memmap(f, name, None) as opened:
+        yield opened
 
 
 class _CappedReader:

@@ -62,7 +62,7 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
                connect_timeout: float = 10, worker_timeout: float = 60, chunk_size: int | None = None,
                fail_fast: bool = False,
                on_result: Callable[[Result], None] | None = None,
-               keep_artifacts: bool = True) -> list[Result]:
+               keep_artifacts: bool = True, threads="auto") -> list[Result]:
     """Train `Forecaster(**options).fit(series)` for every series; results in the order of `series_by_id`.
 
     series_by_id: {id: Series or array (n_rows,) / (n_rows, 1)}; a value that is an exception (the
@@ -72,6 +72,8 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     connect_timeout: one deadline, in seconds, for everything before the first Dask task runs.
     worker_timeout: while Dask results are awaited, seconds the cluster may have no worker before
     the series not done yet fail with that reason (the finished ones are kept).
+    threads: BLAS threads of the series trained here (n_jobs 1), an int or "auto" (`rnncli.threads`);
+    workers (N > 1, Dask) keep one thread each.
     chunk_size: series per task (loky's batch size; for Dask, default `default_chunk_size`).
     on_result(result) is called in this process once per series, as each completes (cancelled ones
     last); with keep_artifacts=False the returned results then drop their artifact to save memory.
@@ -86,7 +88,7 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     return run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
                      worker_timeout=worker_timeout,
                 chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result,
-                keep_artifacts=keep_artifacts)
+                keep_artifacts=keep_artifacts, threads=threads)
 
 
 def _check_memory(tasks: list) -> None:
@@ -151,9 +153,10 @@ def _check_n_jobs(n_jobs) -> int:
 
 
 def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast, on_result,
-              worker_timeout: float = 60,
-         keep_artifacts) -> list[Result]:
-    """Train (key, data, params) tasks on the chosen backend; results in task order."""
+              keep_artifacts, worker_timeout: float = 60, threads="auto") -> list[Result]:
+    """Train (key, data, params) tasks on the chosen backend; results in task order.
+
+    `threads` sets the BLAS threads of the tasks trained in this process; workers use one each."""
     n_jobs = _check_n_jobs(n_jobs)
     if scheduler is not None and n_jobs != 1:
         raise ConfigError("use either -j/--n-jobs (local processes) or --scheduler (a Dask cluster), "
@@ -189,7 +192,7 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
             _run_dask(runnable, scheduler, connect_timeout, chunk_size, handle, worker_timeout)
         elif n_jobs == 1 or len(runnable) == 1:
             for key, data, params in runnable:
-                if handle(_train_one(key, data, params)):
+                if handle(_train_one(key, data, params, threads)):
                     break
         else:
             _run_local(runnable, n_jobs, chunk_size, handle)
@@ -231,13 +234,13 @@ def _run_local(tasks: list, n_jobs: int, chunk_size: int | None, handle) -> None
                 outputs.close()
 
 
-def _train_one(key, data, params: dict) -> Result:
+def _train_one(key, data, params: dict, threads="auto") -> Result:
     """Train one series; any exception becomes a failed result with a one-line error."""
     start = time.perf_counter()
     rows = None
     try:
         rows = len(data.values) if is_series(data) else len(np.asarray(data))
-        model = Forecaster(**params).fit(data)
+        model = Forecaster(**params).fit(data, threads=threads)
         art = model.to_dict()
     except Exception as e:
         return {**_failed(key, one_line(e)), "rows": rows, "seconds": time.perf_counter() - start}

@@ -16,7 +16,7 @@ from .parallel import run_tasks
 def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str | None = None,
           connect_timeout: float = 10, worker_timeout: float = 60, chunk_size: int | None = None,
           fail_fast: bool = False,
-          on_result: Callable[[Result], None] | None = None) -> dict:
+          on_result: Callable[[Result], None] | None = None, threads="auto") -> dict:
     """Train one model per combination of `grid` ({option: [values]}) over `options`, ranked.
 
     Every combination of the grid's values (itertools.product, in the grid's order) goes through
@@ -27,6 +27,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     epochs_run, seconds, error}, ranked by validation RMSE (rank 1 is best; ties keep grid order),
     then the rows without a score (rank None). A KeyboardInterrupt ends the sweep early: the result
     then ranks the models done so far (the others "cancelled") and has "interrupted": True.
+    `threads`: as for `train_many`.
     """
     if not isinstance(grid, Mapping):
         raise ConfigError(f"the sweep grid must map options to lists of values, got {type(grid).__name__}")
@@ -57,7 +58,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         results = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
                             worker_timeout=worker_timeout,
                             chunk_size=chunk_size, fail_fast=fail_fast, on_result=collect,
-                            keep_artifacts=True)
+                            keep_artifacts=True, threads=threads)
     except KeyboardInterrupt:  # Ctrl-C (or a signal the caller turns into it): rank what is done
         interrupted = True
         results = [done.get(label) or {"id": label, "status": "cancelled", "val_rmse": None,

@@ -1011,3 +1011,26 @@ def test_the_file_and_its_directory_are_fsynced(model, tmp_path, monkeypatch):
 def test_atomic_write_serves_other_writers(tmp_path):
     atomic_write(tmp_path / "out.csv", lambda f: f.write(b"a,b\n1,2\n"), what="forecast")
     assert (tmp_path / "out.csv").read_bytes() == b"a,b\n1,2\n"
+
+
+def test_no_compressor_of_joblib_starts_like_a_plain_pickle(model, tmp_path):
+    """The loader reads a file that starts with b"\\x80" without joblib: joblib must read it as is too."""
+    from joblib.numpy_pickle_utils import _COMPRESSORS, _ZFILE_PREFIX, _detect_compressor
+
+    assert not any(c.prefix.startswith(b"\x80") for c in _COMPRESSORS.values())
+    assert not _ZFILE_PREFIX.startswith(b"\x80")
+    save(model, tmp_path / "raw.joblib", compress=0)
+    with open(tmp_path / "raw.joblib", "rb") as f:
+        assert f.peek(1)[:1] == b"\x80"
+        assert _detect_compressor(f) == "not-compressed"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("compress", "imports_joblib"), [(0, False), (3, True)])
+def test_loading_an_uncompressed_file_does_not_import_joblib(compress, imports_joblib, model, tmp_path):
+    save(model, tmp_path / "m.joblib", compress=compress)
+    code = ("import sys; from rnncli.io.artifact import load; load(sys.argv[1]); "
+            "print('joblib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.joblib")], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == str(imports_joblib)
