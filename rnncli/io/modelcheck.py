@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ..errors import ArtifactError, ConfigError
-from ..model.forecaster import FORMAT, FORMAT_VERSION
+from ..model.persist import FORMAT, FORMAT_VERSION
 from .messages import brief_repr, describe, short
 from .plaindata import SCALARS, Invalid
 
@@ -194,7 +194,7 @@ def _check_scores(d: dict, n_targets: int, window: int, kinds: tuple) -> None:
         raise Invalid(f"'variants_pending' should list scalings among {', '.join(kinds)}")
     fp = _optional(d, "fingerprints", dict)
     if fp is not None:
-        from ..model.forecaster import FINGERPRINTS
+        from ..model.fingerprints import FINGERPRINTS
 
         if fp.keys() != {"rows", "count", "hashes"}:
             raise Invalid("'fingerprints' should have the fields count, hashes and rows")

@@ -21,7 +21,7 @@ import numpy as np
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from ..errors import ArtifactError
-from ..model.forecaster import FORMAT_VERSION
+from ..model.persist import FORMAT_VERSION
 from .messages import brief_repr, describe, short
 
 __all__ = ["ARRAY_DTYPES", "ARRAY_KEY", "MAX_ARRAY_ELEMENTS", "MAX_DATA_BYTES", "MAX_DEPTH", "MAX_OBJECTS",
