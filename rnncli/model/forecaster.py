@@ -21,7 +21,7 @@ from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
 from ..threads import blas_threads, resolve
-from . import anchor, baselines, metrics, persist, recursive, scaling, windows
+from . import anchor, baselines, metrics, persist, recursive, scaling, validation, windows
 from .fingerprints import FINGERPRINTS, fingerprint, window_fingerprints
 from .fingerprints import overlap as fingerprint_overlap
 from .persist import FORMAT, FORMAT_VERSION
@@ -36,13 +36,13 @@ from .tables import (
     row_breaks,
     table,
 )
+from .validation import SHRINK
 
 __all__ = ["FINGERPRINTS", "FORMAT", "FORMAT_VERSION", "MAX_MAGNITUDE", "SCALES", "SHRINK", "Forecast",
            "Forecaster"]
 # FINGERPRINTS is read from this module at each fit, so setting forecaster.FINGERPRINTS applies.
 
 SCALES = ("auto", *scaling.KINDS)
-SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)  # weights of the network's correction of an anchored forecast
 
 
 @dataclass
@@ -295,8 +295,7 @@ class Forecaster:
         rng = np.random.default_rng(self.seed)
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
                       len(self.target_idx_), self.dtype).init(rng)
-        anchored = kind in scaling.ANCHORED
-        if anchored:  # a zero head: training starts from the (seasonal) naive forecast
+        if kind in scaling.ANCHORED:  # a zero head: training starts from the (seasonal) naive forecast
             for a in net.params[-1].values():
                 a[...] = 0
         max_steps, min_steps = self._budget(train.stop)
@@ -313,34 +312,9 @@ class Forecaster:
                 "or --clip 1.0", e.epoch) from e
         fit = {"kind": kind, "scaler": scaler, "network": net, "history": history, "trainer": trainer}
         if val.stop > val.start:
-            y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
-            y = Yraw[val]
-            naive = np.repeat(Tpast[val][:, -1:, :], self.future, axis=1)
-            fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
-            if anchored:  # shrink the network's correction of its anchor as far as validation says
-                ref = scaling.decode(scaler, np.zeros_like(y_hat), _take(ctx, val))
-                fit["anchor_rmse"] = np.sqrt(np.mean((ref - y) ** 2, axis=(0, 1)))
-                rel = {w: float(np.mean(np.sqrt(np.mean((ref + w * (y_hat - ref) - y) ** 2, axis=(0, 1)))
-                                        / np.maximum(fit["anchor_rmse"], 1e-300))) for w in SHRINK}
-                w = min(SHRINK, key=lambda w: (rel[w], w))
-                fit["network_weight"] = w
-                if w != 1.0:  # the head is linear: scaling it scales the correction
-                    for a in net.params[-1].values():
-                        a *= w
-                    y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
-                    fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
-            fit["residuals"] = y - y_hat
-            fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
             origins = np.asarray(starts)[val] + lb - 1  # the last observed row of each window
-            seasonal = origins >= self.season_ - 1
-            if seasonal.any():
-                snaive = baselines.seasonal_naive(values[:, self.target_idx_], origins[seasonal], self.future,
-                                                  self.season_)
-                fit["snaive_rmse"] = np.sqrt(np.mean((snaive - y[seasonal]) ** 2, axis=(0, 1)))
-            else:
-                fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
-            # variants are compared on the same (last) validation windows, relative to naive
-            fit["score"] = float(np.mean(fit["val_rmse"] / np.maximum(fit["naive_rmse"], 1e-300)))
+            validation.score(fit, X, Yraw, Tpast, ctx, val, origins, values[:, self.target_idx_],
+                             self.season_)
         else:
             fit["residuals"] = np.zeros((0, self.future, len(self.target_idx_)))
             fit["val_rmse"] = fit["naive_rmse"] = fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
@@ -567,9 +541,3 @@ class Forecaster:
     def from_dict(cls, d: dict) -> "Forecaster":
         """Rebuild a fitted model from `to_dict` data (already checked by the artifact loader)."""
         return persist.from_dict(cls, d)
-
-
-def _take(ctx: dict, rows) -> dict:
-    return {k: v[rows] for k, v in ctx.items()}
-
-
