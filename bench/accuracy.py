@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-DATA = Path(os.environ.get("RNNCLI_DATA", "/work/shared/data"))
+# the shared data folder beside the repository (../shared/data), or $RNNCLI_DATA
+DATA = Path(os.environ.get("RNNCLI_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 # name: file, read_csv options, past, future, season (seasonal naive, MASE), season for statsforecast.
 # Per-series choices: past about two seasons (less where a season is long), future a season or less.

@@ -29,13 +29,14 @@ BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # A second thread is used only when one recurrent product of a step does at least this many
 # floating-point operations (2 * 4H * (F + 1 + H) * B for a one-layer LSTM). Measured with
 # `python bench/engine.py --threads 1,2 --dtypes float32 --configs A,B,C,D,E,F [--busy 3]` on the
-# 2-core machine while other jobs loaded it (load average 9.6), rnncli's step at 2 threads / at 1:
-#   A (hidden 400, batch 32, 4.1e7 per product) 4.22   B (64, 32, 1.1e6) 4.88   C (128, 64, 9.0e6) 6.07
-#   D (16, 16, 3.7e4) 1.04   E (400, 128, 1.6e8) 1.71   F (800 x 8 features, 64, 3.3e8) 1.17
-# A second thread did not pay anywhere measured, and the loss shrinks as the products grow, so the
-# threshold lies above the largest one measured (F). A quiet machine could show a gain for the
-# larger ones: re-measure there (both commands) before lowering it.
-AUTO_MIN_FLOPS = 1e9
+# 2-core machine, rnncli's step at 2 threads / at 1, nearly quiet (load average 2) | beside 3 busy loops:
+#   A (hidden 400, batch 32, 4.1e7 flops per product)  0.74 | 2.31
+#   B (64, 32, 1.1e6)  0.95 | 10.61      C (128 x 8 features, 64, 9.0e6)  0.92 | 9.32 (a loaded run)
+#   D (16, 16, 3.7e4)  0.99 | 1.12       E (400, 128, 1.6e8)  0.66 | 1.40
+#   F (800 x 8 features, 64, 3.3e8)  0.75 | 0.88
+# A second thread pays on a quiet machine from A up, but only F keeps the gain beside busy
+# processes; A-E collapse (1.4-10x slower). The threshold sits between E and F.
+AUTO_MIN_FLOPS = 2.5e8
 AUTO_MAX_THREADS = 2
 
 _controller = None

@@ -41,7 +41,7 @@ def info(model_path, fmt, audit, plot):
             raise click.UsageError("--plot draws one model's learning curve: pass a model file, "
                                    "without --audit")
         require_matplotlib()
-        check_writable(plot)
+        check_writable(plot, inputs={"MODEL": model_path})
     if os.path.isdir(model_path):
         if audit:
             raise click.UsageError("--audit reads one model file: pass one series' file "

@@ -75,6 +75,7 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
                                "(evaluate --plot draws a backtest)")
     if all_windows and steps is not None:
         raise click.UsageError("--steps applies to a forecast, not to --all-windows; drop one of them")
+    _check_outputs(output, plot, model_path=model_path, data=data)
     if os.path.isdir(model_path):
         if plot is not None:
             raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
@@ -88,7 +89,6 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
-        check_writable(plot)
     d, model = load_model(model_path)
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
@@ -169,6 +169,7 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
 
     if fmt == "table" and output != "-":
         raise click.UsageError("--output writes scores as csv or json: add --format csv or --format json")
+    _check_outputs(output, plot, model_path=model_path, data=data)
     if os.path.isdir(model_path):
         if plot is not None:
             raise click.UsageError("--plot draws one model: pass one series' file (DIR/series/<name>.joblib)")
@@ -179,7 +180,6 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
-        check_writable(plot)
     d, model = load_model(model_path)
     series = read_for_model(d, data, delimiter, encoding)
     rule = "given"
@@ -214,3 +214,9 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
         save_figure(evaluation_figure(ev, series.time, model.future, series.time_col), plot)
         say(f"wrote plot to {plot}")
 
+
+def _check_outputs(*outputs, model_path, data) -> None:
+    """Refuse, before any work, an output that cannot be written or is one of the inputs."""
+    for output in outputs:
+        if output is not None and output != "-":
+            check_writable(output, inputs={"MODEL": model_path, "DATA": data})

@@ -17,17 +17,17 @@ import click
 from ..errors import DataError, RnncliError
 from ..io import csv as csvio
 from ..io import modeldir
+from ..io.files import check_output
 from ..io.like import future_times_after, read_long_like, resume_dir_options
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
 from .inputs import READ_KEYS, read_data
 from .options import GRID_KEYS
 from .output import (
-    EXIT_INTERRUPTED,
     CliError,
-    check_writable,
     err_console,
-    ignoring_sigint,
+    ignoring_signals,
+    interruptible,
     say,
     write_records,
     write_text,
@@ -75,7 +75,8 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
     info = modeldir.dir_info(table, options, created=_now(),
                              read={**read, "targets": list(targets), "features": list(features)})
     console = err_console()
-    keep = modeldir.already_trained(directory, table.series, options) if resume is not None else {}
+    keep = modeldir.already_trained(directory, table.series, options, data_sha256=table.sha256) \
+        if resume is not None else {}
     if manifest is not None and manifest.get("options") != info["options"] and not quiet:
         say(f"the options differ from those '{directory}' was trained with: every series trains again",
              console)
@@ -89,17 +90,19 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
         writer.add(result)
         progress.on_result(result)
 
+    signals = interruptible(raising=True)
     try:
-        with SeriesProgress(console, len(todo), quiet) as progress:
+        with signals, SeriesProgress(console, len(todo), quiet) as progress:
             results = par.train_many(todo, options, on_result=on_result, keep_artifacts=False, **parallel)
     except KeyboardInterrupt:
-        if writer is None:
-            say("interrupted before the first series was done: nothing saved", console)
-        else:
-            done = sum(e["status"] == "ok" for e in writer.close()["series"])
-            say(f"interrupted: {done} trained series are saved in {directory}; "
-                 "train again with --resume to train the rest", console)
-        return EXIT_INTERRUPTED
+        with ignoring_signals():
+            if writer is None:
+                say("interrupted before the first series was done: nothing saved", console)
+            else:
+                done = sum(e["status"] == "ok" for e in writer.close()["series"])
+                say(f"interrupted: {done} trained series are saved in {directory}; "
+                     "train again with --resume to train the rest", console)
+        return signals.exit_code
     except BaseException:
         if writer is not None:
             writer.close()
@@ -187,8 +190,7 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
     from .tables import sweep_records, sweep_table, sweep_warnings
 
-    if output is not None:
-        check_writable(output)
+    target = None if output is None else check_output(output, inputs={"DATA": data})
     read = {k: options.pop(k) for k in READ_KEYS}
     targets, features = options.pop("targets"), options.pop("features")
     grid = {k: list(options[k]) for k in GRID_KEYS if len(options[k]) > 1}
@@ -198,11 +200,16 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     series = read_data(data, targets=targets, features=features, **read)
     n_models = len(list(itertools.product(*grid.values())))
     console = err_console()
-    with SeriesProgress(console, n_models, quiet, noun="models") as progress:
+    signals = interruptible(raising=True)
+    with signals, SeriesProgress(console, n_models, quiet, noun="models") as progress:
         result = sweeps.sweep(series, grid, options, on_result=progress.on_result, **parallel)
     records = sweep_records(result["rows"])
     code = par.exit_code(result["rows"])
-    if code == 1:
+    interrupted = result["interrupted"]
+    if interrupted and result["best"] is None:
+        say("interrupted before any model was trained: nothing saved", console)
+        return signals.exit_code
+    if code == 1 and not interrupted:
         first = records[0]
         raise CliError(f"none of the {len(records)} models trained; {first['model']}: {first['error']}")
     if fmt == "table":
@@ -215,12 +222,15 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     if output is not None:
         from ..io.artifact import save
 
-        best = result["best"]  # its provenance is the Series' (read_csv's)
-        with ignoring_sigint():
-            save(best, output)
-        if not quiet:
+        with ignoring_signals():
+            save(result["best"], target)  # its provenance is the Series' (read_csv's)
+        if interrupted:
+            say(f"interrupted: saved the best model so far ({records[0]['model']}) to {output}", console)
+        elif not quiet:
             say(f"saved the best model ({records[0]['model']}) to {output}", console)
-    return code
+    elif interrupted:
+        say("interrupted: the ranking covers the models trained so far", console)
+    return signals.exit_code if interrupted else code
 
 
 # -- predict, evaluate, info on a model directory -------------------------------------------------------

@@ -94,6 +94,7 @@ SCALINGS = ["auto", "minmax", "standard", "window", "diff", "level", "seasonal",
 
 
 MANY_FLAGS = {"n_jobs": "-j/--n-jobs", "scheduler": "--scheduler", "connect_timeout": "--connect-timeout",
+              "worker_timeout": "--worker-timeout",
               "chunk_size": "--chunk-size", "fail_fast": "--fail-fast"}
 
 
@@ -104,8 +105,12 @@ def parallel_options(f):
     f = click.option("--chunk-size", type=int, default=None, callback=positive, metavar="N",
                      help="Models per task. Default: about a second of work per Dask task; joblib's "
                           "automatic batching for -j.")(f)
+    f = click.option("--worker-timeout", type=float, default=60, show_default=True, metavar="SECONDS",
+                     help="With --scheduler: fail the models not yet trained when the cluster has had no "
+                          "worker for this long (the finished ones are kept).")(f)
     f = click.option("--connect-timeout", type=float, default=10, show_default=True, metavar="SECONDS",
-                     help="How long to wait for the Dask scheduler, a worker and a test task.")(f)
+                     help="One deadline for reaching the Dask scheduler, a worker and a test task on "
+                          "every worker.")(f)
     f = click.option("--scheduler", envvar=SCHEDULER_ENV, default=None, metavar="ADDRESS",
                      help=f"Train on a Dask cluster (tcp://host:8786; needs the 'dask' extra). Default: "
                           f"${SCHEDULER_ENV}, which an explicit -j overrides.")(f)
@@ -114,7 +119,7 @@ def parallel_options(f):
     return f
 
 
-def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast) -> dict:
+def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast) -> dict:
     """The keyword arguments of many.train_many / many.sweep, with -j and --scheduler reconciled.
 
     Both on the command line is a usage error; --scheduler from the environment gives way to -j.
@@ -129,6 +134,7 @@ def parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fa
                                    "cluster), not both")
         scheduler = None
     return {"n_jobs": n_jobs, "scheduler": scheduler, "connect_timeout": connect_timeout,
+            "worker_timeout": worker_timeout,
             "chunk_size": chunk_size, "fail_fast": fail_fast}
 
 

@@ -1,15 +1,12 @@
 """Writing results: records as CSV or JSON to stdout or atomically to a file, messages on stderr."""
 
 import csv
-import os
 import signal
 import sys
 
 import click
 
 from ..text import escape_controls
-
-EXIT_INTERRUPTED = 130
 
 
 class CliError(click.ClickException):
@@ -61,9 +58,7 @@ def write_text(output: str, text_fn) -> None:
         text_fn(stream)
         stream.flush()
         return
-    from ..io.artifact import atomic_write
-
-    check_writable(output)
+    from ..io.files import atomic_write
 
     def write(fileobj):
         import io
@@ -73,7 +68,8 @@ def write_text(output: str, text_fn) -> None:
         stream.flush()
         stream.detach()
 
-    atomic_write(output, write)
+    with ignoring_signals():  # a signal now would leave a temp file beside the output
+        atomic_write(output, write)
 
 
 def write_records(records: list[dict], output: str, fmt: str) -> None:
@@ -95,18 +91,14 @@ def write_records(records: list[dict], output: str, fmt: str) -> None:
     write_text(output, csv_out)
 
 
-def check_writable(path: str) -> None:
-    """Fail before minutes of work when `path` cannot be written."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CliError(f"cannot write to '{path}': it is a directory")
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise CliError(f"cannot write to '{path}': '{os.path.dirname(path)}' is not a directory")
-    if not os.path.isdir(directory):
-        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' does not exist")
-    if not os.access(directory, os.W_OK):
-        raise CliError(f"cannot write to '{path}': directory '{os.path.dirname(path) or '.'}' "
-                       "is not writable")
+def check_writable(path, inputs=None) -> str:
+    """Refuse, before any work, an output that cannot or should not be written; the path to write.
+
+    See `rnncli.io.files.check_output`: inputs is {label: path} of the command's own inputs.
+    """
+    from ..io.files import check_output
+
+    return check_output(path, inputs=inputs)
 
 
 def err_console():
@@ -122,47 +114,90 @@ def say(text: str, console=None) -> None:
     say(console or err_console(), text)
 
 
-class interruptible:
-    """SIGINT sets a flag that training polls between batches, instead of raising mid-step.
+# The signals that stop a run cleanly, and the exit status of a run they stopped: 128 + the signal's
+# number, as a shell reports a process killed by it (Ctrl-C 130, SIGHUP 129, SIGTERM 143).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
 
-    With `announce` the handler says at once that training stops; without, the caller says it
-    (a live display prints it above its line, so the line is not drawn twice).
+
+def exit_status(signum: int) -> int:
+    """The exit status of a run stopped by signal `signum`: 128 + its number."""
+    return 128 + int(signum)
+
+
+class interruptible:
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP stop a run cleanly instead of killing it mid-write.
+
+    By default the first one sets a flag that training polls between batches (`with interruptible()
+    as stop: fit(should_stop=stop)`); with raising=True it raises KeyboardInterrupt in the main thread
+    instead (many-series runs, whose training happens in other processes). Either way every later one
+    is ignored until the process exits, so saving what was trained cannot be cut short. With
+    `announce` the handler says at once that the run stops; without, the caller says it (a live
+    display prints it above its line, so the line is not drawn twice). `signum` is the signal
+    received (None if none), `exit_code` the status to exit with (`exit_status`).
     """
 
-    def __init__(self, announce: bool = True):
-        self.announce = announce
+    def __init__(self, raising: bool = False, announce: bool = True):
+        self.raising, self.announce = raising, announce
+        self.signum = None
+        self._old = {}
+
+    @property
+    def exit_code(self) -> int:
+        return exit_status(self.signum or signal.SIGINT)
 
     def __enter__(self):
-        self.requested = False
-        try:
-            self._old = signal.signal(signal.SIGINT, self._handler)
-        except ValueError:  # not the main thread
-            self._old = None
-        return lambda: self.requested
+        self.signum = None
+        for signum in STOP_SIGNALS:
+            try:
+                self._old[signum] = signal.signal(signum, self._handler)
+            except ValueError:  # not the main thread
+                break
+        return lambda: self.signum is not None
 
     def _handler(self, signum, frame):
-        if not self.requested and self.announce:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        _ignore_stop_signals()
+        if self.announce:
             from .progress import STOPPING
 
-            sys.stderr.write(f"\n{STOPPING}\n")
-        self.requested = True
+            note = STOPPING if signum == signal.SIGINT else \
+                f"{signal.Signals(signum).name} received: stopping after this batch (further signals are " \
+                "ignored while saving)..."
+            sys.stderr.write(f"\n{note}\n")
+        if self.raising:
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, signal.SIG_IGN if self.requested else self._old)
+        if self.signum is None:
+            for signum, old in self._old.items():
+                signal.signal(signum, old)
         return False
 
 
-class ignoring_sigint:
-    """Ctrl-C is ignored while a model file is written."""
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except ValueError:
+            return
+
+
+class ignoring_signals:
+    """Ctrl-C, SIGTERM and SIGHUP are ignored while a result is written (no half-written work, no temp
+    file left); the handlers in force before are restored afterwards."""
 
     def __enter__(self):
-        try:
-            self._old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        except ValueError:
-            self._old = None
+        self._old = {}
+        for signum in STOP_SIGNALS:
+            try:
+                self._old[signum] = signal.signal(signum, signal.SIG_IGN)
+            except ValueError:
+                break
 
     def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
         return False

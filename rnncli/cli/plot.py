@@ -32,7 +32,7 @@ def plot_format(path: str) -> str | None:
 
 def save_figure(fig, path: str) -> None:
     """Write `fig` to `path` atomically, in the format its extension names (see PLOT_FORMATS)."""
-    from ..io.artifact import atomic_write
+    from ..io.files import atomic_write
 
     fmt = plot_format(path)
     if fmt is None:

@@ -17,7 +17,7 @@ from .options import (
     refuse_many_options,
     window_options,
 )
-from .output import EXIT_INTERRUPTED, check_writable, err_console, ignoring_sigint, interruptible, say
+from .output import err_console, ignoring_signals, interruptible, say
 
 # the Forecaster's options (declared once, in options.MODEL_OPTIONS), in each command's order
 TRAIN_ORDER = ("cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer", "clip", "val_frac",
@@ -48,7 +48,8 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
 @parallel_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
 @click.pass_context
-def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, chunk_size,
+def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, connect_timeout, worker_timeout,
+          chunk_size,
           fail_fast, **options):
     """Train a forecaster on DATA and save it to a model file.
 
@@ -56,8 +57,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     over horizon and targets, in scaled units), best epoch and ETA while it trains, on one line
     that fits the terminal; then a summary with the validation RMSE in the data's units beside
     naive's and seasonal naive's, the skill against the better of them (a warning when it wins)
-    and, with --scale auto, each variant's RMSE and why one was kept. Ctrl-C stops after the
-    current batch and saves the best model so far (exit 130).
+    and, with --scale auto, each variant's RMSE and why one was kept. Ctrl-C, SIGTERM or SIGHUP
+    stop after the current batch and save the best model so far, marked interrupted (exit 128 +
+    the signal's number: 130, 143, 129); in the first epoch, the weights reached so far, validated.
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
@@ -71,7 +73,7 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     from ..model.forecaster import Forecaster
     from .progress import TrainingProgress
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
     if id_col is not None or (resume and os.path.isdir(resume)):
         from .many import train_series
 
@@ -81,7 +83,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     refuse_many_options(ctx)
     if resume == "":
         raise click.UsageError("--resume needs the MODEL file to continue (a model directory needs --id-col)")
-    check_writable(output)
+    from ..io.files import check_output
+
+    target = check_output(output, inputs={"DATA": data})  # a --resume model may be replaced: it is read first
     saved = _resumed_options(resume, options) if resume is not None else None
     for flag in ("past", "future"):
         if options[flag] is None:
@@ -103,7 +107,8 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
         if not quiet:
             say(note, console)
     progress = TrainingProgress(console, model.epochs, quiet)
-    with about(series), interruptible(announce=not progress.live) as stop, progress:
+    signals = interruptible(announce=not progress.live)
+    with about(series), signals as stop, progress:
         def should_stop() -> bool:
             if stop():
                 progress.stopping()
@@ -112,22 +117,21 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
 
         model.fit(series, on_epoch=progress.on_epoch, on_variant=progress.on_variant,
                   on_batch=progress.on_batch, should_stop=should_stop, resume=saved)
-    if model.interrupted_ and model.history_.best_epoch == 0:
-        say("interrupted before the first epoch was validated: nothing saved", console)
-        sys.exit(EXIT_INTERRUPTED)
     d = model.to_dict()  # with its provenance: DATA's name, sha256, rows and read options
-    with ignoring_sigint():
+    with ignoring_signals():
         from ..io.artifact import save
 
-        save(d, output)
+        save(d, target)
     summary = _train_summary(model, output)
     if model.interrupted_:
-        say(f"interrupted: saved the best model so far (epoch {model.history_.best_epoch}) to {output}",
-             console)
+        best = model.history_.best_epoch
+        what = f"the best model so far (epoch {best})" if best else \
+            "the weights reached in the first epoch (validated, not a whole epoch)"
+        say(f"interrupted: saved {what} to {output}", console)
         if model.variants_pending_:
             say(f"the scaling variant(s) {', '.join(model.variants_pending_)} did not finish: "
                 f"train again with --resume {output} to train them", console)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(signals.exit_code)
     if not quiet:
         _print_train_summary(console, summary)
     if fmt == "json":
@@ -187,7 +191,8 @@ def _print_train_summary(console, s: dict) -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress or messages on stderr (the table still shows).")
 @click.pass_context
-def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast,
+def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size,
+          fail_fast,
           **options):
     """Train a model for every combination of the listed values and rank them by validation RMSE.
 
@@ -205,5 +210,5 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, chu
     """
     from .many import sweep_models
 
-    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast)
+    parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast)
     ctx.exit(sweep_models(data, fmt=fmt, output=output, quiet=quiet, parallel=parallel, options=options))

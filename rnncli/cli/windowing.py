@@ -27,6 +27,8 @@ def window(data, past, future, output, precision, **read):
     """
     from ..model.windows import make_windows, window_starts
 
+    if output != "-":
+        check_writable(output, inputs={"DATA": data})
     series = read_data(data, **read)
     fidx = [series.columns.index(c) for c in series.features]
     tidx = [series.columns.index(c) for c in series.targets]
@@ -37,9 +39,8 @@ def window(data, past, future, output, precision, **read):
     if output.endswith(".npz"):
         import numpy as np
 
-        from ..io.artifact import atomic_write
+        from ..io.files import atomic_write
 
-        check_writable(output)
         atomic_write(output, lambda f: np.savez(f, X=X, Y=Y, features=np.array(series.features),
                                                 targets=np.array(series.targets)))
         say(f"wrote X {X.shape} and Y {Y.shape} to {output}")

@@ -161,7 +161,7 @@ class Trainer:
             order = self.rng.permutation(S)
             np.take(xs_all, order, axis=2, out=xs_epoch)
             np.take(Y_all, order, axis=0, out=Y_epoch)
-            total, interrupted = 0.0, False
+            total, interrupted, seen = 0.0, False, 0
             for start in range(0, S, bs):
                 stop = min(start + bs, S)
                 loss = net.loss_and_grad_tm(xs_epoch[:, :, start:stop], Y_epoch[start:stop])
@@ -172,13 +172,16 @@ class Trainer:
                 self.optimizer.step(net.flat, net.grad_flat)
                 h.steps += 1
                 total += 2.0 * loss * (stop - start)
+                seen += stop - start
                 if on_batch is not None:
                     on_batch(epoch, start // bs + 1, n_batches)
                 if should_stop is not None and should_stop():
                     interrupted = True
                     break
-            if interrupted:  # an incomplete epoch is neither validated nor recorded
+            if interrupted:  # an incomplete epoch is neither validated nor recorded...
                 h.stopped = "interrupted"
+                if not h.best_epoch:  # ...but in the first, the weights reached so far are kept
+                    self._keep_first_epoch(epoch, total / seen, xs_val, Y_val, val_out, has_val)
                 break
             train_msse = total / S
             val_msse = net.msse_tm(xs_val, Y_val, val_out) if has_val else None
@@ -209,3 +212,14 @@ class Trainer:
             if self.max_steps is not None and h.steps >= self.max_steps:
                 h.stopped = "step budget"
                 break
+
+    def _keep_first_epoch(self, epoch, train_msse, xs_val, Y_val, val_out, has_val) -> None:
+        """An interrupt in the first epoch: the weights reached so far become the best, validated
+        (`best_msse` is their validation MSSE, or the partial epoch's train MSSE); `best_epoch` stays
+        0 and no epoch is recorded, so a resumed run starts the first epoch again from the start."""
+        monitored = self.net.msse_tm(xs_val, Y_val, val_out) if has_val else train_msse
+        if not (np.isfinite(monitored) and np.isfinite(self.net.flat).all()):
+            self.net.flat[...] = self.best_flat
+            raise DivergenceError(epoch, "validation loss" if has_val else "loss")
+        self.history.best_msse = float(monitored)
+        self.best_flat[...] = self.net.flat

@@ -140,18 +140,20 @@ def is_model_dir(path) -> bool:
 
 
 class ModelDirWriter:
-    """Write a model directory as results arrive: each series file at once, the manifest at the end.
+    """Write a model directory as results arrive: each series file at once, the manifest with it.
 
     ids: every series id of the run, in the order the manifest lists them. info: `dir_info(...)`.
     keep: manifest entries of series already trained (see `already_trained`), carried over as they
-    are. `add(result)` writes `series/<safe-id>.joblib` for an ok result (atomically) and records the
-    entry; the manifest is rewritten (atomically, "complete": false) at most every `flush_seconds`,
-    so an interrupted run can be resumed; `close()` (or leaving the `with` block, even on an error)
-    writes the final manifest and `failures.csv`, or removes a stale `failures.csv` when none failed.
+    are. The directory gets its manifest ("complete": false) the moment it is created, before any
+    series file. `add(result)` writes `series/<safe-id>.joblib` for an ok result (atomically), then
+    records the entry and rewrites the manifest (atomically) when `flush_seconds` (default 0: after
+    every result) have passed, so a run killed at any moment can be resumed (`already_trained` adopts
+    a series file written just before the kill). `close()` (or leaving the `with` block, even on an
+    error) writes the final manifest and `failures.csv`, or removes a stale `failures.csv`.
     """
 
     def __init__(self, path, *, ids: Iterable, info: dict, keep: Mapping | None = None,
-                 flush_seconds: float = 10.0):
+                 flush_seconds: float = 0.0):
         self.path = os.fspath(path)
         self.ids = [str(i) for i in ids]
         self.info = dict(info)
@@ -161,6 +163,9 @@ class ModelDirWriter:
         self._last_flush = time.monotonic()
         self._closed = False
         _prepare_dir(self.path)
+        if not os.path.isfile(os.path.join(self.path, MANIFEST)):
+            self.flush()  # a new directory is a model directory from its first moment
+        os.makedirs(os.path.join(self.path, SERIES_DIR), exist_ok=True)
 
     def __enter__(self) -> ModelDirWriter:
         return self
@@ -238,7 +243,7 @@ def _prepare_dir(path: str) -> None:
         raise RnncliError(f"'{path}' is not empty and is not an rnncli model directory; "
                           "choose a new or empty directory")
     try:
-        os.makedirs(os.path.join(path, SERIES_DIR), exist_ok=True)
+        os.makedirs(path, exist_ok=True)
     except OSError as e:
         raise RnncliError(f"cannot create the model directory '{path}': {e.strerror or e}") from None
 
@@ -310,14 +315,21 @@ def load_series(path, series_id, *, manifest: dict | None = None) -> Forecaster:
     return Forecaster.from_dict(artifact.load(os.path.join(directory, *entry["file"].split("/"))))
 
 
-def already_trained(path, series_by_id: Mapping, options: dict) -> dict[str, dict]:
+def already_trained(path, series_by_id: Mapping, options: dict, *,
+                    data_sha256: str | None = None) -> dict[str, dict]:
     """Manifest entries of `path` that a resumed run can keep: {id: entry} for the series that trained
     ok with the same options on the same data (`series_sha256`) and whose file is still there.
-    Empty when `path` is not a model directory yet."""
+    Empty when `path` is not a model directory yet.
+
+    With `data_sha256` (the SHA-256 of the long CSV now read), a series file the manifest does not
+    list yet (the run was killed between writing it and recording it) is adopted too when it loads,
+    names that series, and was trained with the same options on a file of that SHA-256.
+    """
     if not is_model_dir(path):
         return {}
     manifest = read_manifest(path)
-    if manifest.get("options") != check_options(options):
+    options = check_options(options)
+    if manifest.get("options") != options:
         return {}
     wanted = {str(k): v for k, v in series_by_id.items() if not isinstance(v, BaseException)}
     keep = {}
@@ -326,5 +338,39 @@ def already_trained(path, series_by_id: Mapping, options: dict) -> dict[str, dic
         if (e["status"] == "ok" and data is not None and e.get("data_sha256") == series_sha256(data)
                 and os.path.isfile(os.path.join(os.fspath(path), *e["file"].split("/")))):
             keep[e["id"]] = e
+    if data_sha256 is not None:
+        names = safe_ids(series_by_id)
+        for key, data in wanted.items():
+            if key not in keep:
+                entry = _adopt(os.fspath(path), key, f"{SERIES_DIR}/{names[key]}.joblib", data, options,
+                               data_sha256)
+                if entry is not None:
+                    keep[key] = entry
     return keep
+
+
+def _adopt(directory: str, key: str, file: str, data, options: dict, data_sha256: str) -> dict | None:
+    """The manifest entry of a complete series file not recorded yet, or None when it cannot be kept."""
+    name = os.path.join(directory, *file.split("/"))
+    if not os.path.isfile(name):
+        return None
+    try:
+        d = artifact.load(name)
+    except ArtifactError:
+        return None  # never written whole (the writer is atomic) or damaged: train it again
+    about = d.get("data") or {}
+    if about.get("series_id") != key or about.get("sha256") != data_sha256 or d.get("options") != options:
+        return None
+    history = d.get("history") or {}
+    return {"id": key, "file": file, "status": "ok", "error": None, "rows": about.get("rows"),
+            "data_sha256": series_sha256(data), "val_rmse": _finite_list(d.get("val_rmse")),
+            "naive_rmse": _finite_list(d.get("naive_rmse")),
+            "epochs_run": len(history.get("train_msse") or []), "seconds": None}
+
+
+def _finite_list(values) -> list | None:
+    if values is None:
+        return None
+    return [float(v) if isinstance(v, (int, float)) and v == v and abs(v) != float("inf") else None
+            for v in values]
 

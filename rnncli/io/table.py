@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from ..model import sizing
 from .records import (
     MISSING,
     name_list,
@@ -411,6 +412,7 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
     if time_name is None or not isinstance(frame.index, pd.DatetimeIndex):
         kind = "no time column" if time_name is None else f"integer time column {time_name!r}"
         raise ConfigError(f"--resample needs a date/time column, but {source} has {kind}; omit --resample")
+    _check_resample_size(frame, alias, source)
     frame = frame.resample(alias).mean()
     empty = frame.isna().any(axis=1).to_numpy()
     if empty.any():
@@ -422,3 +424,26 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
             )
         frame = _apply_fill(frame, fill, f"{source} after --resample {alias}")
     return frame
+
+
+_RESAMPLE_COPIES = 6  # index, values, group codes, means, a fill, the float array read from it
+
+
+def _check_resample_size(frame: pd.DataFrame, alias: str, source: str) -> None:
+    """ConfigError, before resampling, when the periods from the first to the last time clearly cannot
+    fit in memory (--resample 1s over years)."""
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    if len(frame.index) < 2:
+        return
+    first, last = frame.index.min(), frame.index.max()
+    offset = to_offset(alias)
+    try:
+        period = ((first + 2 * offset) - (first + offset)).value  # one whole period, in ns
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        return
+    periods = (last.value - first.value) // max(1, period) + 2
+    need = periods * (frame.shape[1] + 1) * 8 * _RESAMPLE_COPIES
+    sizing.check_fits(need, f"--resample {alias} over {source} ({first.date()} to {last.date()}: "
+                            f"{periods:,} periods)", "use a coarser --resample")

@@ -68,9 +68,19 @@ def future_times(series, n: int) -> np.ndarray | None:
         import pandas as pd
 
         last = pd.Timestamp(time[-1])
-        return pd.date_range(last, periods=int(n) + 1, freq=freq)[1:].as_unit("ns").to_numpy()
+        try:
+            return pd.date_range(last, periods=int(n) + 1, freq=freq)[1:].as_unit("ns").to_numpy()
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            raise DataError(f"the {n} times after {last.isoformat()} (every {freq}) pass pandas' last date, "
+                            f"{pd.Timestamp.max.isoformat()} (year 2262); use integer years as the time "
+                            "column, or --time-col none") from None
     if np.issubdtype(time.dtype, np.integer) and step:
-        return (int(time[-1]) + int(step) * np.arange(1, int(n) + 1)).astype(np.int64)
+        last, end = int(time[-1]), int(time[-1]) + int(step) * int(n)  # Python ints: no wrap-around
+        if not np.iinfo(np.int64).min <= end <= np.iinfo(np.int64).max:
+            raise DataError(f"the {n} times after {last} (every {step}) pass the largest integer time, "
+                            f"{np.iinfo(np.int64).max if end > 0 else np.iinfo(np.int64).min}; "
+                            "use smaller time values, or --time-col none")
+        return np.array([last + int(step) * k for k in range(1, int(n) + 1)], dtype=np.int64)
     return None
 
 

@@ -21,7 +21,7 @@ from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
 from ..threads import blas_threads, resolve
-from . import anchor, baselines, metrics, persist, recursive, scaling, validation, windows
+from . import anchor, baselines, metrics, persist, recursive, scaling, sizing, validation, windows
 from .fingerprints import FINGERPRINTS, fingerprint, window_fingerprints
 from .fingerprints import overlap as fingerprint_overlap
 from .persist import FORMAT, FORMAT_VERSION
@@ -179,6 +179,7 @@ class Forecaster:
             starts = self._window_starts(len(values), kind, breaks)
             check_unbroken(starts, self.past, self.future, breaks)
             windows.split_windows(len(starts), self.val_frac, self.future)
+        self._check_memory(len(values))
         if resume is not None:
             m = int(np.asarray(resume["scaler"].get("season", [1]))[0])
             drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
@@ -225,6 +226,10 @@ class Forecaster:
         self.data_ = provenance(data, len(values))
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
+
+    def _check_memory(self, n_rows: int) -> None:
+        """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
+        sizing.check_training(self.get_params(), n_rows, len(self.feature_idx_), len(self.target_idx_))
 
     def _blas(self, threads, batch: int):
         """A context that sets the BLAS threads for products of `batch` windows (`rnncli.threads`)."""

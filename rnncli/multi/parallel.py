@@ -42,6 +42,7 @@ from .. import __version__
 from ..errors import ClusterError, ConfigError, RnncliError
 from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
+from ..model import sizing
 from ..model.forecaster import Forecaster
 
 __all__ = ["SCHEMES", "default_chunk_size", "exit_code", "run_tasks", "scheduler_address", "train_many"]
@@ -58,7 +59,8 @@ _ERROR_CHARS = 300
 
 
 def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str | None = None,
-               connect_timeout: float = 10, chunk_size: int | None = None, fail_fast: bool = False,
+               connect_timeout: float = 10, worker_timeout: float = 60, chunk_size: int | None = None,
+               fail_fast: bool = False,
                on_result: Callable[[Result], None] | None = None,
                keep_artifacts: bool = True) -> list[Result]:
     """Train `Forecaster(**options).fit(series)` for every series; results in the order of `series_by_id`.
@@ -67,6 +69,9 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     DataError `read_long_csv` stored for an unreadable series) is reported failed without training.
     n_jobs: 1 trains here, one series after another; N > 1 (or -1, all cores) in N loky processes,
     each with single-threaded BLAS. scheduler: a Dask scheduler address ("tcp://host:8786") instead.
+    connect_timeout: one deadline, in seconds, for everything before the first Dask task runs.
+    worker_timeout: while Dask results are awaited, seconds the cluster may have no worker before
+    the series not done yet fail with that reason (the finished ones are kept).
     chunk_size: series per task (loky's batch size; for Dask, default `default_chunk_size`).
     on_result(result) is called in this process once per series, as each completes (cancelled ones
     last); with keep_artifacts=False the returned results then drop their artifact to save memory.
@@ -79,8 +84,23 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     params = check_options(options)
     tasks = [(key, data, params) for key, data in series_by_id.items()]
     return run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
+                     worker_timeout=worker_timeout,
                 chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result,
                 keep_artifacts=keep_artifacts)
+
+
+def _check_memory(tasks: list) -> None:
+    """ConfigError before any work when a task clearly cannot be trained in memory: for each set of
+    options (a sweep has many), the longest series is checked."""
+    longest: dict = {}  # id(params) -> (rows, data, params)
+    for _, data, params in tasks:
+        if not isinstance(data, BaseException):
+            rows = len(data.values) if is_series(data) else len(np.asarray(data))
+            if rows > longest.get(id(params), (-1,))[0]:
+                longest[id(params)] = (rows, data, params)
+    for rows, data, params in longest.values():
+        n_features, n_targets = (len(data.features), len(data.targets)) if is_series(data) else (1, 1)
+        sizing.check_training(params, rows, n_features, n_targets)
 
 
 def exit_code(results: list[Result]) -> int:
@@ -131,6 +151,7 @@ def _check_n_jobs(n_jobs) -> int:
 
 
 def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fail_fast, on_result,
+              worker_timeout: float = 60,
          keep_artifacts) -> list[Result]:
     """Train (key, data, params) tasks on the chosen backend; results in task order."""
     n_jobs = _check_n_jobs(n_jobs)
@@ -139,9 +160,10 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
                           "not both")
     if chunk_size is not None and not _is_count(chunk_size, 1):
         raise ConfigError(f"--chunk-size must be a whole number of series >= 1, got {chunk_size!r}")
-    if not (isinstance(connect_timeout, (int, float)) and math.isfinite(connect_timeout)
-            and connect_timeout > 0):
-        raise ConfigError(f"--connect-timeout must be a positive number of seconds, got {connect_timeout!r}")
+    for flag, seconds in (("--connect-timeout", connect_timeout), ("--worker-timeout", worker_timeout)):
+        if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
+            raise ConfigError(f"{flag} must be a positive number of seconds, got {seconds!r}")
+    _check_memory(tasks)
     keys = [key for key, _, _ in tasks]
     results: dict = {}
     first_failure = []
@@ -164,7 +186,7 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
     runnable = [task for task in tasks if not isinstance(task[1], BaseException)]
     if runnable and not stop:
         if scheduler is not None:
-            _run_dask(runnable, scheduler, connect_timeout, chunk_size, handle)
+            _run_dask(runnable, scheduler, connect_timeout, chunk_size, handle, worker_timeout)
         elif n_jobs == 1 or len(runnable) == 1:
             for key, data, params in runnable:
                 if handle(_train_one(key, data, params)):
@@ -281,13 +303,57 @@ def _canary() -> str:
 
 
 def _connect(address: str, timeout: float):
-    """A Client with at least one worker that runs this rnncli, or ClusterError within `timeout` s."""
+    """A Client with at least one worker, every worker running this rnncli, or ClusterError.
+
+    One hard deadline of `timeout` seconds holds around all of it (connecting, the client's creation,
+    waiting for a worker, the canary on every worker): the steps run in a helper thread, each with the
+    time left, and a step that never returns (a server that accepts and never answers: distributed's
+    handshake has no timeout) is abandoned at the deadline, its client closed in the background.
+    """
     address = scheduler_address(address)
     distributed = _import_distributed()
-    deadline = time.monotonic() + timeout
     # made in two steps so that a Client that failed to connect can be closed now: left to the
     # garbage collector it would try to close itself later, on a stopped loop, and time out
     client = distributed.Client.__new__(distributed.Client)
+    stage = ["connecting to it"]
+    outcome: dict = {}
+
+    def attempt() -> None:
+        try:
+            _connect_steps(client, address, timeout, stage)
+            outcome["client"] = client
+        except BaseException as e:  # handed to the caller's thread
+            outcome["error"] = e
+
+    thread = threading.Thread(target=attempt, name="rnncli-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + _GRACE_SECONDS)  # the steps' own timeouts say more, when they come in time
+    if "error" in outcome:
+        raise outcome["error"]
+    if "client" in outcome:
+        return client
+    _close_in_background(client)
+    raise ClusterError(f"the Dask scheduler at {address} did not answer within the --connect-timeout "
+                       f"({timeout:g} s) while {stage[0]}; check that --scheduler names a running Dask "
+                       "scheduler, or raise --connect-timeout")
+
+
+_GRACE_SECONDS = 0.5
+
+
+def _close_in_background(client) -> None:
+    """Close an abandoned client in a daemon thread, without waiting for it."""
+
+    def close() -> None:
+        with contextlib.suppress(Exception):
+            client.close(timeout=1)
+
+    threading.Thread(target=close, name="rnncli-dask-close", daemon=True).start()
+
+
+def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
+    """Connect `client` (made by `Client.__new__`) and check its workers; `stage[0]` says where it is."""
+    deadline = time.monotonic() + timeout
     try:
         client.__init__(address, timeout=timeout, set_as_default=False)
     except Exception as e:
@@ -297,11 +363,13 @@ def _connect(address: str, timeout: float):
                            f"({one_line(e)}); check --scheduler, or start one with 'dask scheduler'"
                            ) from None
     try:
+        stage[0] = "waiting for a worker"
         try:
             client.wait_for_workers(1, timeout=max(0.1, deadline - time.monotonic()))
         except Exception:
             raise ClusterError(f"the Dask scheduler at {address} has no workers after {timeout:g} s; "
                                f"start some with 'dask worker {address}'") from None
+        stage[0] = "running a test task on every worker"
         try:
             # one canary pinned to each worker: every worker must import this rnncli, not just one
             workers = sorted(client.scheduler_info()["workers"])
@@ -324,13 +392,20 @@ def _connect(address: str, timeout: float):
     except BaseException:
         client.close()
         raise
-    return client
 
 
-def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None, handle) -> None:
-    """Chunks of series as Dask tasks; results collected as they complete, by this process."""
+def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None, handle,
+              worker_timeout: float = 60) -> None:
+    """Chunks of series as Dask tasks; results collected as they complete, by this process.
+
+    A watchdog thread asks the scheduler for its workers every `_WATCH_SECONDS`; when there has been
+    none (or no answer) for `worker_timeout` seconds, the chunks not done are cancelled and their
+    series fail with that reason; the finished ones are kept.
+    """
     client = _connect(address, timeout)
     distributed = _import_distributed()
+    lost: list = []  # the reason, once every worker has been gone too long
+    done = threading.Event()
     try:
         n_workers = sum(client.nthreads().values())
         size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
@@ -338,12 +413,19 @@ def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None,
         futures = {client.submit(_train_chunk, chunk, pure=False): chunk for chunk in chunks}
 
         def results(future) -> list:
+            if lost and future.status != "finished":
+                return [_failed(key, lost[0]) for key, _, _ in futures[future]]
             try:
                 return future.result()
             except Exception as e:  # the task itself failed (a worker died...): its series fail
                 error = f"the Dask task failed: {one_line(e)}"
                 return [_failed(key, error) for key, _, _ in futures[future]]
 
+        def cancel_unfinished() -> None:
+            client.cancel([f for f in futures if f.status != "finished"])
+
+        threading.Thread(target=_watch_workers, args=(client, worker_timeout, lost, done, cancel_unfinished),
+                         name="rnncli-dask-watchdog", daemon=True).start()
         collected = set()
         for future in distributed.as_completed(list(futures), loop=client.loop):
             collected.add(future)
@@ -356,4 +438,30 @@ def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None,
                 client.cancel(list(futures))
                 break
     finally:
+        done.set()
         client.close()
+
+
+_WATCH_SECONDS = 0.5
+
+
+def _watch_workers(client, worker_timeout: float, lost: list, done: threading.Event, cancel) -> None:
+    """Until `done`: when the cluster has had no worker for `worker_timeout` s, put the reason in
+    `lost` and `cancel()` the unfinished chunks (their futures then complete, as cancelled)."""
+    since = None
+    while not done.wait(_WATCH_SECONDS):
+        try:
+            workers = len(client.nthreads())
+        except Exception:  # the scheduler does not answer: no worker can be reached either
+            workers = 0
+        if workers:
+            since = None
+            continue
+        now = time.monotonic()
+        since = now if since is None else since
+        if now - since >= worker_timeout:
+            lost.append(f"not trained: the Dask cluster had no worker for {worker_timeout:g} s "
+                        "(--worker-timeout); start workers and train again")
+            with contextlib.suppress(Exception):
+                cancel()
+            return

@@ -14,7 +14,8 @@ from .parallel import run_tasks
 
 
 def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str | None = None,
-          connect_timeout: float = 10, chunk_size: int | None = None, fail_fast: bool = False,
+          connect_timeout: float = 10, worker_timeout: float = 60, chunk_size: int | None = None,
+          fail_fast: bool = False,
           on_result: Callable[[Result], None] | None = None) -> dict:
     """Train one model per combination of `grid` ({option: [values]}) over `options`, ranked.
 
@@ -24,7 +25,8 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
     lr=0.001"), options (the grid's values), status, val_rmse, naive_rmse, snaive_rmse (seasonal
     naive; means over the targets, None when a target has none),
     epochs_run, seconds, error}, ranked by validation RMSE (rank 1 is best; ties keep grid order),
-    then the rows without a score (rank None).
+    then the rows without a score (rank None). A KeyboardInterrupt ends the sweep early: the result
+    then ranks the models done so far (the others "cancelled") and has "interrupted": True.
     """
     if not isinstance(grid, Mapping):
         raise ConfigError(f"the sweep grid must map options to lists of values, got {type(grid).__name__}")
@@ -43,8 +45,25 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         label = " ".join(f"{k}={v}" for k, v in combo.items()) or "default"
         combos[label] = (combo, params)
         tasks.append((label, data, params))
-    results = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
-                   chunk_size=chunk_size, fail_fast=fail_fast, on_result=on_result, keep_artifacts=True)
+    done = {}
+
+    def collect(result: Result) -> None:
+        done[result["id"]] = result
+        if on_result is not None:
+            on_result(result)
+
+    interrupted = False
+    try:
+        results = run_tasks(tasks, n_jobs=n_jobs, scheduler=scheduler, connect_timeout=connect_timeout,
+                            worker_timeout=worker_timeout,
+                            chunk_size=chunk_size, fail_fast=fail_fast, on_result=collect,
+                            keep_artifacts=True)
+    except KeyboardInterrupt:  # Ctrl-C (or a signal the caller turns into it): rank what is done
+        interrupted = True
+        results = [done.get(label) or {"id": label, "status": "cancelled", "val_rmse": None,
+                                        "naive_rmse": None, "epochs_run": None, "seconds": None,
+                                        "error": "interrupted"}
+                   for label, _, _ in tasks]
     rows = []
     for r in results:
         val, naive = _mean(r["val_rmse"]), _mean(r["naive_rmse"])
@@ -57,9 +76,10 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         row["rank"] = rank
     ranked = scored + [row for row in rows if row["rank"] is None]
     if not scored:
-        return {"rows": ranked, "best": None, "best_options": None}
+        return {"rows": ranked, "best": None, "best_options": None, "interrupted": interrupted}
     best = next(r for r in results if r["id"] == scored[0]["id"])
-    return {"rows": ranked, "best": best["artifact"], "best_options": combos[best["id"]][1]}
+    return {"rows": ranked, "best": best["artifact"], "best_options": combos[best["id"]][1],
+            "interrupted": interrupted}
 
 
 def _mean(values) -> float | None:

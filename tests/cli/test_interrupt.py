@@ -1,11 +1,15 @@
-"""No lost work: Ctrl-C, SIGKILL and a diverging loss, each in a real `python -m rnncli` subprocess.
+"""No lost work: Ctrl-C, SIGTERM, SIGHUP, SIGKILL and a diverging loss, each in a real `python -m rnncli`.
 
-Ctrl-C during `train` stops after the current batch, saves the best model so far and exits 130;
-a second Ctrl-C while saving is ignored; before the first validated epoch nothing is saved.
+Ctrl-C during `train` stops after the current batch, saves the best model so far and exits 130
+(SIGTERM 143, SIGHUP 129); a second signal while saving is ignored; in the first epoch the weights
+reached so far are validated and saved, marked interrupted. Many-series runs and sweeps keep what they
+trained. No temp file is left behind.
 A save killed mid-write leaves the old file whole. A NaN loss writes nothing over an existing
 model. Every wait has a timeout, and a process a test leaves running is killed at teardown.
 """
 
+import csv
+import json
 import os
 import queue
 import re
@@ -209,7 +213,11 @@ def test_repeated_ctrl_c_while_stopping_and_saving_is_ignored(started, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]
 
 
-def test_ctrl_c_before_the_first_epoch_is_validated_saves_nothing(started, tmp_path):
+FIRST_EPOCH_SAVED = ("interrupted: saved the weights reached in the first epoch (validated, not a whole "
+                     "epoch) to m.joblib")
+
+
+def test_ctrl_c_in_the_first_epoch_saves_the_weights_reached_so_far_validated(started, tmp_path):
     run = started(SLOW_FIRST_EPOCH, tmp_path)
     run.wait_for_line("training with scale minmax")
     run.proc.send_signal(signal.SIGINT)
@@ -217,21 +225,147 @@ def test_ctrl_c_before_the_first_epoch_is_validated_saves_nothing(started, tmp_p
     assert returncode == 130, stderr
     assert stdout == ""
     assert not any(line.startswith("epoch ") for line in stderr.splitlines()), stderr
-    assert stderr.splitlines()[-1] == "interrupted before the first epoch was validated: nothing saved"
+    assert stderr.splitlines()[-1] == FIRST_EPOCH_SAVED
     assert "Traceback" not in stderr
-    assert list(tmp_path.iterdir()) == []
+    d = artifact.load(tmp_path / "m.joblib")
+    assert d["interrupted"] is True
+    assert d["history"]["stopped"] == "interrupted"
+    assert d["history"]["best_epoch"] == 0
+    assert d["history"]["train_msse"] == []
+    assert np.isfinite(d["history"]["best_msse"])
+    assert all(np.isfinite(d["val_rmse"]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]
+    done = rnncli("predict", "m.joblib", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1 + 6
 
 
-def test_ctrl_c_before_the_first_epoch_leaves_an_existing_model_untouched(started, tmp_path, tiny_model):
+def test_ctrl_c_in_the_first_epoch_replaces_an_existing_model_whole(started, tmp_path, tiny_model):
     artifact.save(tiny_model, tmp_path / "m.joblib")
-    before = (tmp_path / "m.joblib").read_bytes()
     run = started(SLOW_FIRST_EPOCH, tmp_path)
     run.wait_for_line("training with scale minmax")
     run.proc.send_signal(signal.SIGINT)
     returncode, _, stderr = run.finish()
     assert returncode == 130, stderr
-    assert (tmp_path / "m.joblib").read_bytes() == before
+    assert stderr.splitlines()[-1] == FIRST_EPOCH_SAVED
+    assert artifact.load(tmp_path / "m.joblib")["interrupted"] is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]
+
+
+# -- SIGTERM and SIGHUP: as Ctrl-C, exit 128 + the signal's number ----------------------------------
+
+
+def signalled(started, args, cwd: Path, after: str, signum: int) -> tuple[str, str]:
+    """Run `args`, send `signum` once a stderr line starts with `after`: (stdout, stderr) of a run that
+    exited with 128 + signum and no traceback."""
+    run = started(args, cwd)
+    run.wait_for_line(after)
+    run.proc.send_signal(signum)
+    returncode, stdout, stderr = run.finish()
+    assert returncode == 128 + signum, stderr
+    assert "Traceback" not in stderr
+    return stdout, stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_during_training_save_the_best_model_so_far(started, tmp_path, signum, code):
+    stdout, stderr = signalled(started, LONG_TRAIN, tmp_path, "epoch 1/400", signum)
+    assert code == 128 + signum
+    assert stdout == ""
+    name = signal.Signals(signum).name
+    assert stderr.splitlines().count(
+        f"{name} received: stopping after this batch (further signals are ignored while saving)...") == 1
+    assert len(lines_matching(SAVED, stderr)) == 1
+    assert artifact.load(tmp_path / "m.joblib")["interrupted"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]
+
+
+@pytest.mark.slow
+def test_repeated_sigterm_while_stopping_and_saving_is_ignored(started, tmp_path):
+    run = started(LONG_TRAIN, tmp_path)
+    run.wait_for_line("epoch 1/400")
+    sent = 0
+    while run.proc.poll() is None and sent < 10_000:
+        run.proc.send_signal(signal.SIGTERM)
+        sent += 1
+        time.sleep(0.002)
+    returncode, _, stderr = run.finish()
+    assert returncode == 143, stderr
+    assert len(lines_matching(SAVED, stderr)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]
+
+
+MANY = ("train", SAMPLES / "seattle_long.csv", "--id-col", "variable", "--past", 14, "--future", 1,
+        "--hidden", 8, "--epochs", 10, "--patience", 0, "--scale", "minmax", "-o", "models")
+
+
+def files_under(directory: Path) -> list[str]:
+    return sorted(str(p.relative_to(directory)) for p in directory.rglob("*"))
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_many_series_run_keeps_the_trained_series_for_resume(started, tmp_path):
+    stdout, stderr = signalled(started, MANY, tmp_path, "series 1/4 done", signal.SIGTERM)
+    assert stdout == ""
+    saved = re.search(r"^interrupted: (\d) trained series are saved in models; train again with --resume to "
+                      r"train the rest$", stderr, re.M)
+    assert saved, stderr
+    kept = int(saved[1])
+    assert 1 <= kept < 4
+    assert not any(".rnncli-" in name for name in files_under(tmp_path)), files_under(tmp_path)
+    manifest = json.loads((tmp_path / "models" / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    assert sum(e["status"] == "ok" for e in manifest["series"]) == kept
+    done = rnncli(*MANY[:2], "--resume", "models", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "models" / "manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert [e["status"] for e in manifest["series"]] == ["ok"] * 4
+
+
+@pytest.mark.slow
+def test_a_many_series_run_killed_as_its_first_series_file_appears_is_resumed(started, tmp_path):
+    run = started(MANY, tmp_path)
+    deadline = time.monotonic() + TIMEOUT
+    first = None
+    while first is None and time.monotonic() < deadline and run.proc.poll() is None:
+        first = next((p for p in (tmp_path / "models" / "series").glob("*.joblib")), None) \
+            if (tmp_path / "models" / "series").is_dir() else None
+        time.sleep(0.001)
+    run.proc.kill()
+    run.finish()
+    assert first is not None, "no series file appeared"
+    assert (tmp_path / "models" / "manifest.json").is_file()
+    before = first.read_bytes()
+    done = rnncli(*MANY[:2], "--resume", "models", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^4 series: 3 trained, 1 already trained, 0 failed, 0 cancelled$", done.stderr, re.M), \
+        done.stderr
+    assert first.read_bytes() == before  # adopted, not trained again
+    manifest = json.loads((tmp_path / "models" / "manifest.json").read_text())
+    assert manifest["complete"] is True
+    assert [e["status"] for e in manifest["series"]] == ["ok"] * 4
+
+
+SWEEP = ("sweep", SAMPLES / "airline.csv", "--past", 6, "--future", 3, "--hidden", "4,8,12,16",
+         "--epochs", 400, "--patience", 0, "--scale", "minmax", "--format", "csv", "-o", "best.joblib")
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_sweep_ranks_and_saves_the_best_model_so_far(started, tmp_path):
+    stdout, stderr = signalled(started, SWEEP, tmp_path, "models 1/4 done", signal.SIGTERM)
+    assert re.search(r"^interrupted: saved the best model so far \(hidden=\d+\) to best\.joblib$", stderr,
+                     re.M), stderr
+    rows = list(csv.DictReader(stdout.splitlines()))
+    assert len(rows) == 4
+    assert rows[0]["rank"] == "1"
+    assert rows[0]["status"] == "ok"
+    cancelled = [r for r in rows if r["status"] == "cancelled"]
+    assert cancelled
+    assert all(r["error"] == "interrupted" and r["rank"] == "" for r in cancelled)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.joblib"]
+    assert artifact.load(tmp_path / "best.joblib")["interrupted"] is False  # a whole model, ranked first
 
 
 # -- SIGKILL during a save ------------------------------------------------------------------------

@@ -158,16 +158,32 @@ def test_resuming_after_an_epoch_that_did_not_improve_continues_from_the_last_we
     assert trainer.fit(X, Y, Xv, Yv, epochs=6).train_msse == whole.train_msse
 
 
-def test_resuming_after_an_interruption_gives_the_weights_of_an_uninterrupted_run():
-    X, Y, Xv, Yv = small_problem()  # 3 batches per epoch: the fifth is in the middle of epoch 2
+@pytest.mark.parametrize("batches", [5, 2])  # 3 batches per epoch: mid epoch 2, and mid epoch 1
+def test_resuming_after_an_interruption_gives_the_weights_of_an_uninterrupted_run(batches):
+    X, Y, Xv, Yv = small_problem()
     whole = tiny_network()
     Trainer(whole, np.random.default_rng(1), lr=1e-2, patience=0).fit(X, Y, Xv, Yv, epochs=6)
 
     first = Trainer(tiny_network(), np.random.default_rng(1), lr=1e-2, patience=0)
-    first.fit(X, Y, Xv, Yv, epochs=6, should_stop=stop_after(5))
+    first.fit(X, Y, Xv, Yv, epochs=6, should_stop=stop_after(batches))
     resumed, trainer = resume(first.state())
     trainer.fit(X, Y, Xv, Yv, epochs=6)
     assert np.array_equal(resumed.flat, whole.flat)
+
+
+def test_an_interrupt_in_the_first_epoch_keeps_the_weights_reached_so_far_validated():
+    X, Y, Xv, Yv = small_problem()
+    net = tiny_network()
+    initial = net.flat.copy()
+    trainer = Trainer(net, np.random.default_rng(1), lr=1e-2, patience=0)
+    history = trainer.fit(X, Y, Xv, Yv, epochs=6, should_stop=stop_after(2))  # 2 of epoch 1's 3 batches
+    assert history.stopped == "interrupted"
+    assert history.epochs_run == 0
+    assert history.best_epoch == 0
+    assert not np.array_equal(net.flat, initial)
+    assert history.best_msse == net.msse(Xv, Yv)
+    assert np.array_equal(trainer.state()["best_flat"], net.flat)
+    assert np.array_equal(trainer.state()["last_flat"], initial)  # a resume starts epoch 1 again
 
 
 def test_load_state_rejects_another_optimizer():

@@ -341,6 +341,55 @@ def test_an_interrupted_run_leaves_an_incomplete_manifest(serial, tmp_path):
     assert [e["id"] for e in manifest["series"]] == ["sine-0"]
 
 
+def test_a_new_model_directory_has_its_manifest_before_any_series_file(tmp_path):
+    ids = ["a", "b"]
+    out = modeldir.ModelDirWriter(tmp_path / "m", ids=ids, info=modeldir.dir_info(None, TINY))
+    manifest = modeldir.read_manifest(tmp_path / "m")
+    assert manifest["complete"] is False
+    assert manifest["series"] == []
+    assert manifest["options"] == modeldir.check_options(TINY)
+    assert os.listdir(tmp_path / "m" / "series") == []
+    out.close()
+
+
+def test_the_manifest_records_each_result_as_it_is_added(serial, tmp_path):
+    out = modeldir.ModelDirWriter(tmp_path / "m", ids=[r["id"] for r in serial],
+                                  info=modeldir.dir_info(None, TINY))
+    for n, result in enumerate(serial[:3], 1):
+        out.add(result)
+        assert [e["id"] for e in modeldir.read_manifest(tmp_path / "m")["series"]] == GOOD[:n]
+    out.close()
+
+
+def test_resume_adopts_a_complete_series_file_the_manifest_does_not_list_yet(series, serial, tmp_path):
+    info = modeldir.dir_info(None, TINY, data_sha256="f" * 64)
+    ok = [{**r, "artifact": {**r["artifact"], "data": {"sha256": "f" * 64, "series_id": r["id"], "rows": 9}}}
+          for r in serial[:2]]
+    out = modeldir.ModelDirWriter(tmp_path / "m", ids=list(series), info=info)
+    out.add(ok[0])
+    name = modeldir.safe_ids(series)["sine-1"]
+    artifact.save(ok[1]["artifact"], tmp_path / "m" / "series" / f"{name}.joblib")  # killed before recorded
+    assert [e["id"] for e in modeldir.read_manifest(tmp_path / "m")["series"]] == ["sine-0"]
+    keep = modeldir.already_trained(tmp_path / "m", series, TINY, data_sha256="f" * 64)
+    assert sorted(keep) == ["sine-0", "sine-1"]
+    adopted = keep["sine-1"]
+    assert adopted["file"] == f"series/{name}.joblib"
+    assert adopted["data_sha256"] == csvio.series_sha256(series["sine-1"])
+    assert adopted["val_rmse"] == serial[1]["val_rmse"]
+    assert adopted["epochs_run"] == serial[1]["epochs_run"]
+    # another data file, or other options: the unrecorded file is not adopted
+    assert sorted(modeldir.already_trained(tmp_path / "m", series, TINY, data_sha256="e" * 64)) == ["sine-0"]
+    assert modeldir.already_trained(tmp_path / "m", series, {**TINY, "hidden": 5}, data_sha256="f" * 64) == {}
+
+
+def test_resume_does_not_adopt_a_damaged_series_file(series, serial, tmp_path):
+    out = modeldir.ModelDirWriter(tmp_path / "m", ids=list(series), info=modeldir.dir_info(None, TINY))
+    out.add(serial[0])
+    name = modeldir.safe_ids(series)["sine-1"]
+    (tmp_path / "m" / "series" / f"{name}.joblib").write_bytes(b"\x80\x04truncated")
+    assert sorted(modeldir.already_trained(tmp_path / "m", series, TINY, data_sha256="f" * 64)) == ["sine-0"]
+
+
 def test_already_trained_keeps_series_with_the_same_data_and_options(series, serial, model_dir):
     changed = dict(series, **{"sine-1": series["sine-1"] + 1})
     keep = modeldir.already_trained(model_dir, changed, TINY)
@@ -490,3 +539,27 @@ def test_a_failed_combination_is_listed_last_without_a_rank(series):
     result = sweeps.sweep(series["sine-0"][:8], {"past": [2, 6]}, TINY)
     assert [(r["id"], r["rank"], r["status"]) for r in result["rows"]] == [
         ("past=2", 1, "ok"), ("past=6", None, "failed")]
+
+
+def test_a_hidden_size_beyond_memory_is_refused_before_any_series_trains(series, monkeypatch):
+    from rnncli.model import sizing
+
+    monkeypatch.setattr(sizing, "machine_bytes", lambda: 8 * 10**9)
+    calls = []
+    with pytest.raises(ConfigError) as info:
+        par.train_many(series, {**TINY, "hidden": 30000}, on_result=calls.append)
+    assert str(info.value) == (
+        "training with --hidden 30000, --layers 1 and --past 4 on 124 rows needs about 144 GB of memory, "
+        "more than this machine has (8 GB); lower --hidden, --layers or --past, or train on fewer rows")
+    assert calls == []
+
+
+def test_a_sweep_with_one_hidden_size_beyond_memory_is_refused_before_any_model_trains(series, monkeypatch):
+    from rnncli.model import sizing
+
+    monkeypatch.setattr(sizing, "machine_bytes", lambda: 8 * 10**9)
+    calls = []
+    refused = r"^training with --hidden 30000, --layers 1 and --past 4 on 124 rows needs about"
+    with pytest.raises(ConfigError, match=refused):
+        sweeps.sweep(series["sine-11"], {"hidden": [4, 30000]}, TINY, on_result=calls.append)
+    assert calls == []

@@ -4,7 +4,12 @@ A real `distributed.LocalCluster` (two worker processes, one thread each, bound 
 once for the module and shut down after it. Skipped when the `dask` extra is not installed.
 """
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 
 import numpy as np
@@ -179,3 +184,88 @@ def test_fail_fast_keeps_what_finished_before_the_failure_was_collected(threads_
                              fail_fast=True)
     assert [(r["id"], r["status"]) for r in results] == [("too-short", "failed"), ("sine-0", "ok"),
                                                          ("sine-1", "ok")]
+
+
+# -- runs that never hang ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never sends a byte: its address."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted, stop = [], threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join(5)
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_scheduler_that_accepts_and_never_answers_fails_within_the_connect_timeout(silent_server):
+    start = time.monotonic()
+    with pytest.raises(ClusterError) as info:
+        par.train_many(make_series(), TINY, scheduler=silent_server, connect_timeout=1)
+    assert time.monotonic() - start < 1 + 1.0  # the deadline, plus a grace for the steps' own errors
+    assert str(info.value) == (
+        f"the Dask scheduler at {silent_server} did not answer within the --connect-timeout (1 s) while "
+        "connecting to it; check that --scheduler names a running Dask scheduler, or raise --connect-timeout")
+
+
+def test_the_cli_gives_one_error_line_for_a_silent_scheduler(silent_server, run, error_line, tmp_path):
+    long_csv = tmp_path / "long.csv"
+    long_csv.write_text("id,x\n" + "".join(f"{k},{i % 7}\n" for k in "ab" for i in range(40)))
+    start = time.monotonic()
+    result = run("train", long_csv, "--id-col", "id", "--past", 3, "--future", 1,
+                 "--scheduler", silent_server, "--connect-timeout", 1, "-o", tmp_path / "models")
+    assert time.monotonic() - start < 1 + 10.0  # reading and checking the data included, on a busy machine
+    assert error_line(result, 1) == (
+        f"Error: the Dask scheduler at {silent_server} did not answer within the --connect-timeout (1 s) "
+        "while connecting to it; check that --scheduler names a running Dask scheduler, or raise "
+        "--connect-timeout")
+    assert not (tmp_path / "models").exists()
+
+
+LOST = "not trained: the Dask cluster had no worker for 1 s (--worker-timeout); start workers and train again"
+
+
+def test_losing_the_only_worker_fails_the_rest_and_keeps_what_finished():
+    """A LocalCluster's scheduler with one `dask worker --no-nanny` process, SIGKILLed after the first
+    result: the run ends about --worker-timeout later, not never."""
+    rng = np.random.default_rng(3)
+    series = {f"s{i}": np.sin(np.arange(300) / 5 + i) + rng.normal(0, 0.1, 300) for i in range(6)}
+    options = {"past": 8, "future": 2, "hidden": 8, "epochs": 40, "patience": 0, "scale": "minmax"}
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=":0") as cluster:
+        command = [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+                   "--no-nanny", "--nthreads", "1", "--no-dashboard"]
+        worker = subprocess.Popen(command,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def kill_the_worker(result) -> None:
+                if worker.poll() is None:
+                    worker.kill()
+
+            start = time.monotonic()
+            results = par.train_many(series, options, scheduler=cluster.scheduler_address, connect_timeout=60,
+                                     worker_timeout=1, chunk_size=1, on_result=kill_the_worker)
+            elapsed = time.monotonic() - start
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait(timeout=30)
+    statuses = [(r["status"], r["error"]) for r in results]
+    assert ("ok", None) in statuses
+    assert ("failed", LOST) in statuses
+    assert all(s in (("ok", None), ("failed", LOST)) for s in statuses), statuses
+    assert par.exit_code(results) == 3
+    assert elapsed < 60
