@@ -31,6 +31,7 @@ from .tables import (
     check_magnitude,
     check_not_constant,
     check_unbroken,
+    observed_targets,
     plain,
     provenance,
     row_breaks,
@@ -171,7 +172,7 @@ class Forecaster:
                             "is missing or infinite; fill or drop it first")
         kinds = ["level"] if self.scale == "auto" else [self.scale]
         if resume is not None:
-            self._check_resume(resume, values)
+            persist.check_resume(self, resume, values)
             kinds = [resume["scale"]]
         for kind in kinds:  # every variant's windows are checked before any training starts
             check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
@@ -266,27 +267,6 @@ class Forecaster:
         min_steps = (self.min_steps if self.min_steps is not None
                      else min(300, max_steps, self.epochs * per_epoch))
         return max_steps, min_steps
-
-    def _check_resume(self, d: dict, values: np.ndarray) -> None:
-        """Refuse to resume `d` with other data or another architecture, naming the difference."""
-        fixed = ("past", "future", "cell", "hidden", "layers", "dtype", "optimizer", "val_frac", "seed")
-        for k in fixed:
-            if d["options"][k] != getattr(self, k):
-                flag = "--" + k.replace("_", "-")
-                raise ConfigError(f"cannot resume: the model was trained with {flag} {d['options'][k]}, "
-                                  f"not {getattr(self, k)}; drop {flag} or start a new model")
-        for name, mine, theirs in (("columns", self.columns_, d["columns"]),
-                                   ("features", self.feature_idx_, d["feature_idx"]),
-                                   ("targets", self.target_idx_, d["target_idx"])):
-            if list(mine) != list(theirs):
-                raise DataError(f"cannot resume: the data's {name} differ from the model's "
-                                f"({', '.join(d['columns'])})")
-        if d["scale"] != self.scale and self.scale != "auto":
-            raise ConfigError(f"cannot resume: the model was trained with --scale {d['scale']}, not "
-                              f"{self.scale}; drop --scale or start a new model")
-        if fingerprint(values) != d.get("values_sha256"):
-            raise DataError(f"cannot resume: the data differ from the model's training data "
-                            f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
     def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
                      season: int = 1, drift: bool = False, breaks=None, on_batch=None) -> dict:
@@ -513,7 +493,7 @@ class Forecaster:
                             + (" between dropped rows" if breaks is not None else ""))
         rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
         actual = y[rows]
-        where = self._observed_targets(data)
+        where = observed_targets(data, [self.columns_[i] for i in self.target_idx_])
         where = None if where is None else where[rows]
         forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
                      "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
@@ -527,14 +507,6 @@ class Forecaster:
                 "actual": actual, "forecasts": forecasts, "per_step": per_step, "overall": overall,
                 "skill": skill, "targets": [self.columns_[i] for i in self.target_idx_],
                 "overlap": self.overlap(values)}
-
-    def _observed_targets(self, data) -> np.ndarray | None:
-        """(rows, targets) bool: which target values of a Series were read rather than filled in."""
-        observed = getattr(data, "observed", None)
-        if observed is None or not hasattr(data, "columns"):
-            return None
-        cols = list(data.columns)
-        return np.asarray(observed, dtype=bool)[:, [cols.index(self.columns_[i]) for i in self.target_idx_]]
 
     # -- plain data for the artifact (rnncli.model.persist) ---------------------------------
 

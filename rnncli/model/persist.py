@@ -3,7 +3,8 @@
 `to_dict` gives the fitted state as dicts, lists, str, int, float, bool, None and ndarrays, tagged
 with `FORMAT` and `FORMAT_VERSION` (the artifact's format: `rnncli.io.artifact` saves it and checks
 it on load); `from_dict` rebuilds a fitted model from such data, filling in the fields a file from
-before issue 13 lacks. Nothing here reads or writes files.
+before issue 13 lacks; `check_resume` refuses to continue a saved run with other data or another
+architecture. Nothing here reads or writes files.
 """
 
 import math
@@ -13,9 +14,11 @@ import numpy as np
 from .. import __version__
 from ..engine.network import Network
 from ..engine.train import History
+from ..errors import ConfigError, DataError
+from .fingerprints import fingerprint
 from .tables import plain
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "from_dict", "to_dict"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "check_resume", "from_dict", "to_dict"]
 
 FORMAT = "rnncli-model"
 FORMAT_VERSION = 2
@@ -88,3 +91,26 @@ def from_dict(cls, d: dict):
     model.tail_broken_ = d.get("tail_broken", False)
     model.trainer_state_ = d.get("trainer")
     return model
+
+
+def check_resume(model, d: dict, values: np.ndarray) -> None:
+    """Refuse to resume `d` (a saved model's `to_dict()`) with `model` (the Forecaster about to fit) on
+    `values` (the used columns), naming the difference: ConfigError for an option, DataError for data."""
+    fixed = ("past", "future", "cell", "hidden", "layers", "dtype", "optimizer", "val_frac", "seed")
+    for k in fixed:
+        if d["options"][k] != getattr(model, k):
+            flag = "--" + k.replace("_", "-")
+            raise ConfigError(f"cannot resume: the model was trained with {flag} {d['options'][k]}, "
+                              f"not {getattr(model, k)}; drop {flag} or start a new model")
+    for name, mine, theirs in (("columns", model.columns_, d["columns"]),
+                               ("features", model.feature_idx_, d["feature_idx"]),
+                               ("targets", model.target_idx_, d["target_idx"])):
+        if list(mine) != list(theirs):
+            raise DataError(f"cannot resume: the data's {name} differ from the model's "
+                            f"({', '.join(d['columns'])})")
+    if d["scale"] != model.scale and model.scale != "auto":
+        raise ConfigError(f"cannot resume: the model was trained with --scale {d['scale']}, not "
+                          f"{model.scale}; drop --scale or start a new model")
+    if fingerprint(values) != d.get("values_sha256"):
+        raise DataError(f"cannot resume: the data differ from the model's training data "
+                        f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")

@@ -15,7 +15,7 @@ from ..errors import ConfigError, DataError
 from . import windows
 
 __all__ = ["MAX_MAGNITUDE", "check_enough_rows", "check_magnitude", "check_not_constant",
-           "check_unbroken", "plain", "provenance", "row_breaks", "table"]
+           "check_unbroken", "observed_targets", "plain", "provenance", "row_breaks", "table"]
 
 
 def plain(obj):
@@ -138,3 +138,11 @@ def check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
                         "or lower --past/--future")
 
 
+def observed_targets(data, targets: list) -> np.ndarray | None:
+    """(rows, targets) bool: which values of the `targets` columns of a Series were read rather than
+    filled in (`read_csv`'s `fill`); None for an array or a Series that filled nothing."""
+    observed = getattr(data, "observed", None)
+    if observed is None or not hasattr(data, "columns"):
+        return None
+    cols = list(data.columns)
+    return np.asarray(observed, dtype=bool)[:, [cols.index(c) for c in targets]]
