@@ -10,26 +10,40 @@ n_columns) with `targets=` / `features=` column indices. Fitted state ends in `_
 Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's plain data.
 """
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
 
-from .. import __version__
 from ..engine.network import CELLS, DTYPES, Network
 from ..engine.optim import OPTIMIZERS
-from ..engine.train import DivergenceError, History, Trainer
+from ..engine.train import DivergenceError, Trainer
 from ..errors import ConfigError, DataError, NonFiniteLossError
 from ..threads import blas_threads, resolve
-from . import baselines, metrics, scaling, seasons, sizing, windows
+from . import anchor, baselines, metrics, persist, recursive, scaling, sizing, validation, windows
+from .fingerprints import FINGERPRINTS, fingerprint, window_fingerprints
+from .fingerprints import overlap as fingerprint_overlap
+from .persist import FORMAT, FORMAT_VERSION
+from .tables import (
+    MAX_MAGNITUDE,
+    check_enough_rows,
+    check_magnitude,
+    check_not_constant,
+    check_unbroken,
+    observed_targets,
+    plain,
+    provenance,
+    row_breaks,
+    table,
+)
+from .validation import SHRINK
+
+__all__ = ["FINGERPRINTS", "FORMAT", "FORMAT_VERSION", "MAX_MAGNITUDE", "SCALES", "SHRINK", "Forecast",
+           "Forecaster"]
+# FINGERPRINTS is read from this module at each fit, so setting forecaster.FINGERPRINTS applies.
 
 SCALES = ("auto", *scaling.KINDS)
-FINGERPRINTS = 4096  # at most this many window fingerprints are kept (the smallest hashes: a bottom-k sample)
-FORMAT = "rnncli-model"
-FORMAT_VERSION = 2
-SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)  # weights of the network's correction of an anchored forecast
 
 
 @dataclass
@@ -146,25 +160,25 @@ class Forecaster:
 
     def _fit(self, data, targets, features, columns, on_epoch, should_stop, on_variant, on_batch, resume,
              threads):
-        values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = _table(
+        values, self.columns_, self.feature_idx_, self.target_idx_, self.time_ = table(
             data, targets, features, columns)
         self.season_ = self.season or baselines.default_season((self.time_ or {}).get("freq"))
-        breaks = _breaks(data)
-        _check_magnitude(values, self.columns_)
-        _check_not_constant(values, self.columns_, self.target_idx_)
+        breaks = row_breaks(data)
+        check_magnitude(values, self.columns_)
+        check_not_constant(values, self.columns_, self.target_idx_)
         if not np.isfinite(values).all():
             row, col = np.argwhere(~np.isfinite(values))[0]
             raise DataError(f"value {values[row, col]} in column '{self.columns_[col]}' (row {row + 1}) "
                             "is missing or infinite; fill or drop it first")
         kinds = ["level"] if self.scale == "auto" else [self.scale]
         if resume is not None:
-            self._check_resume(resume, values)
+            persist.check_resume(self, resume, values)
             kinds = [resume["scale"]]
         for kind in kinds:  # every variant's windows are checked before any training starts
-            _check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
+            check_enough_rows(len(values), scaling.lookback(kind, self.past), self.past, self.future,
                                self.val_frac, self.scale)
             starts = self._window_starts(len(values), kind, breaks)
-            _check_unbroken(starts, self.past, self.future, breaks)
+            check_unbroken(starts, self.past, self.future, breaks)
             windows.split_windows(len(starts), self.val_frac, self.future)
         self._check_memory(len(values))
         if resume is not None:
@@ -172,7 +186,7 @@ class Forecaster:
             drift = bool(np.asarray(resume["scaler"].get("drift", [0]))[0])
             self.choice_ = dict(resume.get("choice") or {})
         else:
-            m, drift, self.choice_ = self._choose_anchor(values, kinds[0], breaks)
+            m, drift, self.choice_ = anchor.choose_anchor(self, values, kinds[0], breaks)
             if self.scale == "auto" and m > 1:
                 kinds = ["seasonal"]
         fits, self.interrupted_ = [], False
@@ -192,7 +206,7 @@ class Forecaster:
             self.variants_pending_.insert(0, fits[-1]["kind"])
         self.scale_, self.scaler_, self.network_ = best["kind"], best["scaler"], best["network"]
         self.history_ = best["history"]
-        self.trainer_state_ = _plain(best["trainer"].state())  # what `fit(resume=...)` continues from
+        self.trainer_state_ = plain(best["trainer"].state())  # what `fit(resume=...)` continues from
         self.val_residuals_ = best["residuals"]
         self.variant_scores_ = {f["kind"]: f["score"] for f in fits}
         self.variant_rmse_ = {f["kind"]: [float(v) for v in f["val_rmse"]] for f in fits}
@@ -203,14 +217,14 @@ class Forecaster:
         self.val_rmse_ = best["val_rmse"]
         self.naive_rmse_ = best["naive_rmse"]
         self.snaive_rmse_ = best["snaive_rmse"]
-        self.fingerprints_ = _window_fingerprints(values, self.past + self.future)
+        self.fingerprints_ = window_fingerprints(values, self.past + self.future, FINGERPRINTS)
         self.tail_ = values[-self.lookback_:].copy()
         # rows were dropped inside the last lookback rows: predict() without data would bridge them
         self.tail_broken_ = bool(breaks is not None and breaks.max() > len(values) - self.lookback_)
-        self.values_sha256_ = _fingerprint(values)
+        self.values_sha256_ = fingerprint(values)
         self.train_targets_ = values[:, self.target_idx_].copy()
         self.n_rows_ = len(values)
-        self.data_ = _provenance(data, len(values))
+        self.data_ = provenance(data, len(values))
         self.created_ = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return self
 
@@ -242,60 +256,6 @@ class Forecaster:
             Xraw, Yraw, Tpast = Xraw[starts], Yraw[starts], Tpast[starts]
         return Xraw, Yraw, Tpast, starts
 
-    def _choose_anchor(self, values: np.ndarray, kind: str, breaks=None) -> tuple[int, bool, dict]:
-        """The season m and drift of the anchored scalings, and why: (m, drift, choice dict for `choice_`).
-
-        "auto" scores the candidate baselines from every window origin of `values` (each from the
-        window's own `past` rows): naive and seasonal naive for the candidate seasons (the `season`
-        option or the frequency's, and the period of the strongest autocorrelation of the first
-        differences, each when 2 <= m <= past), each with and without drift (`scaling.reference`),
-        and keeps the lowest RMSE (relative to naive, averaged over targets): a cheap rolling-origin
-        test instead of training a network per candidate. "seasonal" takes the first candidate
-        season, without drift; "level" is naive; other scalings have no anchor (1, False).
-        """
-        if self.scale not in ("auto", "seasonal"):
-            return 1, False, {"scale": kind, "season": 1, "drift": False,
-                              "reason": f"--scale {kind} was given"}
-        y = values[:, self.target_idx_]
-        freq = (self.time_ or {}).get("freq")
-        candidates = []
-        lag = seasons.strongest_lag(y, 2, self.past)
-        found = [] if lag is None else [lag, lag - 1, lag + 1]  # a cycle's period is rarely a whole number
-        for m in (self.season or baselines.default_season(freq), *found):
-            if m is not None and 2 <= m <= self.past and m not in candidates:
-                candidates.append(m)
-        if self.scale == "seasonal":
-            if self.season is not None and self.season > self.past:
-                raise ConfigError(f"--scale seasonal needs --past >= --season; got --past {self.past}, "
-                                  f"--season {self.season}")
-            if not candidates:
-                raise ConfigError("--scale seasonal found no season: the data's frequency has none and no "
-                                  f"lag of 2..{self.past} is autocorrelated; give --season (<= --past)")
-            m = candidates[0]
-            return m, False, {"scale": "seasonal", "season": m, "drift": False,
-                              "reason": "--scale seasonal was given"}
-        _, Yraw, Tpast, _ = self._frame(values, "level", breaks)
-        errs = {}
-        for m in [1, *candidates]:
-            for drift in (False, True):
-                if drift and m >= self.past:
-                    continue
-                e = Yraw - scaling.reference(Tpast, self.future, m, drift)
-                errs[m, drift] = np.sqrt(np.mean(e**2, axis=(0, 1)))
-        rel = {c: float(np.mean(r / np.maximum(errs[1, False], 1e-300))) for c, r in errs.items()}
-        best = min(rel, key=lambda c: (rel[c], c))
-
-        def name(c):
-            return ("naive" if c[0] == 1 else f"seasonal naive (m={c[0]})") + (" with drift" if c[1] else "")
-
-        others = ", ".join(f"{name(c)} {rel[c]:.3g}" for c in rel if c != best)
-        reason = (f"{name(best)} had the lowest RMSE from {len(Yraw)} window origins "
-                  f"(relative to naive: {rel[best]:.3g}{'; ' + others if others else ''})")
-        m, drift = best
-        return m, drift, {"scale": "seasonal" if m > 1 else "level", "season": m, "drift": drift,
-                          "reason": reason,
-                          "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
-
     def _budget(self, n_train: int) -> tuple[int, int]:
         """(max_steps, min_steps) for n_train training windows: the options, or the defaults.
 
@@ -307,27 +267,6 @@ class Forecaster:
         min_steps = (self.min_steps if self.min_steps is not None
                      else min(300, max_steps, self.epochs * per_epoch))
         return max_steps, min_steps
-
-    def _check_resume(self, d: dict, values: np.ndarray) -> None:
-        """Refuse to resume `d` with other data or another architecture, naming the difference."""
-        fixed = ("past", "future", "cell", "hidden", "layers", "dtype", "optimizer", "val_frac", "seed")
-        for k in fixed:
-            if d["options"][k] != getattr(self, k):
-                flag = "--" + k.replace("_", "-")
-                raise ConfigError(f"cannot resume: the model was trained with {flag} {d['options'][k]}, "
-                                  f"not {getattr(self, k)}; drop {flag} or start a new model")
-        for name, mine, theirs in (("columns", self.columns_, d["columns"]),
-                                   ("features", self.feature_idx_, d["feature_idx"]),
-                                   ("targets", self.target_idx_, d["target_idx"])):
-            if list(mine) != list(theirs):
-                raise DataError(f"cannot resume: the data's {name} differ from the model's "
-                                f"({', '.join(d['columns'])})")
-        if d["scale"] != self.scale and self.scale != "auto":
-            raise ConfigError(f"cannot resume: the model was trained with --scale {d['scale']}, not "
-                              f"{self.scale}; drop --scale or start a new model")
-        if _fingerprint(values) != d.get("values_sha256"):
-            raise DataError(f"cannot resume: the data differ from the model's training data "
-                            f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")
 
     def _fit_variant(self, kind: str, values: np.ndarray, on_epoch, should_stop, resume=None,
                      season: int = 1, drift: bool = False, breaks=None, on_batch=None) -> dict:
@@ -341,8 +280,7 @@ class Forecaster:
         rng = np.random.default_rng(self.seed)
         net = Network(self.cell, len(self.feature_idx_), self.hidden, self.layers, self.future,
                       len(self.target_idx_), self.dtype).init(rng)
-        anchored = kind in scaling.ANCHORED
-        if anchored:  # a zero head: training starts from the (seasonal) naive forecast
+        if kind in scaling.ANCHORED:  # a zero head: training starts from the (seasonal) naive forecast
             for a in net.params[-1].values():
                 a[...] = 0
         max_steps, min_steps = self._budget(train.stop)
@@ -359,34 +297,9 @@ class Forecaster:
                 "or --clip 1.0", e.epoch) from e
         fit = {"kind": kind, "scaler": scaler, "network": net, "history": history, "trainer": trainer}
         if val.stop > val.start:
-            y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
-            y = Yraw[val]
-            naive = np.repeat(Tpast[val][:, -1:, :], self.future, axis=1)
-            fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
-            if anchored:  # shrink the network's correction of its anchor as far as validation says
-                ref = scaling.decode(scaler, np.zeros_like(y_hat), _take(ctx, val))
-                fit["anchor_rmse"] = np.sqrt(np.mean((ref - y) ** 2, axis=(0, 1)))
-                rel = {w: float(np.mean(np.sqrt(np.mean((ref + w * (y_hat - ref) - y) ** 2, axis=(0, 1)))
-                                        / np.maximum(fit["anchor_rmse"], 1e-300))) for w in SHRINK}
-                w = min(SHRINK, key=lambda w: (rel[w], w))
-                fit["network_weight"] = w
-                if w != 1.0:  # the head is linear: scaling it scales the correction
-                    for a in net.params[-1].values():
-                        a *= w
-                    y_hat = scaling.decode(scaler, net.predict(X[val]).astype(np.float64), _take(ctx, val))
-                    fit["val_rmse"] = np.sqrt(np.mean((y_hat - y) ** 2, axis=(0, 1)))
-            fit["residuals"] = y - y_hat
-            fit["naive_rmse"] = np.sqrt(np.mean((naive - y) ** 2, axis=(0, 1)))
             origins = np.asarray(starts)[val] + lb - 1  # the last observed row of each window
-            seasonal = origins >= self.season_ - 1
-            if seasonal.any():
-                snaive = baselines.seasonal_naive(values[:, self.target_idx_], origins[seasonal], self.future,
-                                                  self.season_)
-                fit["snaive_rmse"] = np.sqrt(np.mean((snaive - y[seasonal]) ** 2, axis=(0, 1)))
-            else:
-                fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
-            # variants are compared on the same (last) validation windows, relative to naive
-            fit["score"] = float(np.mean(fit["val_rmse"] / np.maximum(fit["naive_rmse"], 1e-300)))
+            validation.score(fit, X, Yraw, Tpast, ctx, val, origins, values[:, self.target_idx_],
+                             self.season_)
         else:
             fit["residuals"] = np.zeros((0, self.future, len(self.target_idx_)))
             fit["val_rmse"] = fit["naive_rmse"] = fit["snaive_rmse"] = np.full(len(self.target_idx_), np.nan)
@@ -417,10 +330,13 @@ class Forecaster:
                             f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
         if not np.isfinite(values).all():
             raise DataError("data has missing or infinite values; fill or drop them first")
-        _check_magnitude(values, self.columns_)
+        check_magnitude(values, self.columns_)
         return values
 
-    def _forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
+    def forecast_windows(self, Xraw: np.ndarray, Tpast: np.ndarray) -> np.ndarray:
+        """Direct forecasts (B, future, n_targets) in data units from raw windows: inputs Xraw
+        (B, lookback_, n_features) and the targets' own past Tpast (B, lookback_, n_targets).
+        Raises DataError when the scaled inputs exceed the network dtype's range."""
         X, _, ctx = scaling.encode(self.scaler_, Xraw, None, Tpast)
         top = np.finfo(self.network_.dtype).max
         if X.size and not np.abs(X).max() < top:
@@ -453,7 +369,7 @@ class Forecaster:
         """
         steps = self.future if steps is None else _check_int("--steps", steps, 1)
         values = self._values(data)
-        breaks = _breaks(data)
+        breaks = row_breaks(data)
         if data is None and getattr(self, "tail_broken_", False):
             raise DataError(f"the last {self.lookback_} rows of the training data straddle dropped rows "
                             "(--fill drop); forecast from data whose last rows are neighbours: pass DATA")
@@ -463,9 +379,9 @@ class Forecaster:
                             "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data "
                             "before it")
         if steps > self.future:
-            self._check_recursive()
+            recursive.check(self)
         with self._blas(threads, 1):
-            y_hat = self._recursive(values[None, -self.lookback_:], steps)[0]
+            y_hat = recursive.forecast(self, values[None, -self.lookback_:], steps)[0]
         fc = Forecast(y_hat, [self.columns_[i] for i in self.target_idx_])
         if interval is not None:
             if steps <= self.future:
@@ -475,56 +391,14 @@ class Forecaster:
             fc.lower, fc.upper, fc.level, fc.reach = y_hat - q, y_hat + q, interval, reach
         return fc
 
-    def _check_recursive(self) -> None:
-        """ConfigError naming the inputs a recursive forecast could not feed back."""
-        other = [self.columns_[i] for i in self.feature_idx_ if i not in self.target_idx_]
-        if other:
-            raise ConfigError(
-                f"--steps beyond the horizon ({self.future}) feeds forecasts back as inputs, but the "
-                f"feature(s) {', '.join(other)} are not targets, so their future is unknown; use --steps "
-                f"{self.future} or "
-                "less, or train a model whose features are all targets")
-
-    def _recursive(self, windows_raw: np.ndarray, steps: int) -> np.ndarray:
-        """Forecasts (B, steps, n_targets) from raw windows (B, lookback, columns), block after block."""
-        blocks, hist = [], np.array(windows_raw, dtype=np.float64)
-        for _ in range(-(-steps // self.future)):
-            y = self._forecast_windows(hist[:, -self.lookback_:][:, :, self.feature_idx_],
-                                       hist[:, -self.lookback_:][:, :, self.target_idx_])
-            blocks.append(y)
-            if sum(b.shape[1] for b in blocks) >= steps:
-                break
-            new = np.full((len(hist), self.future, hist.shape[2]), np.nan)
-            new[:, :, self.target_idx_] = y
-            hist = np.concatenate([hist[:, -self.lookback_:], new], axis=1)
-        return np.concatenate(blocks, axis=1)[:, :steps]
-
     def recursive_residuals(self, steps: int) -> list:
         """Residuals (actual - forecast) of recursive forecasts from the training data's validation origins.
 
         Returns one array (n_h, n_targets) per step h = 1..steps: the origins with h rows after them
         in the training data (fewer for larger h; none beyond the data). Needs a model whose inputs
-        are all targets (its training targets are the history it forecasts from).
+        are all targets (ConfigError otherwise). Computed by `rnncli.model.recursive.residuals`.
         """
-        self._check_recursive()
-        n, lb = self.n_rows_, self.lookback_
-        _, val = windows.split_windows(windows.n_windows(n, lb, self.future), self.val_frac, self.future)
-        origins = np.arange(val.start, val.stop) + lb - 1
-        if len(origins) == 0:
-            return [np.zeros((0, len(self.target_idx_))) for _ in range(steps)]
-        values = np.full((n, len(self.columns_)), np.nan)
-        values[:, self.target_idx_] = self.train_targets_
-        reach = min(steps, n - 1 - int(origins.min()))
-        rows = origins[:, None] - lb + 1 + np.arange(lb)[None, :]
-        y_hat = self._recursive(values[rows], reach)
-        out = []
-        for h in range(1, steps + 1):
-            known = origins + h <= n - 1
-            if h > reach or not known.any():
-                out.append(np.zeros((0, len(self.target_idx_))))
-                continue
-            out.append(self.train_targets_[origins[known] + h] - y_hat[known, h - 1])
-        return out
+        return recursive.residuals(self, steps)
 
     def recursive_halfwidth(self, level: float, steps: int) -> tuple[np.ndarray, int]:
         """Half-widths (steps, n_targets) at coverage `level` for a recursive forecast, and the reach K.
@@ -532,25 +406,9 @@ class Forecaster:
         Step h <= K: the split-conformal quantile of |residual| of `recursive_residuals` at step h
         (the ceil((n_h + 1) level)-th smallest); K is the last step before the first with fewer
         than level / (1 - level) residuals. Step h > K: q(K) sqrt(h / K).
-        Raises DataError when not even step 1 has enough residuals.
+        Raises DataError when not even step 1 has enough residuals (`rnncli.model.recursive.halfwidth`).
         """
-        if not 0 < level < 1:
-            raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
-        need = math.ceil(level / (1 - level) - 1e-9)
-        q = np.zeros((steps, len(self.target_idx_)))
-        reach = 0
-        for h, r in enumerate(self.recursive_residuals(steps), 1):
-            n = len(r)
-            if n < need:
-                break
-            q[h - 1] = np.sort(np.abs(r), axis=0)[math.ceil((n + 1) * level) - 1]
-            reach = h
-        if reach == 0:
-            raise DataError(f"the model has too few validation windows for --interval {level:g} (needs "
-                            f"{need}); lower the level or train with a larger --val-frac")
-        h = np.arange(reach + 1, steps + 1)
-        q[reach:] = q[reach - 1] * np.sqrt(h / reach)[:, None]
-        return q, reach
+        return recursive.halfwidth(self, level, steps)
 
     def overlap(self, data) -> dict:
         """How much of `data` the model was fitted on, from fingerprints of its windows of past + future rows.
@@ -565,17 +423,7 @@ class Forecaster:
         count: only a window whose targets were fitted on does.
         """
         fp = getattr(self, "fingerprints_", None)
-        if not fp:
-            return {"windows": 0, "checked": 0, "shared": 0, "rows": self.past + self.future,
-                    "sampled": False}
-        values = self._values(data)
-        mine = _window_hashes(values, fp["rows"])
-        kept = np.asarray(fp["hashes"], dtype=np.int64)
-        sampled = fp["count"] > len(kept)
-        checked = mine[mine <= kept.max()] if sampled and len(kept) else mine
-        shared = int(np.isin(checked, kept).sum())
-        return {"windows": len(mine), "checked": len(checked), "shared": shared, "rows": fp["rows"],
-                "sampled": bool(sampled)}
+        return fingerprint_overlap(fp, self._values(data) if fp else None, self.past + self.future)
 
     def interval_halfwidth(self, level: float) -> np.ndarray:
         """Split-conformal half-widths (future, n_targets): the ceil((n+1) level)-th smallest |residual|.
@@ -599,7 +447,7 @@ class Forecaster:
         Origins whose input rows straddle a break of `data` (rows dropped by `fill="drop"`) are
         left out. `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        return self._backtest(self._values(data), _breaks(data), threads)
+        return self._backtest(self._values(data), row_breaks(data), threads)
 
     def _backtest(self, values: np.ndarray, breaks, threads="auto") -> tuple[np.ndarray, np.ndarray]:
         lb = self.lookback_
@@ -611,7 +459,7 @@ class Forecaster:
             return starts + lb - 1, np.zeros((0, self.future, len(self.target_idx_)))
         with self._blas(threads, min(len(view), 4096, self.network_.predict_batch_size(lb))):
             y_hat = np.concatenate([
-                self._forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
+                self.forecast_windows(view[s : s + 4096][:, :, self.feature_idx_],
                                        view[s : s + 4096][:, :, self.target_idx_])
                 for s in range(0, len(view), 4096)])
         return starts + lb - 1, y_hat
@@ -629,9 +477,9 @@ class Forecaster:
         """
         season = _check_int("--season", season, 1)
         values = self._values(data)
-        breaks = _breaks(data)
-        _check_magnitude(values, self.columns_)
-        _check_not_constant(values, self.columns_, self.target_idx_)
+        breaks = row_breaks(data)
+        check_magnitude(values, self.columns_)
+        check_not_constant(values, self.columns_, self.target_idx_)
         origins, y_hat = self._backtest(values, breaks, threads)
         y = values[:, self.target_idx_]
         keep = (origins + self.future < len(values)) & (origins >= season - 1)
@@ -645,7 +493,7 @@ class Forecaster:
                             + (" between dropped rows" if breaks is not None else ""))
         rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
         actual = y[rows]
-        where = self._observed_targets(data)
+        where = observed_targets(data, [self.columns_[i] for i in self.target_idx_])
         where = None if where is None else where[rows]
         forecasts = {"model": y_hat, "naive": baselines.naive(y, origins, self.future),
                      "seasonal_naive": baselines.seasonal_naive(y, origins, self.future, season)}
@@ -660,229 +508,13 @@ class Forecaster:
                 "skill": skill, "targets": [self.columns_[i] for i in self.target_idx_],
                 "overlap": self.overlap(values)}
 
-    def _observed_targets(self, data) -> np.ndarray | None:
-        """(rows, targets) bool: which target values of a Series were read rather than filled in."""
-        observed = getattr(data, "observed", None)
-        if observed is None or not hasattr(data, "columns"):
-            return None
-        cols = list(data.columns)
-        return np.asarray(observed, dtype=bool)[:, [cols.index(self.columns_[i]) for i in self.target_idx_]]
-
-    # -- plain data for the artifact --------------------------------------------------------
+    # -- plain data for the artifact (rnncli.model.persist) ---------------------------------
 
     def to_dict(self) -> dict:
         """The fitted model as plain data: dicts, lists, str, int, float, None and ndarrays."""
-        h = self.history_
-        return {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "rnncli_version": __version__,
-            "numpy_version": np.__version__,
-            "options": self.get_params(),
-            "network": {**self.network_.config(), "flat": self.network_.flat.copy()},
-            "scale": self.scale_, "scaler": _plain(self.scaler_),
-            "variant_scores": {k: float(v) for k, v in self.variant_scores_.items()},
-            "choice": _plain(self.choice_),
-            "columns": list(self.columns_), "feature_idx": [int(i) for i in self.feature_idx_],
-            "target_idx": [int(i) for i in self.target_idx_], "time": _plain(self.time_),
-            "tail": self.tail_.copy(), "train_targets": self.train_targets_.copy(),
-            "n_rows": int(self.n_rows_), "values_sha256": self.values_sha256_,
-            "val_residuals": np.asarray(self.val_residuals_, dtype=np.float64),
-            "val_rmse": [float(v) for v in self.val_rmse_],
-            "naive_rmse": [float(v) for v in self.naive_rmse_],
-            "snaive_rmse": [float(v) for v in self.snaive_rmse_], "season": int(self.season_),
-            "variant_rmse": {k: [float(x) for x in v] for k, v in self.variant_rmse_.items()},
-            "variants_pending": list(self.variants_pending_),
-            "fingerprints": dict(self.fingerprints_),
-            "history": {"train_msse": [float(v) for v in h.train_msse],
-                        "val_msse": [None if v is None else float(v) for v in h.val_msse],
-                        "best_epoch": int(h.best_epoch), "best_msse": float(h.best_msse),
-                        "stopped": h.stopped, "steps": int(h.steps),
-                        "lr_reductions": [int(e) for e in h.lr_reductions]},
-            "interrupted": bool(self.interrupted_),
-            **({"tail_broken": True} if getattr(self, "tail_broken_", False) else {}),
-            "trainer": self.trainer_state_,
-            **({"created": self.created_} if getattr(self, "created_", None) else {}),
-            **({"data": self.data_} if getattr(self, "data_", None) else {}),
-        }
+        return persist.to_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Forecaster":
         """Rebuild a fitted model from `to_dict` data (already checked by the artifact loader)."""
-        model = cls(**d["options"])
-        cfg = {k: v for k, v in d["network"].items() if k != "flat"}
-        net = Network(**cfg)
-        net.flat[...] = d["network"]["flat"]
-        model.network_ = net
-        model.scale_, model.scaler_ = d["scale"], d["scaler"]
-        model.variant_scores_ = dict(d.get("variant_scores", {}))
-        model.choice_ = dict(d.get("choice") or {})
-        model.columns_ = d["columns"]
-        model.feature_idx_, model.target_idx_ = d["feature_idx"], d["target_idx"]
-        model.time_ = d["time"]
-        model.tail_, model.train_targets_, model.n_rows_ = d["tail"], d["train_targets"], d["n_rows"]
-        model.values_sha256_ = d.get("values_sha256")
-        model.created_, model.data_ = d.get("created"), d.get("data")
-        model.val_residuals_ = d["val_residuals"]
-        model.val_rmse_, model.naive_rmse_ = np.asarray(d["val_rmse"]), np.asarray(d["naive_rmse"])
-        # written since issue 13; a model file from before lacks them
-        model.snaive_rmse_ = np.asarray(d.get("snaive_rmse", [math.nan] * len(d["target_idx"])), dtype=float)
-        model.season_ = d.get("season", 1)
-        model.variant_rmse_ = dict(d.get("variant_rmse", {}))
-        model.variants_pending_ = list(d.get("variants_pending", []))
-        model.fingerprints_ = d.get("fingerprints")
-        h = d["history"]
-        model.history_ = History(list(h["train_msse"]), list(h["val_msse"]), h["best_epoch"], h["best_msse"],
-                                 h["stopped"], int(h.get("steps", 0)), list(h.get("lr_reductions", [])))
-        model.interrupted_ = d.get("interrupted", False)
-        model.tail_broken_ = d.get("tail_broken", False)
-        model.trainer_state_ = d.get("trainer")
-        return model
-
-
-def _check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: float, scale: str) -> None:
-    """DataError, stating the numbers, when n rows give no window, or no training window, for `lookback`."""
-    need = lookback + future
-    if n < need:
-        extra = ""
-        if lookback > past:
-            extra = f" + 1 (--scale {scale} {'also ' if scale == 'auto' else ''}models differences)"
-        raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
-                        f"{need}; use a longer series or lower --past/--future")
-    windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
-
-
-MAX_MAGNITUDE = 1e100  # squared errors of values up to this, summed over many windows, stay finite
-
-
-def _check_magnitude(values: np.ndarray, columns) -> None:
-    """DataError for values so large that squared errors and their sums would overflow float64."""
-    big = np.abs(values) > MAX_MAGNITUDE
-    if big.any():
-        row, col = np.argwhere(big)[0]
-        exponent = int(np.floor(np.log10(np.abs(values[row, col]))))
-        raise DataError(f"column {columns[col]!r} holds {values[row, col]:g} (row {row + 1}): values "
-                        f"beyond ±{MAX_MAGNITUDE:g} would overflow the squared errors; rescale the column "
-                        f"(e.g. divide it by 1e{exponent - 3})")
-
-
-def _check_not_constant(values: np.ndarray, columns, target_idx) -> None:
-    """DataError for a target that never changes: there is nothing for a network to learn."""
-    for j in target_idx:
-        column = values[:, j]
-        if len(column) > 1 and np.isfinite(column).all() and (column == column[0]).all():
-            raise DataError(f"the target {columns[j]!r} is constant ({column[0]:g} in all {len(column)} "
-                            "rows): there is nothing to learn; drop the series or forecast it as that value")
-
-
-def _breaks(data) -> np.ndarray | None:
-    """The row indices where a Series' rows stop being calendar neighbours (`read_csv(fill="drop")`)."""
-    breaks = getattr(data, "breaks", None)
-    return None if breaks is None or not len(breaks) else np.asarray(breaks, dtype=np.int64)
-
-
-def _check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
-    """DataError when dropped rows leave no window of past + future neighbouring rows."""
-    if breaks is not None and len(starts) == 0:
-        raise DataError(f"no run of --past {past} + --future {future} rows is left between the dropped rows "
-                        f"({len(breaks)} breaks); use --fill ffill|interpolate|zero instead of --fill drop, "
-                        "or lower --past/--future")
-
-
-def _fingerprint(values: np.ndarray) -> str:
-    """sha256 of the used columns' values (float64, C order): what resume checks the data against."""
-    return hashlib.sha256(np.ascontiguousarray(values, dtype=np.float64).tobytes()).hexdigest()
-
-
-def _window_hashes(values: np.ndarray, rows: int) -> np.ndarray:
-    """63-bit blake2b hashes (int64) of every run of `rows` consecutive rows of `values` (float64)."""
-    data = np.ascontiguousarray(values, dtype=np.float64)
-    n = len(data) - rows + 1
-    if n < 1:
-        return np.zeros(0, dtype=np.int64)
-    buf, width = memoryview(data.tobytes()), data.shape[1] * 8
-    mask = (1 << 63) - 1
-    def digest(i: int) -> int:
-        window = buf[i * width:(i + rows) * width]
-        return int.from_bytes(hashlib.blake2b(window, digest_size=8).digest(), "little")
-
-    return np.array([digest(i) & mask for i in range(n)], dtype=np.int64)
-
-
-def _window_fingerprints(values: np.ndarray, rows: int) -> dict:
-    """What `Forecaster.overlap` checks data against: the smallest FINGERPRINTS window hashes (plain ints)."""
-    hashes = np.unique(_window_hashes(values, rows))
-    return {"rows": int(rows), "count": len(hashes), "hashes": [int(h) for h in hashes[:FINGERPRINTS]]}
-
-
-def _take(ctx: dict, rows) -> dict:
-    return {k: v[rows] for k, v in ctx.items()}
-
-
-def _plain(obj):
-    """Recursively turn NumPy scalars into Python numbers (arrays stay arrays)."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def _table(data, targets, features, columns):
-    """(values, columns, feature_idx, target_idx, time info) from a Series or an array."""
-    if hasattr(data, "values") and hasattr(data, "features") and hasattr(data, "targets"):
-        cols = list(data.columns)
-        values = np.asarray(data.values, dtype=np.float64)
-        fidx = [cols.index(c) for c in data.features]
-        tidx = [cols.index(c) for c in data.targets]
-        time = None
-        if getattr(data, "time", None) is not None and len(data.time):
-            last = data.time[-1]
-            kind = "datetime" if np.issubdtype(np.asarray(data.time).dtype, np.datetime64) else "int"
-            time = {"col": data.time_col, "kind": kind,
-                    "last": str(last) if kind == "datetime" else int(last),
-                    "freq": getattr(data, "freq", None), "step": getattr(data, "step", None)}
-            if getattr(data, "time_style", None):
-                time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
-        return values, cols, fidx, tidx, time
-    values = np.asarray(data, dtype=np.float64)
-    if values.ndim == 1:
-        values = values[:, None]
-    if values.ndim != 2:
-        raise DataError(f"data must be a 2-D array (rows, columns), got shape {values.shape}")
-    if columns is None and hasattr(data, "columns"):  # a pandas DataFrame: its own column names
-        columns = [str(c) for c in data.columns]
-    cols = list(columns) if columns is not None else [f"x{i}" for i in range(values.shape[1])]
-    if len(cols) != values.shape[1]:
-        raise ConfigError(f"columns names {len(cols)} columns but data has {values.shape[1]}")
-    if targets is None:
-        if values.shape[1] != 1:
-            raise ConfigError(f"data has {values.shape[1]} columns; name the targets (targets=[...])")
-        targets = [0]
-    tidx = [_column_index(cols, t, "targets") for t in ([targets] if isinstance(targets, str) else targets)]
-    fidx = tidx if features is None else [
-        _column_index(cols, f, "features") for f in ([features] if isinstance(features, str) else features)]
-    return values, cols, fidx, tidx, None
-
-
-def _provenance(data, rows: int) -> dict | None:
-    """What the model was trained on, from a Series' provenance: source, sha256, rows, read options..."""
-    p = getattr(data, "provenance", None)
-    if not p:
-        return None
-    return {"source": p["source"], "sha256": p["sha256"], "rows": int(rows), "read": dict(p["read"]),
-            **{k: v for k, v in p.items() if k not in ("source", "sha256", "read")}}
-
-
-def _column_index(cols: list, name, argument: str) -> int:
-    """The index of column `name` (a name, or an index into `cols`); ConfigError naming `argument`."""
-    if isinstance(name, str):
-        if name not in cols:
-            default = cols == [f"x{i}" for i in range(len(cols))]
-            hint = " (name the columns with columns=[...])" if default else ""
-            raise ConfigError(f"{argument}: unknown column {name!r}; the columns are {', '.join(cols)}{hint}")
-        return cols.index(name)
-    is_index = isinstance(name, (int, np.integer)) and not isinstance(name, bool)
-    if not is_index or not -len(cols) <= name < len(cols):
-        raise ConfigError(f"{argument}: {name!r} is neither a column name nor an index below {len(cols)}")
-    return int(name) % len(cols)
+        return persist.from_dict(cls, d)
