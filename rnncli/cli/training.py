@@ -136,6 +136,8 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
         sys.exit(signals.exit_code)
     if not quiet:
         _print_train_summary(console, summary)
+        if model.choice_.get("note"):
+            say(f"note: {model.choice_['note']}", console)
     if fmt == "json":
         from .tables import to_json
 

@@ -241,14 +241,14 @@ def _check_trainer(t: dict, options: dict, n_params: int, max_history: int) -> N
 def _check_choice(choice: dict, past: int, n_targets: int) -> None:
     """`choice` (Forecaster.choice_): the scaling chosen, its season and drift, why, and the validation
     RMSE (one float per target) of the baselines by name, of the network and of its anchor."""
-    types = {"scale": str, "season": int, "drift": bool, "reason": str, "baseline_rmse": dict,
+    types = {"scale": str, "season": int, "drift": bool, "reason": str, "note": str, "baseline_rmse": dict,
              "network_rmse": list, "anchor_rmse": list, "network_weight": float}
     for key, value in choice.items():
         if key not in types:
             raise Invalid(f"'choice' has the field {brief_repr(key)}, not one of {', '.join(types)}")
         if type(value) is not types[key] and not (key == "network_weight" and value is None):
             raise Invalid(f"'choice.{key}' is {brief_repr(value)}, not a {types[key].__name__}")
-    for key in ("scale", "reason"):
+    for key in ("scale", "reason", "note"):
         if key in choice:
             _text(choice[key], f"choice.{key}")
     if not 1 <= choice.get("season", 1) <= past:

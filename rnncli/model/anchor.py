@@ -71,6 +71,11 @@ def choose_anchor(model, values: np.ndarray, kind: str, breaks=None) -> tuple[in
     reason = (f"{name(best)} had the lowest RMSE from {len(Yraw)} window origins "
               f"(relative to naive: {rel[best]:.3g}{'; ' + others if others else ''})")
     m, drift = best
-    return m, drift, {"scale": "seasonal" if m > 1 else "level", "season": m, "drift": drift,
-                      "reason": reason,
-                      "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
+    choice = {"scale": "seasonal" if m > 1 else "level", "season": m, "drift": drift, "reason": reason,
+              "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
+    season = model.season or baselines.default_season(freq)
+    if season > model.past:  # seasonal naive needs a season of history inside each window
+        choice["note"] = (f"the data's season ({season}) is longer than --past {model.past}, so seasonal "
+                          f"naive could not be tested as the anchor; train with --past {season} or more "
+                          "to let the model build on it")
+    return m, drift, choice

@@ -708,3 +708,11 @@ def test_an_interrupted_auto_run_resumed_is_bit_identical_to_an_uninterrupted_on
     whole = Forecaster(**options).fit(airline)
     assert (resumed.scale_, resumed.choice_["reason"]) == (whole.scale_, whole.choice_["reason"])
     assert resumed.network_.flat.tobytes() == whole.network_.flat.tobytes()
+
+
+def test_auto_says_when_past_is_too_short_for_the_seasonal_anchor(airline):
+    short = Forecaster(past=6, future=FUTURE, **TINY).fit(airline)  # monthly: season 12 > past 6
+    assert short.choice_["note"] == ("the data's season (12) is longer than --past 6, so seasonal naive "
+                                     "could not be tested as the anchor; train with --past 12 or more to let "
+                                     "the model build on it")
+    assert "note" not in Forecaster(past=12, future=FUTURE, **TINY).fit(airline).choice_
