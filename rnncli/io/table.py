@@ -136,11 +136,7 @@ def build_series(
                 f"--smooth {smooth} needs at least {smooth} rows but {source} has {len(frame)}; "
                 "use a smaller --smooth"
             )
-        frame = frame.rolling(smooth).mean().iloc[smooth - 1 :]
-        if observed is not None:
-            observed = observed[smooth - 1 :]
-        if breaks is not None:
-            breaks = breaks[breaks > smooth - 1] - (smooth - 1)
+        frame, observed, breaks = _smooth(frame, smooth, observed, breaks, source)
 
     time_out = None
     if time is not None:
@@ -391,6 +387,27 @@ def _format_stamp(t) -> str:
         return str(t)
     text = str(np.datetime64(t, "s"))
     return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
+
+
+def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, breaks: np.ndarray | None,
+            source: str) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """The trailing mean over `smooth` rows within each unbroken run of rows (--fill drop leaves breaks):
+    the first smooth - 1 rows of every run have no full window and are left out."""
+    run = np.zeros(len(frame), dtype=np.int64)
+    if breaks is not None:
+        run[breaks] = 1
+    run = np.cumsum(run)
+    start = np.concatenate(([0], breaks if breaks is not None else []))[run].astype(np.int64)
+    kept = np.flatnonzero(np.arange(len(frame)) - start >= smooth - 1)
+    if not len(kept):
+        raise DataError(f"--smooth {smooth} needs {smooth} rows in a row, but no run of rows between the "
+                        f"rows dropped by --fill drop in {source} is that long; use a smaller --smooth")
+    frame = frame.rolling(smooth).mean().iloc[kept]
+    if observed is not None:
+        observed = observed[kept]
+    if breaks is not None:
+        breaks = np.flatnonzero(np.diff(kept) > 1) + 1
+    return frame, observed, breaks
 
 
 def _apply_fill(frame: pd.DataFrame, fill: str, what: str) -> pd.DataFrame:

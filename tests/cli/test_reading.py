@@ -363,6 +363,19 @@ def test_window_with_fill_drop_builds_no_row_across_the_dropped_days(run):
                                           "2023-01-08,4.0,5.0,6.0"]
 
 
+def test_smooth_with_fill_drop_averages_only_within_each_unbroken_run(run):
+    # 2023-01-04 is dropped: the mean of 01-05 and 01-06 (15) never takes in 01-03, and 01-05 has no
+    # full window of 2 rows, so no row ends there
+    result = run("window", DATA / "holes_smooth.csv", "--past", 1, "--future", 1, "--smooth", 2, "--fill", "drop")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["date,y_t0,y_t+1", "2023-01-03,1.5,2.5", "2023-01-07,15.0,25.0",
+                                          "2023-01-08,25.0,35.0"]
+    series = read_csv(DATA / "holes_smooth.csv", fill="drop", smooth=2)
+    assert series.breaks.tolist() == [2]
+    assert [str(t)[:10] for t in series.time] == ["2023-01-02", "2023-01-03", "2023-01-06", "2023-01-07",
+                                                  "2023-01-08"]
+
+
 def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tmp_path):
     model = trained(run, tmp_path, "gap_daily.csv", "--fill", "drop", past=2, future=1)
     result = run("predict", model, DATA / "gap_at_end.csv")
