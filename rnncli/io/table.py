@@ -344,7 +344,10 @@ def _fill_calendar(
     full = pd.DataFrame(values, index=index, columns=frame.columns)
     observed = ~np.isnan(values)
     if fill != "drop":
-        return _apply_fill(full, fill, ""), observed, None
+        filled = _apply_fill(full, fill, "")
+        if fill == "interpolate":
+            _check_inside(filled, positions, line_of, source)
+        return filled, observed, None
     kept = np.flatnonzero(observed.all(axis=1))
     if not len(kept):
         raise DataError(
@@ -410,11 +413,28 @@ def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, break
     return frame, observed, breaks
 
 
+def _check_inside(frame: pd.DataFrame, positions: np.ndarray, line_of: np.ndarray, source: str) -> None:
+    """DataError when --fill interpolate left a missing value at the start or end (nothing to interpolate
+    between), naming its line and column."""
+    where = frame.isna().to_numpy()
+    if not where.any():
+        return
+    i, j = divmod(int(np.argmax(where)), where.shape[1])
+    end = "start" if i < len(frame) - 1 and not where[i + 1 :, j].all() else "end"
+    if end == "end":
+        i = len(frame) - 1 - int(np.argmax(where[::-1, j]))
+    line = line_of[min(int(np.searchsorted(positions, i)), len(line_of) - 1)]
+    raise DataError(
+        f"{source} line {line}, column {frame.columns[j]!r}: the value is missing at the {end} of the data, "
+        "and --fill interpolate only fills between observed values; drop those rows, or use --fill ffill"
+    )
+
+
 def _apply_fill(frame: pd.DataFrame, fill: str, what: str) -> pd.DataFrame:
     if fill == "ffill":
         return frame.ffill().bfill()
     if fill == "interpolate":
-        return frame.interpolate(method="linear").ffill().bfill()
+        return frame.interpolate(method="linear", limit_area="inside")
     if fill == "zero":
         return frame.fillna(0.0)
     frame = frame.dropna()
@@ -440,6 +460,13 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
                 f"{first.isoformat()}); use a coarser --resample or --fill ffill|interpolate|drop"
             )
         frame = _apply_fill(frame, fill, f"{source} after --resample {alias}")
+        if frame.isna().to_numpy().any():
+            first = frame.index[int(np.argmax(frame.isna().any(axis=1).to_numpy()))]
+            raise DataError(
+                f"resampling {source} to {alias!r} leaves a missing value at the start or end (at "
+                f"{first.isoformat()}), and --fill interpolate only fills between observed values; drop "
+                "those rows, or use --fill ffill"
+            )
     return frame
 
 

@@ -366,7 +366,8 @@ def test_window_with_fill_drop_builds_no_row_across_the_dropped_days(run):
 def test_smooth_with_fill_drop_averages_only_within_each_unbroken_run(run):
     # 2023-01-04 is dropped: the mean of 01-05 and 01-06 (15) never takes in 01-03, and 01-05 has no
     # full window of 2 rows, so no row ends there
-    result = run("window", DATA / "holes_smooth.csv", "--past", 1, "--future", 1, "--smooth", 2, "--fill", "drop")
+    result = run("window", DATA / "holes_smooth.csv", "--past", 1, "--future", 1, "--smooth", 2,
+                 "--fill", "drop")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == ["date,y_t0,y_t+1", "2023-01-03,1.5,2.5", "2023-01-07,15.0,25.0",
                                           "2023-01-08,25.0,35.0"]
@@ -374,6 +375,27 @@ def test_smooth_with_fill_drop_averages_only_within_each_unbroken_run(run):
     assert series.breaks.tolist() == [2]
     assert [str(t)[:10] for t in series.time] == ["2023-01-02", "2023-01-03", "2023-01-06", "2023-01-07",
                                                   "2023-01-08"]
+
+
+@pytest.mark.parametrize(("name", "line", "end"), [
+    ("missing_last_value.csv", 6, "end"),
+    ("missing_first_value.csv", 2, "start"),
+])
+def test_interpolate_never_extrapolates_a_missing_value_at_an_end(run, error_line, tmp_path, name, line, end):
+    path = tmp_path / name
+    text = (DATA / "missing_last_value.csv").read_text()
+    lead = "date,y\n2023-01-01,\n" + "\n".join(text.splitlines()[2:]) + "\n"
+    path.write_text(text if end == "end" else lead)
+    result = run("window", path, "--past", 1, "--future", 1, "--fill", "interpolate")
+    assert error_line(result, 1) == (
+        f"Error: {path} line {line}, column 'y': the value is missing at the {end} of the data, and --fill "
+        "interpolate only fills between observed values; drop those rows, or use --fill ffill")
+
+
+def test_fill_zero_at_the_end_is_kept_as_asked(run):
+    result = run("window", DATA / "missing_last_value.csv", "--past", 1, "--future", 1, "--fill", "zero")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "2023-01-05,4.0,0.0"
 
 
 def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tmp_path):
