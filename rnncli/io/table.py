@@ -336,7 +336,7 @@ def _fill_calendar(
                 "ffill|interpolate|zero, skip them with --fill drop, declare another calendar with "
                 "--freq ALIAS, or read the rows as a plain sequence with --freq none"
                 + (" (local times across a DST change: give their zone with --tz NAME)"
-                   if naive_clock else "")
+                   if naive_clock and _skipped_by_dst(index, absent) else "")
             )
         return frame, None, None
     values = np.full((n_calendar, frame.shape[1]), np.nan)
@@ -355,6 +355,27 @@ def _fill_calendar(
             "use --fill interpolate"
         )
     return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
+
+
+_DST_ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Denver",
+              "America/Los_Angeles", "America/Santiago", "Australia/Sydney", "Pacific/Auckland")
+
+
+def _skipped_by_dst(index, absent: np.ndarray) -> bool:
+    """Whether the first stretch of missing calendar rows of sub-daily data is exactly a stretch of local
+    times that do not exist in a common zone (the hour skipped when clocks go forward)."""
+    import pandas as pd
+
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is not None or len(index) < 2:
+        return False
+    if index[1] - index[0] >= pd.Timedelta(days=1):
+        return False
+    run = absent[: int(np.argmax(np.diff(np.append(absent, absent[-1] + 2)) > 1)) + 1]
+    missing = index[run]
+    for zone in _DST_ZONES:
+        if missing.tz_localize(zone, nonexistent="NaT", ambiguous="NaT").isna().all():
+            return True
+    return False
 
 
 _ID_NAME = re.compile(r"(?:^|[_\s-])(id|key|series|sensor|store|shop|symbol|ticker|station|item|sku|"

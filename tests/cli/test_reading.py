@@ -207,7 +207,14 @@ def test_forecast_times_are_written_in_the_data_s_own_style(run, tmp_path, name,
      "line 3); " + GAP_HINT + " (local times across a DST change: give their zone with --tz NAME)"),
     ("dst_hourly_naive.csv", ("--tz", "Mars/Olympus"), 2,
      "unknown --tz 'Mars/Olympus'; use an IANA time zone name such as Europe/Berlin"),
-], ids=["ambiguous-slashes", "wrong-time-format", "dst-gap-naive", "unknown-zone"])
+    ("gap_hourly_may.csv", (), 1,
+     "{p}: 1 timestamp is missing from the h calendar of column 'time' (first 2023-05-26 02:00:00, after "
+     "line 3); " + GAP_HINT),
+    ("gap_daily_clock.csv", (), 1,
+     "{p}: 24 timestamps are missing from the D calendar of column 'date' (first 1973-05-03, after line 3); "
+     + GAP_HINT),
+], ids=["ambiguous-slashes", "wrong-time-format", "dst-gap-naive", "unknown-zone", "hour-gap-in-may-not-dst",
+        "daily-clock-gap-not-dst"])
 def test_times_that_cannot_be_read_as_meant_are_one_error(run, error_line, tmp_path, name, args, code,
                                                           message):
     result = run("train", DATA / name, "--past", 1, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
