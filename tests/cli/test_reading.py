@@ -249,6 +249,18 @@ def test_the_time_column_is_found_where_it_is(run, tmp_path, name, args, header,
     assert [line.split(",")[0] for line in lines[1:]] == times
 
 
+def test_a_saved_pandas_index_is_said_wherever_data_is_read(run, tmp_path):
+    path = DATA / "pandas_index.csv"
+    note = (f"{path}: the first column 'Unnamed: 0' holds the row numbers 0..3 (a saved pandas index); it is "
+            "left out")
+    model = trained(run, tmp_path, "pandas_index.csv", past=1, future=1)
+    for command in (("window", path, "--past", 1, "--future", 1), ("predict", model, path),
+                    ("evaluate", model, path, "--season", 1)):
+        result = run(*command)
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr.splitlines()[0] == note, command[0]
+
+
 def test_a_file_without_a_header_is_refused_with_the_flag(run, error_line, tmp_path):
     result = run("train", DATA / "no_header.csv", "--past", 1, "--future", 1, *FAST,
                  "-o", tmp_path / "m.joblib")
