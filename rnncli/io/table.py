@@ -106,6 +106,9 @@ def build_series(
         header, cells = header[1:], cells[:, 1:]
 
     time_name, auto = choose_time_col(time_col, header, cells, source)
+    if time_name is None and freq not in (None, "none"):
+        raise ConfigError(f"--freq {freq} needs a time column, but {source} has no time column; give it with "
+                          "--time-col NAME, or omit --freq")
     time = style = None
     if time_name is not None:
         time, style = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source,

@@ -56,8 +56,11 @@ def trained(run, tmp_path, name, *args, past=2, future=2):
     ("gap_years.csv", ("--freq", "D"), 2,
      "--freq D needs dates, but column 'year' of {p} holds integers; omit --freq (integers continue by "
      "their step) or use --freq none"),
+    ("gap_daily.csv", ("--time-col", "none", "--freq", "D"), 2,
+     "--freq D needs a time column, but {p} has no time column; give it with --time-col NAME, or omit "
+     "--freq"),
 ], ids=["daily-gap", "holiday-inferred-B", "holiday-declared-B", "missing-year", "irregular",
-        "off-calendar", "bad-alias", "alias-on-integers"])
+        "off-calendar", "bad-alias", "alias-on-integers", "alias-without-time-column"])
 def test_gaps_and_calendars_are_refused_with_the_way_out(run, error_line, tmp_path, name, args, code,
                                                          message):
     result = run("train", DATA / name, "--past", 2, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
