@@ -128,7 +128,7 @@ class Forecaster:
         """Train on `data`; returns self.
 
         `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
-        columns) or an array (rows, columns) whose columns are named by `columns` (default x0,
+        columns; a column that is not numeric, such as a time column, raises DataError naming it) or an array (rows, columns) whose columns are named by `columns` (default x0,
         x1, ...). `targets` and `features` name columns (or give their indices); they are
         ignored for a Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
         `should_stop()` between batches (True ends training after the current batch:

@@ -454,3 +454,21 @@ def test_bad_separators_are_a_usage_error(run, error_line, tmp_path, args, messa
     result = run("train", DATA / "thousands.csv", "--past", 1, "--future", 1, *FAST, *args,
                  "-o", tmp_path / "m.joblib")
     assert error_line(result, 2) == "Error: " + message
+
+
+def test_a_dataframe_with_a_time_column_is_refused_naming_it_and_fits_once_it_is_the_index():
+    import pandas as pd
+
+    from rnncli.errors import DataError
+
+    frame = pd.DataFrame({"month": ["1949-01", "1949-02", "1949-03", "1949-04", "1949-05", "1949-06"],
+                          "passengers": [112.0, 118.0, 132.0, 129.0, 121.0, 135.0], "note": ["x"] * 6})
+    model = Forecaster(2, 1, hidden=2, epochs=1, scale="minmax", val_frac=0)
+    with pytest.raises(DataError) as info:
+        model.fit(frame, targets=["passengers"])
+    assert str(info.value) == (
+        "the DataFrame's columns 'month', 'note' are not numeric; read the file with rnncli.read_csv(path) "
+        "(it finds the time column), or make the time column the index: df.set_index('month') (or "
+        "pd.read_csv(path, index_col=0, parse_dates=True))")
+    model.fit(frame.drop(columns="note").set_index("month"))
+    assert model.columns_ == ["passengers"]
