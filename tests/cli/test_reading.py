@@ -177,10 +177,10 @@ def test_evaluate_metrics_leave_out_the_made_up_targets():
     ("dst_hourly_offsets.csv", (), "time", ["2023-03-26T06:00:00+02:00", "2023-03-26T07:00:00+02:00"]),
     ("dst_daily_offsets.csv", (), "date", ["2023-03-29T00:00:00+02:00", "2023-03-30T00:00:00+02:00"]),
     ("dst_hourly_naive.csv", ("--tz", "Europe/Berlin"), "time",
-     ["2023-03-26 06:00:00", "2023-03-26 07:00:00"]),
-    ("utc_z.csv", ("--time-col", "when"), "when", ["2023-01-01 13:00:00Z", "2023-01-01 14:00:00Z"]),
+     ["2023-03-26 06:00", "2023-03-26 07:00"]),  # written to the minute
+    ("utc_z.csv", ("--time-col", "when"), "when", ["2023-01-01 13:00Z", "2023-01-01 14:00Z"]),
     ("ms8.csv", (), "t", ["2023-05-01 12:00:00.064", "2023-05-01 12:00:00.072"]),
-    ("hourly_midnight.csv", (), "time", ["2023-01-02 02:00:00", "2023-01-02 03:00:00"]),
+    ("hourly_midnight.csv", (), "time", ["2023-01-02 02:00", "2023-01-02 03:00"]),
     ("slash_dayfirst.csv", (), "date", ["2023-02-01", "2023-02-02"]),
     ("slash_ambiguous.csv", ("--time-format", "%d/%m/%Y"), "date", ["2022-02-05", "2022-02-06"]),
     ("slash_ambiguous_mdy.csv", ("--time-format", "%m/%d/%Y"), "date", ["2022-02-05", "2022-02-06"]),
