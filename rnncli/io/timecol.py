@@ -134,7 +134,8 @@ def time_style(raw: np.ndarray, offset: str | None = None, tz: str | None = None
 
     {"clock": False for date-only cells, "sep": "T" or " " before the time of day, "digits": digits of a
     second's fraction, "minutes": True when no cell writes seconds, "offset": the UTC offset to write
-    ("+01:00", "Z") or None, "tz": an IANA zone or None, "utc": True when the times are UTC instants to be shifted to `offset` or `tz` on output}.
+    ("+01:00", "Z") or None, "tz": an IANA zone or None, "utc": True when the times are UTC instants
+    to be shifted to `offset` or `tz` on output}.
     """
     clock = any(_TIME_OF_DAY.search(cell) for cell in raw)
     digits = max((len(m.group(1)) for cell in raw if (m := _FRACTION.search(cell))), default=0)
