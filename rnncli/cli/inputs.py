@@ -31,7 +31,17 @@ def read_for_model(d: dict, data: str, delimiter, encoding):
     """Read DATA the way the model's training data was read; a --delimiter or --encoding given wins."""
     from ..io.like import read_like
 
-    return read_like(d, data, delimiter=delimiter, encoding=encoding)
+    series = read_like(d, data, delimiter=delimiter, encoding=encoding)
+    tell_notes(series)
+    return series
+
+
+def tell_notes(series) -> None:
+    """What reading DATA left out (a saved pandas index column), one line each on stderr."""
+    import click
+
+    for note in getattr(series, "notes", None) or []:
+        click.echo(note, err=True)
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from ..io.files import check_output
 from ..io.like import future_times_after, read_long_like, resume_dir_options
 from ..multi import parallel as par
 from ..multi import sweep as sweeps
-from .inputs import READ_KEYS, read_data
+from .inputs import READ_KEYS, read_data, tell_notes
 from .options import GRID_KEYS
 from .output import (
     CliError,
@@ -198,6 +198,8 @@ def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     for k in grid:
         del options[k]
     series = read_data(data, targets=targets, features=features, **read)
+    if not quiet:
+        tell_notes(series)
     n_models = len(list(itertools.product(*grid.values())))
     console = err_console()
     signals = interruptible(raising=True)

@@ -32,7 +32,9 @@ def column_options(f):
     """Which columns are time, targets and features, and how gaps and resolution are handled."""
     f = read_options(f)
     f = click.option("--smooth", type=int, default=None, metavar="N",
-                     help="Trailing moving average over N rows before windowing.")(f)
+                     help="Trailing moving average over N rows before windowing; with --fill drop it "
+                          "averages within each unbroken run of rows (the first N-1 rows of a run are "
+                          "left out).")(f)
     f = click.option("--resample", default=None, metavar="RULE",
                      help="Resample to a pandas offset alias (MS, W, D, h...), mean of each period.")(f)
     f = click.option("--fill", type=click.Choice(["error", "ffill", "interpolate", "zero", "drop"]),

@@ -2,7 +2,7 @@
 
 import click
 
-from .inputs import about, read_data
+from .inputs import about, read_data, tell_notes
 from .options import CONTEXT, DATA_PATH, column_options, precision_option, window_options
 from .output import check_writable, say, write_records
 
@@ -30,6 +30,7 @@ def window(data, past, future, output, precision, **read):
     if output != "-":
         check_writable(output, inputs={"DATA": data})
     series = read_data(data, **read)
+    tell_notes(series)
     fidx = [series.columns.index(c) for c in series.features]
     tidx = [series.columns.index(c) for c in series.targets]
     with about(series):

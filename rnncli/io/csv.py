@@ -96,9 +96,11 @@ def read_csv(
     time_col: "auto" (the first column, if its name or its values look like time), "none" or None (no time
     column), or a column name. targets: the columns to forecast (default: the only numeric column).
     features: the columns the model reads (default: the targets). fill: what to do with missing values in
-    used columns: "error", "ffill" (then bfill), "interpolate" (linear, then edge fill) or "drop" (rows).
+    used columns: "error", "ffill" (then bfill), "interpolate" (linear, between observed values only:
+    a missing value at the start or end is a DataError) or "drop" (rows).
     resample: a pandas offset alias ("MS", "W", "D", ...): the mean of each period (needs dates).
-    smooth: N >= 1, a trailing moving average over N rows (the first N - 1 rows are dropped).
+    smooth: N >= 1, a trailing moving average over N rows (the first N - 1 rows are dropped; with "drop",
+    the first N - 1 rows of every unbroken run).
     freq: the calendar of the time column: None (inferred from the spacing), a pandas offset alias
     ("D", "B", "W-SAT", "MS", "15min"...), or "none" (the rows are a plain ordered sequence).
     Timestamps missing from the calendar are an error unless `fill` fills them ("ffill",

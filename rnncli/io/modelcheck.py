@@ -30,7 +30,7 @@ MAX_HISTORY = 10**6  # epochs a history may list
 MAX_TEXT = 10_000  # characters of a name or setting
 _READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz",
               "no_header", "decimal", "thousands")
-_STYLE_KEYS = ("clock", "sep", "digits", "offset", "tz", "utc")
+_STYLE_KEYS = ("clock", "sep", "digits", "offset", "tz", "utc", "minutes")
 _SCALER_ARRAYS = {"x_shift": "features", "x_scale": "features", "y_shift": "targets", "y_scale": "targets"}
 _ANCHOR_ARRAYS = {"x_scale": "features", "y_scale": "targets", "season": "one", "drift": "one"}
 # the arrays each scaler kind stores (rnncli.model.scaling.fit), and what their length follows
@@ -332,7 +332,7 @@ def _check_style(style) -> None:
 
     if type(style) is not dict or not style.keys() <= set(_STYLE_KEYS):
         raise Invalid(f"'time.style' should be a dict of {', '.join(_STYLE_KEYS)}")
-    for key in ("clock", "utc"):
+    for key in ("clock", "utc", "minutes"):
         if type(style.get(key, False)) is not bool:
             raise Invalid(f"'time.style.{key}' is {brief_repr(style.get(key))}, not a bool")
     if style.get("sep", " ") not in ("T", " "):

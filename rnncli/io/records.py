@@ -263,7 +263,8 @@ def _table_as_csv(raw: bytes, suffix: str, source: str, delimiter: str) -> str:
     try:
         importlib.import_module(package)
     except ImportError:
-        raise DataError(f"{source} is a {name} file, and reading it needs the '{extra}' extra "
+        article = "an" if name[0] in "AEIOU" else "a"
+        raise DataError(f"{source} is {article} {name} file, and reading it needs the '{extra}' extra "
                         f"({package}): {install_hint(extra)}; or save it as CSV") from None
     import pandas as pd
 

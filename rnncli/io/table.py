@@ -106,6 +106,9 @@ def build_series(
         header, cells = header[1:], cells[:, 1:]
 
     time_name, auto = choose_time_col(time_col, header, cells, source)
+    if time_name is None and freq not in (None, "none"):
+        raise ConfigError(f"--freq {freq} needs a time column, but {source} has no time column; give it with "
+                          "--time-col NAME, or omit --freq")
     time = style = None
     if time_name is not None:
         time, style = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source,
@@ -136,11 +139,7 @@ def build_series(
                 f"--smooth {smooth} needs at least {smooth} rows but {source} has {len(frame)}; "
                 "use a smaller --smooth"
             )
-        frame = frame.rolling(smooth).mean().iloc[smooth - 1 :]
-        if observed is not None:
-            observed = observed[smooth - 1 :]
-        if breaks is not None:
-            breaks = breaks[breaks > smooth - 1] - (smooth - 1)
+        frame, observed, breaks = _smooth(frame, smooth, observed, breaks, source)
 
     time_out = None
     if time is not None:
@@ -340,7 +339,7 @@ def _fill_calendar(
                 "ffill|interpolate|zero, skip them with --fill drop, declare another calendar with "
                 "--freq ALIAS, or read the rows as a plain sequence with --freq none"
                 + (" (local times across a DST change: give their zone with --tz NAME)"
-                   if naive_clock else "")
+                   if naive_clock and _skipped_by_dst(index, absent) else "")
             )
         return frame, None, None
     values = np.full((n_calendar, frame.shape[1]), np.nan)
@@ -348,7 +347,10 @@ def _fill_calendar(
     full = pd.DataFrame(values, index=index, columns=frame.columns)
     observed = ~np.isnan(values)
     if fill != "drop":
-        return _apply_fill(full, fill, ""), observed, None
+        filled = _apply_fill(full, fill, "")
+        if fill == "interpolate":
+            _check_inside(filled, positions, line_of, source)
+        return filled, observed, None
     kept = np.flatnonzero(observed.all(axis=1))
     if not len(kept):
         raise DataError(
@@ -356,6 +358,27 @@ def _fill_calendar(
             "use --fill interpolate"
         )
     return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
+
+
+_DST_ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Denver",
+              "America/Los_Angeles", "America/Santiago", "Australia/Sydney", "Pacific/Auckland")
+
+
+def _skipped_by_dst(index, absent: np.ndarray) -> bool:
+    """Whether the first stretch of missing calendar rows of sub-daily data is exactly a stretch of local
+    times that do not exist in a common zone (the hour skipped when clocks go forward)."""
+    import pandas as pd
+
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is not None or len(index) < 2:
+        return False
+    if index[1] - index[0] >= pd.Timedelta(days=1):
+        return False
+    run = absent[: int(np.argmax(np.diff(np.append(absent, absent[-1] + 2)) > 1)) + 1]
+    missing = index[run]
+    for zone in _DST_ZONES:
+        if missing.tz_localize(zone, nonexistent="NaT", ambiguous="NaT").isna().all():
+            return True
+    return False
 
 
 _ID_NAME = re.compile(r"(?:^|[_\s-])(id|key|series|sensor|store|shop|symbol|ticker|station|item|sku|"
@@ -393,11 +416,49 @@ def _format_stamp(t) -> str:
     return text[:10] if text.endswith("T00:00:00") else text.replace("T", " ")
 
 
+def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, breaks: np.ndarray | None,
+            source: str) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """The trailing mean over `smooth` rows within each unbroken run of rows (--fill drop leaves breaks):
+    the first smooth - 1 rows of every run have no full window and are left out."""
+    run = np.zeros(len(frame), dtype=np.int64)
+    if breaks is not None:
+        run[breaks] = 1
+    run = np.cumsum(run)
+    start = np.concatenate(([0], breaks if breaks is not None else []))[run].astype(np.int64)
+    kept = np.flatnonzero(np.arange(len(frame)) - start >= smooth - 1)
+    if not len(kept):
+        raise DataError(f"--smooth {smooth} needs {smooth} rows in a row, but no run of rows between the "
+                        f"rows dropped by --fill drop in {source} is that long; use a smaller --smooth")
+    frame = frame.rolling(smooth).mean().iloc[kept]
+    if observed is not None:
+        observed = observed[kept]
+    if breaks is not None:
+        breaks = np.flatnonzero(np.diff(kept) > 1) + 1
+    return frame, observed, breaks
+
+
+def _check_inside(frame: pd.DataFrame, positions: np.ndarray, line_of: np.ndarray, source: str) -> None:
+    """DataError when --fill interpolate left a missing value at the start or end (nothing to interpolate
+    between), naming its line and column."""
+    where = frame.isna().to_numpy()
+    if not where.any():
+        return
+    i, j = divmod(int(np.argmax(where)), where.shape[1])
+    end = "start" if i < len(frame) - 1 and not where[i + 1 :, j].all() else "end"
+    if end == "end":
+        i = len(frame) - 1 - int(np.argmax(where[::-1, j]))
+    line = line_of[min(int(np.searchsorted(positions, i)), len(line_of) - 1)]
+    raise DataError(
+        f"{source} line {line}, column {frame.columns[j]!r}: the value is missing at the {end} of the data, "
+        "and --fill interpolate only fills between observed values; drop those rows, or use --fill ffill"
+    )
+
+
 def _apply_fill(frame: pd.DataFrame, fill: str, what: str) -> pd.DataFrame:
     if fill == "ffill":
         return frame.ffill().bfill()
     if fill == "interpolate":
-        return frame.interpolate(method="linear").ffill().bfill()
+        return frame.interpolate(method="linear", limit_area="inside")
     if fill == "zero":
         return frame.fillna(0.0)
     frame = frame.dropna()
@@ -423,6 +484,13 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
                 f"{first.isoformat()}); use a coarser --resample or --fill ffill|interpolate|drop"
             )
         frame = _apply_fill(frame, fill, f"{source} after --resample {alias}")
+        if frame.isna().to_numpy().any():
+            first = frame.index[int(np.argmax(frame.isna().any(axis=1).to_numpy()))]
+            raise DataError(
+                f"resampling {source} to {alias!r} leaves a missing value at the start or end (at "
+                f"{first.isoformat()}), and --fill interpolate only fills between observed values; drop "
+                "those rows, or use --fill ffill"
+            )
     return frame
 
 

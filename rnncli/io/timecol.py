@@ -121,6 +121,7 @@ def choose_time_col(
 _OFFSET = re.compile(r"(?<=\d)\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 _TIME_OF_DAY = re.compile(r"\d[T\s]+\d{1,2}:\d{2}")
 _FRACTION = re.compile(r":\d{2}[.,](\d+)")
+_SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 _DOTTED = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}(?!\d)")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)")
 _YYYYMMDD = re.compile(r"\d{8}")
@@ -132,15 +133,19 @@ def time_style(raw: np.ndarray, offset: str | None = None, tz: str | None = None
     plain dates (no time of day, offset or zone), which `format_time` writes as dates without a style.
 
     {"clock": False for date-only cells, "sep": "T" or " " before the time of day, "digits": digits of a
-    second's fraction, "offset": the UTC offset to write ("+01:00", "Z") or None, "tz": an IANA zone
-    or None, "utc": True when the times are UTC instants to be shifted to `offset` or `tz` on output}.
+    second's fraction, "minutes": True when no cell writes seconds, "offset": the UTC offset to write
+    ("+01:00", "Z") or None, "tz": an IANA zone or None, "utc": True when the times are UTC instants
+    to be shifted to `offset` or `tz` on output}.
     """
     clock = any(_TIME_OF_DAY.search(cell) for cell in raw)
     digits = max((len(m.group(1)) for cell in raw if (m := _FRACTION.search(cell))), default=0)
     sep = "T" if any(re.search(r"\dT\d", cell) for cell in raw) else " "
     if not (clock or offset or tz or utc):
         return None
-    return {"clock": clock, "sep": sep, "digits": min(digits, 9), "offset": offset, "tz": tz, "utc": utc}
+    style = {"clock": clock, "sep": sep, "digits": min(digits, 9), "offset": offset, "tz": tz, "utc": utc}
+    if clock and not any(_SECONDS.search(cell) for cell in raw):
+        style["minutes"] = True  # written to the minute: forecast times are too
+    return style
 
 
 def format_time(t, style: dict | None = None) -> str | int:
@@ -166,7 +171,9 @@ def format_time(t, style: dict | None = None) -> str | int:
         stamp = stamp + pd.Timedelta(minutes=_offset_minutes(offset))
     if not style.get("clock"):
         return stamp.strftime("%Y-%m-%d")
-    text = stamp.strftime("%Y-%m-%d") + style.get("sep", " ") + stamp.strftime("%H:%M:%S")
+    minutes = style.get("minutes") and stamp.second == 0 and not stamp.microsecond and not stamp.nanosecond
+    clock = stamp.strftime("%H:%M" if minutes else "%H:%M:%S")
+    text = stamp.strftime("%Y-%m-%d") + style.get("sep", " ") + clock
     digits = int(style.get("digits") or 0)
     if digits:
         text += "." + f"{stamp.microsecond * 1000 + stamp.nanosecond:09d}"[:digits]

@@ -128,9 +128,10 @@ class Forecaster:
         """Train on `data`; returns self.
 
         `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
-        columns) or an array (rows, columns) whose columns are named by `columns` (default x0,
-        x1, ...). `targets` and `features` name columns (or give their indices); they are
-        ignored for a Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
+        columns; a non-numeric column, such as a time column, raises DataError naming it) or an
+        array (rows, columns) whose columns are named by `columns` (default x0, x1, ...).
+        `targets` and `features` name columns (or give their indices); they are ignored for a
+        Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
         `should_stop()` between batches (True ends training after the current batch:
         `interrupted_` is then set), `on_batch(epoch, batch, n_batches)` after every mini-batch,
         and `on_variant(kind, index, count)` before each scaling variant trained. `resume`, a saved

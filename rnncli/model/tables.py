@@ -46,6 +46,7 @@ def table(data, targets, features, columns):
             if getattr(data, "time_style", None):
                 time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
         return values, cols, fidx, tidx, time
+    _check_numeric_frame(data)
     values = np.asarray(data, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
@@ -64,6 +65,23 @@ def table(data, targets, features, columns):
     fidx = tidx if features is None else [
         _column_index(cols, f, "features") for f in ([features] if isinstance(features, str) else features)]
     return values, cols, fidx, tidx, None
+
+
+def _check_numeric_frame(data) -> None:
+    """DataError naming the columns of a pandas DataFrame that are not numbers (a time column, text)."""
+    dtypes = getattr(data, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    bad = [str(name) for name, dtype in dtypes.items() if getattr(dtype, "kind", "O") not in "biuf"]
+    if not bad:
+        return
+    names = ", ".join(repr(name) for name in bad)
+    what = f"column {names} is" if len(bad) == 1 else f"columns {names} are"
+    raise DataError(
+        f"the DataFrame's {what} not numeric; read the file with rnncli.read_csv(path) (it finds the time "
+        f"column), or make the time column the index: df.set_index({bad[0]!r}) (or pd.read_csv(path, "
+        "index_col=0, parse_dates=True))"
+    )
 
 
 def provenance(data, rows: int) -> dict | None:

@@ -56,8 +56,11 @@ def trained(run, tmp_path, name, *args, past=2, future=2):
     ("gap_years.csv", ("--freq", "D"), 2,
      "--freq D needs dates, but column 'year' of {p} holds integers; omit --freq (integers continue by "
      "their step) or use --freq none"),
+    ("gap_daily.csv", ("--time-col", "none", "--freq", "D"), 2,
+     "--freq D needs a time column, but {p} has no time column; give it with --time-col NAME, or omit "
+     "--freq"),
 ], ids=["daily-gap", "holiday-inferred-B", "holiday-declared-B", "missing-year", "irregular",
-        "off-calendar", "bad-alias", "alias-on-integers"])
+        "off-calendar", "bad-alias", "alias-on-integers", "alias-without-time-column"])
 def test_gaps_and_calendars_are_refused_with_the_way_out(run, error_line, tmp_path, name, args, code,
                                                          message):
     result = run("train", DATA / name, "--past", 2, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
@@ -174,10 +177,10 @@ def test_evaluate_metrics_leave_out_the_made_up_targets():
     ("dst_hourly_offsets.csv", (), "time", ["2023-03-26T06:00:00+02:00", "2023-03-26T07:00:00+02:00"]),
     ("dst_daily_offsets.csv", (), "date", ["2023-03-29T00:00:00+02:00", "2023-03-30T00:00:00+02:00"]),
     ("dst_hourly_naive.csv", ("--tz", "Europe/Berlin"), "time",
-     ["2023-03-26 06:00:00", "2023-03-26 07:00:00"]),
-    ("utc_z.csv", ("--time-col", "when"), "when", ["2023-01-01 13:00:00Z", "2023-01-01 14:00:00Z"]),
+     ["2023-03-26 06:00", "2023-03-26 07:00"]),  # written to the minute
+    ("utc_z.csv", ("--time-col", "when"), "when", ["2023-01-01 13:00Z", "2023-01-01 14:00Z"]),
     ("ms8.csv", (), "t", ["2023-05-01 12:00:00.064", "2023-05-01 12:00:00.072"]),
-    ("hourly_midnight.csv", (), "time", ["2023-01-02 02:00:00", "2023-01-02 03:00:00"]),
+    ("hourly_midnight.csv", (), "time", ["2023-01-02 02:00", "2023-01-02 03:00"]),
     ("slash_dayfirst.csv", (), "date", ["2023-02-01", "2023-02-02"]),
     ("slash_ambiguous.csv", ("--time-format", "%d/%m/%Y"), "date", ["2022-02-05", "2022-02-06"]),
     ("slash_ambiguous_mdy.csv", ("--time-format", "%m/%d/%Y"), "date", ["2022-02-05", "2022-02-06"]),
@@ -207,7 +210,14 @@ def test_forecast_times_are_written_in_the_data_s_own_style(run, tmp_path, name,
      "line 3); " + GAP_HINT + " (local times across a DST change: give their zone with --tz NAME)"),
     ("dst_hourly_naive.csv", ("--tz", "Mars/Olympus"), 2,
      "unknown --tz 'Mars/Olympus'; use an IANA time zone name such as Europe/Berlin"),
-], ids=["ambiguous-slashes", "wrong-time-format", "dst-gap-naive", "unknown-zone"])
+    ("gap_hourly_may.csv", (), 1,
+     "{p}: 1 timestamp is missing from the h calendar of column 'time' (first 2023-05-26 02:00:00, after "
+     "line 3); " + GAP_HINT),
+    ("gap_daily_clock.csv", (), 1,
+     "{p}: 24 timestamps are missing from the D calendar of column 'date' (first 1973-05-03, after line 3); "
+     + GAP_HINT),
+], ids=["ambiguous-slashes", "wrong-time-format", "dst-gap-naive", "unknown-zone", "hour-gap-in-may-not-dst",
+        "daily-clock-gap-not-dst"])
 def test_times_that_cannot_be_read_as_meant_are_one_error(run, error_line, tmp_path, name, args, code,
                                                           message):
     result = run("train", DATA / name, "--past", 1, "--future", 1, *FAST, *args, "-o", tmp_path / "m.joblib")
@@ -240,6 +250,18 @@ def test_the_time_column_is_found_where_it_is(run, tmp_path, name, args, header,
     lines = predicted.stdout.splitlines()
     assert lines[0] == header
     assert [line.split(",")[0] for line in lines[1:]] == times
+
+
+def test_a_saved_pandas_index_is_said_wherever_data_is_read(run, tmp_path):
+    path = DATA / "pandas_index.csv"
+    note = (f"{path}: the first column 'Unnamed: 0' holds the row numbers 0..3 (a saved pandas index); it is "
+            "left out")
+    model = trained(run, tmp_path, "pandas_index.csv", past=1, future=1)
+    for command in (("window", path, "--past", 1, "--future", 1), ("predict", model, path),
+                    ("evaluate", model, path, "--season", 1)):
+        result = run(*command)
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr.splitlines()[0] == note, command[0]
 
 
 def test_a_file_without_a_header_is_refused_with_the_flag(run, error_line, tmp_path):
@@ -363,6 +385,41 @@ def test_window_with_fill_drop_builds_no_row_across_the_dropped_days(run):
                                           "2023-01-08,4.0,5.0,6.0"]
 
 
+def test_smooth_with_fill_drop_averages_only_within_each_unbroken_run(run):
+    # 2023-01-04 is dropped: the mean of 01-05 and 01-06 (15) never takes in 01-03, and 01-05 has no
+    # full window of 2 rows, so no row ends there
+    result = run("window", DATA / "holes_smooth.csv", "--past", 1, "--future", 1, "--smooth", 2,
+                 "--fill", "drop")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["date,y_t0,y_t+1", "2023-01-03,1.5,2.5", "2023-01-07,15.0,25.0",
+                                          "2023-01-08,25.0,35.0"]
+    series = read_csv(DATA / "holes_smooth.csv", fill="drop", smooth=2)
+    assert series.breaks.tolist() == [2]
+    assert [str(t)[:10] for t in series.time] == ["2023-01-02", "2023-01-03", "2023-01-06", "2023-01-07",
+                                                  "2023-01-08"]
+
+
+@pytest.mark.parametrize(("name", "line", "end"), [
+    ("missing_last_value.csv", 6, "end"),
+    ("missing_first_value.csv", 2, "start"),
+])
+def test_interpolate_never_extrapolates_a_missing_value_at_an_end(run, error_line, tmp_path, name, line, end):
+    path = tmp_path / name
+    text = (DATA / "missing_last_value.csv").read_text()
+    lead = "date,y\n2023-01-01,\n" + "\n".join(text.splitlines()[2:]) + "\n"
+    path.write_text(text if end == "end" else lead)
+    result = run("window", path, "--past", 1, "--future", 1, "--fill", "interpolate")
+    assert error_line(result, 1) == (
+        f"Error: {path} line {line}, column 'y': the value is missing at the {end} of the data, and --fill "
+        "interpolate only fills between observed values; drop those rows, or use --fill ffill")
+
+
+def test_fill_zero_at_the_end_is_kept_as_asked(run):
+    result = run("window", DATA / "missing_last_value.csv", "--past", 1, "--future", 1, "--fill", "zero")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "2023-01-05,4.0,0.0"
+
+
 def test_predict_refuses_an_input_window_across_dropped_rows(run, error_line, tmp_path):
     model = trained(run, tmp_path, "gap_daily.csv", "--fill", "drop", past=2, future=1)
     result = run("predict", model, DATA / "gap_at_end.csv")
@@ -397,3 +454,21 @@ def test_bad_separators_are_a_usage_error(run, error_line, tmp_path, args, messa
     result = run("train", DATA / "thousands.csv", "--past", 1, "--future", 1, *FAST, *args,
                  "-o", tmp_path / "m.joblib")
     assert error_line(result, 2) == "Error: " + message
+
+
+def test_a_dataframe_with_a_time_column_is_refused_naming_it_and_fits_once_it_is_the_index():
+    import pandas as pd
+
+    from rnncli.errors import DataError
+
+    frame = pd.DataFrame({"month": ["1949-01", "1949-02", "1949-03", "1949-04", "1949-05", "1949-06"],
+                          "passengers": [112.0, 118.0, 132.0, 129.0, 121.0, 135.0], "note": ["x"] * 6})
+    model = Forecaster(2, 1, hidden=2, epochs=1, scale="minmax", val_frac=0)
+    with pytest.raises(DataError) as info:
+        model.fit(frame, targets=["passengers"])
+    assert str(info.value) == (
+        "the DataFrame's columns 'month', 'note' are not numeric; read the file with rnncli.read_csv(path) "
+        "(it finds the time column), or make the time column the index: df.set_index('month') (or "
+        "pd.read_csv(path, index_col=0, parse_dates=True))")
+    model.fit(frame.drop(columns="note").set_index("month"))
+    assert model.columns_ == ["passengers"]

@@ -136,6 +136,6 @@ def test_a_missing_extra_is_named_with_its_install_command(tmp_path, monkeypatch
     (tmp_path / name).write_bytes(b"\x00")
     with pytest.raises(DataError) as info:
         read_csv(tmp_path / name)
-    kind = "Parquet" if extra == "parquet" else "Excel"
-    assert str(info.value) == (f"{tmp_path / name} is a {kind} file, and reading it needs the '{extra}' "
+    kind = "a Parquet" if extra == "parquet" else "an Excel"
+    assert str(info.value) == (f"{tmp_path / name} is {kind} file, and reading it needs the '{extra}' "
                                f"extra ({module}): {install_hint(extra)}; or save it as CSV")

@@ -129,9 +129,13 @@ def test_only_used_columns_count_as_missing():
 GAPS = "year,y\n2001,\n2002,1\n2003,\n2004,3\n2005,\n"
 
 
-def test_interpolate_is_linear_inside_and_copies_the_nearest_value_at_the_edges(tmp_path):
-    series = read_csv(write(tmp_path, GAPS), fill="interpolate")
-    assert series.values[:, 0].tolist() == [1.0, 1.0, 2.0, 3.0, 3.0]
+def test_interpolate_is_linear_inside_and_refuses_to_extrapolate_at_the_edges(tmp_path):
+    inside = "year,y\n2002,1\n2003,\n2004,3\n"
+    assert read_csv(write(tmp_path, inside), fill="interpolate").values[:, 0].tolist() == [1.0, 2.0, 3.0]
+    path = write(tmp_path, GAPS)
+    assert error(DataError, path, fill="interpolate") == (
+        f"{path} line 2, column 'y': the value is missing at the start of the data, and --fill interpolate "
+        "only fills between observed values; drop those rows, or use --fill ffill")
 
 
 def test_ffill_carries_forward_then_back_for_a_leading_gap(tmp_path):
