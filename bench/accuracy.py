@@ -97,7 +97,7 @@ def run_rnncli(series, n_train, past, future, options):
     """Fit on the first n_train rows; forecasts from every origin of the whole series."""
     from dataclasses import replace
 
-    from rnncli.forecaster import Forecaster
+    from rnncli.model.forecaster import Forecaster
 
     train = replace(series, values=series.values[:n_train],
                     time=None if series.time is None else series.time[:n_train])
@@ -155,7 +155,7 @@ def warm_up_stats():
 def bench_series(name, options, use_stats):
     import numpy as np
 
-    from rnncli import baselines, metrics
+    from rnncli.model import baselines, metrics
 
     series, past, future, season, stats_season = load(name)
     values = series.values

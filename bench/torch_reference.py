@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def windows(values: np.ndarray, past: int, future: int, val_frac: float = 0.2):
     """Min-max scaled windows: X (S, past, F) of every column, Y (S, future) of column 0; train/val
     slices as rnncli splits them, scaling fitted on the rows the training windows use."""
-    from rnncli.windows import make_windows, split_windows, train_rows
+    from rnncli.model.windows import make_windows, split_windows, train_rows
 
     X, Y = make_windows(values, past, future, list(range(values.shape[1])), [0])
     train, val = split_windows(len(X), val_frac, future)
