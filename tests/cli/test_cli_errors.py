@@ -220,6 +220,14 @@ def test_interval_needs_validation_residuals(run, error_line, tmp_path):
         "Error: the model has no validation residuals for --interval; train with --val-frac > 0"
 
 
+@pytest.mark.parametrize(("level", "need"), [("0.99", 99), ("0.999", 999)])
+def test_an_interval_level_beyond_the_validation_windows_is_refused(run, error_line, airline_model,
+                                                                   level, need):
+    assert error_line(run("predict", airline_model, "--interval", level), 1) == (
+        f"Error: the model has too few validation windows for --interval {level} (needs {need}); "
+        "lower the level or train with a larger --val-frac")
+
+
 def test_evaluate_output_file_needs_a_machine_format(run, error_line, airline_model, tmp_path):
     result = run("evaluate", airline_model, AIRLINE, "-o", tmp_path / "s.csv")
     assert error_line(result, 2, usage=True) == \
