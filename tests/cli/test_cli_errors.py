@@ -4,6 +4,8 @@
 no traceback, and exactly one `Error:` line on stderr (click's Usage/Try lines only for parse errors).
 """
 
+import gzip
+import json
 import os
 import pickle
 from pathlib import Path
@@ -289,6 +291,15 @@ def test_model_file_that_is_text(run, error_line, tmp_path):
     line = error_line(run("info", path), 1)
     assert line == (f"Error: '{path}' is not an rnncli model file (it does not start like a joblib file); "
                     "pass a model saved by 'rnncli train'")
+
+
+def test_a_gzip_csv_given_as_model_is_named(run, error_line, tmp_path):
+    path = write(tmp_path, gzip.compress(b"month,passengers\n1949-01,112\n"), "sales.csv")
+    message = (f"'{path}' is not an rnncli model file: it is gzip-compressed data (a compressed CSV?); "
+               "pass the model file written by rnncli train")
+    assert error_line(run("predict", path), 1) == f"Error: {message}"
+    audit = run("info", path, "--audit", "--format", "json")
+    assert json.loads(audit.stdout)["reasons"] == [message]
 
 
 def test_model_file_truncated(run, error_line, airline_model, tmp_path):
