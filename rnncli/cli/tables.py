@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.scaling import lookback
 from ..text import escape_controls
 
 
@@ -545,6 +546,7 @@ def model_summary(d: dict, layers: list) -> dict:
         "total_params": total,
         "features": [cols[i] for i in d["feature_idx"]], "targets": [cols[i] for i in d["target_idx"]],
         "past": d["options"]["past"], "future": d["options"]["future"],
+        "history_needed": lookback(d["scale"], d["options"]["past"]),
         "cell": d["network"]["cell"], "hidden": d["network"]["hidden"],
         "layers_count": d["network"]["layers"],
         "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
@@ -609,6 +611,8 @@ def summary_tables(s: dict, width: int | None = None) -> list:
         ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
         ("past / future", f"{s['past']} / {s['future']}"),
         ("scaling", _scaling_text(s)),
+        ("history needed", f"{s['history_needed']} rows"
+         + (f" (--past {s['past']} + 1: diff models differences)" if s["history_needed"] > s["past"] else "")),
         ("why", _why(s["choice"])),
         *_choice_rows(s["choice"]),
         *_variant_rows(val["variants"], s["scale"]),
