@@ -319,6 +319,11 @@ def _choice_rows(choice: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def _history_text(s: dict) -> str:
+    extra = s["history_needed"] > s["past"]
+    return f"{s['history_needed']} rows" + (f" (--past {s['past']} + 1: diff models differences)" if extra else "")
+
+
 def _scaling_text(s: dict) -> str:
     choice = s.get("choice") or {}
     return (s["scale"] + (" (chosen by auto)" if s.get("scale_option") == "auto" else "")
@@ -611,8 +616,7 @@ def summary_tables(s: dict, width: int | None = None) -> list:
         ("features", ", ".join(s["features"])), ("targets", ", ".join(s["targets"])),
         ("past / future", f"{s['past']} / {s['future']}"),
         ("scaling", _scaling_text(s)),
-        ("history needed", f"{s['history_needed']} rows"
-         + (f" (--past {s['past']} + 1: diff models differences)" if s["history_needed"] > s["past"] else "")),
+        ("history needed", _history_text(s)),
         ("why", _why(s["choice"])),
         *_choice_rows(s["choice"]),
         *_variant_rows(val["variants"], s["scale"]),
