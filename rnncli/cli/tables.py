@@ -320,8 +320,8 @@ def _choice_rows(choice: dict) -> list[tuple[str, str]]:
 
 
 def _history_text(s: dict) -> str:
-    extra = s["history_needed"] > s["past"]
-    return f"{s['history_needed']} rows" + (f" (--past {s['past']} + 1: diff models differences)" if extra else "")
+    why = f" (--past {s['past']} + 1: diff models differences)" if s["history_needed"] > s["past"] else ""
+    return f"{s['history_needed']} rows{why}"
 
 
 def _scaling_text(s: dict) -> str:
