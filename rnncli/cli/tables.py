@@ -113,13 +113,15 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
     for c in keep:
         room = 0 if width is None else width - (sum(widths.values()) + 3 * len(keep) + 1)
         widths[c] += max(0, min(room, need(c, True) - widths[c]))
+    fits = width is not None and sum(widths.values()) + 3 * len(keep) + 1 <= width
     table = Table(title=title)
     for c in keep:
         col = columns[c]
         if col.number:  # a fixed width: rich never narrows it
             table.add_column(col.header, justify="left" if col.left else "right", width=widths[c])
         else:
-            table.add_column(col.header, justify="left", overflow="fold")
+            # its fitted width when the table fits, so rich does not fold it while another column has room
+            table.add_column(col.header, justify="left", overflow="fold", width=widths[c] if fits else None)
     for i, r in enumerate(rows):
         if i in sections:
             table.add_section()
