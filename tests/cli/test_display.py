@@ -16,7 +16,8 @@ from rich.console import Console
 from rnncli.cli import cli, progress
 from rnncli.cli.output import interruptible
 from rnncli.cli.progress import STOPPING, TrainingProgress
-from rnncli.cli.tables import evaluation_table, horizon_table, sweep_table
+from rnncli.cli.seriestables import sweep_table
+from rnncli.cli.tables import evaluation_table, horizon_table
 from rnncli.engine.train import EpochLog
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
@@ -311,7 +312,7 @@ def test_a_series_id_is_not_folded_while_another_column_has_room():
 
     from rich.console import Console
 
-    from rnncli.cli.tables import model_dir_tables
+    from rnncli.cli.seriestables import model_dir_tables
 
     manifest = {"format": "rnncli-models", "format_version": 1, "counts": {"ok": 2}, "series": [
         {"id": "precipitation", "status": "ok", "rows": 1461, "epochs_run": 100, "val_rmse": [4.123456],
