@@ -9,7 +9,7 @@ COMPLETE_VAR = "_RNNCLI_COMPLETE"  # click's variable: "_{PROG}_COMPLETE", upper
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("shell", type=click.Choice(SHELLS))
+@click.argument("shell", type=click.Choice(SHELLS), metavar="SHELL")
 @click.pass_context
 def completion(ctx, shell):
     """Print the tab-completion script of SHELL (bash, zsh or fish) on stdout.

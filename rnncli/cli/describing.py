@@ -34,7 +34,8 @@ def info(model_path, fmt, audit, plot):
     rnncli info models/
     rnncli info airline.joblib --plot curve.png
     """
-    from .tables import beaten_warnings, model_summary, summary_tables, to_json, validation_comparison
+    from .summary import model_summary, summary_tables, validation_comparison
+    from .tables import beaten_warnings, to_json
 
     if plot is not None:
         if audit or os.path.isdir(model_path):
@@ -53,7 +54,7 @@ def info(model_path, fmt, audit, plot):
 
     if audit:
         from ..io.artifact import audit as audit_file
-        from .tables import audit_table
+        from .summary import audit_table
 
         result = audit_file(model_path)
         if fmt == "json":

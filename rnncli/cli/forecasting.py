@@ -66,7 +66,7 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     rnncli predict models/ new_long.csv > forecasts.csv
     """
     from ..io.csv import future_times
-    from .tables import backtest_records, forecast_records, model_digits, rounded
+    from .tables import backtest_records, forecast_records, format_time, model_digits, rounded
 
     if all_windows and data is None:
         raise click.UsageError("--all-windows needs DATA to forecast from")
@@ -103,6 +103,11 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
         extra = future_times(series, model.future) if times is not None else None
         targets = [model.columns_[i] for i in model.target_idx_]
         records = backtest_records(origins, y_hat, targets, times, extra, series.time_style)
+        if model.lookback_ > model.past and len(series.values) >= model.past:
+            first = model.past - 1
+            name = format_time(times[first], series.time_style) if times is not None else f"row {first}"
+            say(f"note: a diff model needs {model.lookback_} rows of history (--past {model.past} + 1), so "
+                f"the first origin with {model.past} rows, {name}, could not be formed")
     else:
         with about(series):
             fc = model.predict(series, interval=interval, steps=steps, threads=threads)

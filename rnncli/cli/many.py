@@ -188,7 +188,7 @@ def _now() -> str:
 
 def sweep_models(data, *, fmt, output, quiet, parallel, options) -> int:
     """`rnncli sweep`: every combination of the comma lists, ranked by validation RMSE."""
-    from .tables import sweep_records, sweep_table, sweep_warnings
+    from .seriestables import sweep_records, sweep_table, sweep_warnings
 
     target = None if output is None else check_output(output, inputs={"DATA": data})
     read = {k: options.pop(k) for k in READ_KEYS}
@@ -291,7 +291,8 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
     digits: significant digits of the csv/json numbers; default the models' (see tables.model_digits).
     """
     from ..model.baselines import default_season
-    from .tables import model_digits, rounded, series_evaluation_records, series_evaluation_table, to_json
+    from .seriestables import series_evaluation_records, series_evaluation_table
+    from .tables import model_digits, rounded, to_json
 
     manifest = modeldir.read_manifest(path)
     console = err_console()
@@ -327,7 +328,8 @@ def evaluate_series(path, data, ids, *, season, fmt, output, delimiter, encoding
 
 def info_series(path, fmt) -> None:
     """`rnncli info DIR`: the manifest, as tables on stderr or as JSON on stdout."""
-    from .tables import model_dir_tables, to_json
+    from .seriestables import model_dir_tables
+    from .tables import to_json
 
     manifest = modeldir.read_manifest(path)
     if fmt == "json":

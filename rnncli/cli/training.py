@@ -38,10 +38,11 @@ SWEEP_ORDER = (*GRID_KEYS, "epochs", "clip", "val_frac", "patience", "seed", "dt
               help="json also prints the summary as JSON on stdout.")
 @click.option("--resume", is_flag=False, flag_value="", default=None, metavar="MODEL|DIR",
               help="Continue training MODEL on the same DATA (weights, optimiser state, epoch counter, "
-                   "RNG) up to --epochs in total; options not given are the model's. With a model "
-                   "directory DIR (or --id-col and --resume alone, for -o's): train only the series not "
-                   "trained yet on the same data with the same options; options, id column and read "
-                   "settings not given are the manifest's.")
+                   "RNG, early-stopping count) up to --epochs in total; options not given are the "
+                   "model's (a model that stopped early trains on only with a larger --patience). With "
+                   "a model directory DIR (or --id-col and --resume alone, for -o's): train only the "
+                   "series not trained yet on the same data with the same options; options, id column "
+                   "and read settings not given are the manifest's.")
 @click.option("--id-col", default=None, metavar="NAME",
               help="DATA is a long CSV of many series told apart by this column: train one model per "
                    "series into the model directory -o (default 'models'). Exit 0 when all trained, "
@@ -108,6 +109,8 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
     for note in series.notes or []:
         if not quiet:
             say(note, console)
+    if saved is not None and not quiet:
+        _note_patience_used_up(saved, model.patience, resume, console)
     progress = TrainingProgress(console, model.epochs, quiet)
     signals = interruptible(announce=not progress.live)
     with about(series), signals as stop, progress:
@@ -156,6 +159,16 @@ def _resumed_options(path: str, options: dict) -> dict:
     given = {k for k in options if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT}
     options.update(resume_options(saved, options, given))
     return saved
+
+
+def _note_patience_used_up(saved: dict, patience: int, path: str, console) -> None:
+    """Say so when the resumed run had stopped early and --patience does not give it more epochs."""
+    wait = int((saved.get("trainer") or {}).get("wait", 0))
+    if saved["history"].get("stopped") == "early" and patience and wait >= patience:
+        say(f"note: '{path}' had already stopped early ({wait} epochs without a better validation loss, "
+            f"--patience {patience}), so the resumed run stops at its first epoch that does not improve; "
+            f"give --patience more than {wait} to train on, or train afresh without --resume",
+            console)
 
 
 def _train_summary(model, output) -> dict:

@@ -54,6 +54,7 @@ from .plaindata import (
     MAX_OPCODES,
     SCALARS,
     Invalid,
+    NotPickle,
     Refused,
 )
 
@@ -297,12 +298,22 @@ def _read(name: str, report: dict | None) -> dict:
             if size == 0:
                 raise ArtifactError(f"'{name}' is corrupt or truncated: the file is empty; "
                                     "re-train or re-download it")
+            head = f.peek(4096)[:4096]
+            if not head.startswith(tuple(_JOBLIB_STARTS)):
+                from .records import binary_format
+
+                found = binary_format(head)
+                if found:
+                    npz = head.startswith(b"PK") and b".npy" in head
+                    raise _not_a_model(name, "a NumPy .npz archive" if npz else found[0])
             obj = plaindata.unpickle(f, name, report, max_data_bytes=MAX_DATA_BYTES, max_objects=MAX_OBJECTS,
                                      max_opcodes=MAX_OPCODES)
         data = plaindata.rebuild(obj, report, max_array_elements=MAX_ARRAY_ELEMENTS)
         modelcheck.check_model(data, name, max_history=MAX_HISTORY)
     except ArtifactError:
         raise
+    except NotPickle as e:
+        raise _not_a_model(name, _compressed_content(name, e.head)) from None
     except Refused as e:
         raise UnsafeArtifactError(f"'{name}' asks for {e}, which rnncli's safe loader refuses; "
                                   "re-train the model or get it from a source you trust") from None
@@ -318,9 +329,31 @@ def _read(name: str, report: dict | None) -> dict:
     return data
 
 
-# How a joblib file starts: a pickle (protocol 2+) or one of joblib's compressors.
-_JOBLIB_STARTS = (b"\x80", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x5d\x00\x00",
-                  b"\x04\x22\x4d\x18")
+# How a joblib file starts: a pickle (protocol 2+) or one of joblib's compressors (and its name).
+_JOBLIB_STARTS = {b"\x80": None, b"\x78": "zlib", b"\x1f\x8b": "gzip", b"BZh": "bzip2",
+                  b"\xfd7zXZ\x00": "xz", b"\x5d\x00\x00": "lzma", b"\x04\x22\x4d\x18": "lz4"}
+
+
+def _not_a_model(name: str, what: str) -> ArtifactError:
+    return ArtifactError(f"'{name}' is not an rnncli model file: it is {what}; "
+                         "pass the model file written by rnncli train")
+
+
+def _compressed_content(name: str, inner: bytes) -> str:
+    """What a compressed file that holds no pickle is, from its first bytes and decompressed ones."""
+    from .records import binary_format
+
+    with open(name, "rb") as f:
+        outer = f.read(6)
+    kind = next(kind for magic, kind in _JOBLIB_STARTS.items() if kind and outer.startswith(magic))
+    found = binary_format(inner)
+    if found:
+        return f"{kind}-compressed data holding {found[0]}"
+    try:
+        inner.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{kind}-compressed data that is not a model"
+    return f"{kind}-compressed data (a compressed CSV?)"
 
 
 def _looks_like_joblib(name: str) -> bool:
@@ -329,7 +362,7 @@ def _looks_like_joblib(name: str) -> bool:
             head = f.read(6)
     except OSError:
         return True  # let the original error stand
-    return head.startswith(_JOBLIB_STARTS)
+    return head.startswith(tuple(_JOBLIB_STARTS))
 
 
 @contextlib.contextmanager

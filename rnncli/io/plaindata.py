@@ -25,7 +25,7 @@ from ..model.persist import FORMAT_VERSION
 from .messages import brief_repr, describe, short
 
 __all__ = ["ARRAY_DTYPES", "ARRAY_KEY", "MAX_ARRAY_ELEMENTS", "MAX_DATA_BYTES", "MAX_DEPTH", "MAX_OBJECTS",
-           "MAX_OPCODES", "SCALARS", "Invalid", "Refused", "rebuild", "unpickle"]
+           "MAX_OPCODES", "SCALARS", "Invalid", "NotPickle", "Refused", "rebuild", "unpickle"]
 
 ARRAY_KEY = "__ndarray__"  # a dict with this key is an array record (a reserved key in saved data)
 # The dtypes an array may have in the file: numeric, little-endian (one byte: no byte order).
@@ -49,6 +49,15 @@ class Refused(Exception):
     """The file asks for something the restricted loader will not construct; str(e) says what."""
 
 
+class NotPickle(Exception):
+    """A compressed file whose decompressed content is not a pickle (joblib's files hold protocol 2+,
+    which starts with b"\\x80"); `head` holds its first decompressed bytes."""
+
+    def __init__(self, head: bytes):
+        super().__init__("the decompressed content is not a pickle")
+        self.head = head
+
+
 class Invalid(Exception):
     """The file's content is not a valid model; str(e) names the field and the problem."""
 
@@ -58,8 +67,9 @@ def unpickle(f, name: str, report: dict, *, max_data_bytes: int = MAX_DATA_BYTES
     """The plain data in an open joblib file `f` (named `name` in messages), read by `_PlainUnpickler`
     from a stream capped at `max_data_bytes` once decompressed, making at most `max_objects` containers
     and memo entries and running at most `max_opcodes` instructions. Appends each global the stream
-    names to report["globals"]. Raises Refused for what the reader will not construct, ArtifactError
-    for a file of format 1, and whatever a corrupt stream makes the parser raise."""
+    names to report["globals"]. Raises Refused for what the reader will not construct, NotPickle for a
+    compressed file that holds something else, ArtifactError for a file of format 1, and whatever a
+    corrupt stream makes the parser raise."""
     if f.peek(2)[:2] == b"ZF":
         raise Refused("joblib's pre-0.10 file format (its loader is not restricted)")
     with _joblib_stream(f, name) as (raw, _):
@@ -67,6 +77,10 @@ def unpickle(f, name: str, report: dict, *, max_data_bytes: int = MAX_DATA_BYTES
             raise Refused("joblib's pre-0.10 file format (its loader is not restricted)")
         try:
             stream = _CappedReader(raw, max_data_bytes)
+            if raw is not f:
+                head = stream.head(4096)
+                if head and not head.startswith(b"\x80"):
+                    raise NotPickle(head)
             obj = _PlainUnpickler(stream, name, report, max_objects, max_opcodes).load()
             if stream.read(1):  # also reads compressed streams to their end, where checksums are checked
                 raise ValueError("unexpected data after the end of the pickle")
@@ -101,6 +115,16 @@ class _CappedReader:
 
     def __init__(self, raw, limit: int):
         self._raw, self._limit, self._pos = raw, limit, 0
+        self._buffer = b""
+
+    def head(self, n: int) -> bytes:
+        """The first `n` bytes (fewer at the end), read again by the next read or readline."""
+        self._buffer = self._take(self._raw.read(n))
+        return self._buffer
+
+    def _buffered(self, n: int) -> bytes:
+        out, self._buffer = self._buffer[:n], self._buffer[n:]
+        return out
 
     def _take(self, chunk: bytes) -> bytes:
         self._pos += len(chunk)
@@ -109,8 +133,9 @@ class _CappedReader:
         return chunk
 
     def read(self, n: int | None = -1) -> bytes:
-        want = self._limit + 1 - self._pos if n is None or n < 0 else n
-        chunks = []
+        want = self._limit + 1 - self._pos + len(self._buffer) if n is None or n < 0 else n
+        chunks = [self._buffered(want)]
+        want -= len(chunks[0])
         while want > 0:
             chunk = self._take(self._raw.read(min(want, _CHUNK)))
             if not chunk:
@@ -120,7 +145,10 @@ class _CappedReader:
         return b"".join(chunks)
 
     def readline(self, size: int = -1) -> bytes:
-        chunks = []
+        end = self._buffer.find(b"\n")
+        if end >= 0:
+            return self._buffered(end + 1)
+        chunks = [self._buffered(len(self._buffer))]
         while True:
             chunk = self._take(self._raw.readline(_CHUNK))
             chunks.append(chunk)

@@ -429,15 +429,18 @@ class Forecaster:
     def interval_halfwidth(self, level: float) -> np.ndarray:
         """Split-conformal half-widths (future, n_targets): the ceil((n+1) level)-th smallest |residual|.
 
-        n is the number of validation windows; with too few of them for `level`, the largest one.
+        n is the number of validation windows. Raises ConfigError for a level outside (0, 1) and
+        DataError when the residuals cannot support `level` (ceil((n+1) level) > n, i.e. fewer than
+        level / (1 - level) windows), the rule `recursive.halfwidth` applies to step 1.
         """
-        if not 0 < level < 1:
-            raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
+        need = recursive.windows_needed(level)
         r = np.abs(self.val_residuals_)
         n = len(r)
         if n == 0:
             raise DataError("the model has no validation residuals for --interval; train with --val-frac > 0")
-        k = min(n, math.ceil((n + 1) * level))
+        if n < need:
+            raise recursive.too_few_windows(level)
+        k = math.ceil((n + 1) * level)
         return np.sort(r, axis=0)[k - 1]
 
     def backtest(self, data, threads="auto") -> tuple[np.ndarray, np.ndarray]:

@@ -69,6 +69,22 @@ def residuals(model, steps: int) -> list:
         out.append(model.train_targets_[origins[known] + h] - y_hat[known, h - 1])
     return out
 
+def windows_needed(level: float) -> int:
+    """The fewest residuals n with ceil((n + 1) level) <= n, the split-conformal condition for `level`.
+
+    Raises ConfigError for a level outside (0, 1).
+    """
+    if not 0 < level < 1:
+        raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
+    return math.ceil(level / (1 - level) - 1e-9)
+
+
+def too_few_windows(level: float) -> DataError:
+    """The error for a model whose validation residuals cannot support an --interval `level`."""
+    return DataError(f"the model has too few validation windows for --interval {level:g} (needs "
+                     f"{windows_needed(level)}); lower the level or train with a larger --val-frac")
+
+
 def halfwidth(model, level: float, steps: int) -> tuple[np.ndarray, int]:
     """Half-widths (steps, n_targets) at coverage `level` for a recursive forecast, and the reach K.
 
@@ -77,9 +93,7 @@ def halfwidth(model, level: float, steps: int) -> tuple[np.ndarray, int]:
     than level / (1 - level) residuals. Step h > K: q(K) sqrt(h / K).
     Raises DataError when not even step 1 has enough residuals.
     """
-    if not 0 < level < 1:
-        raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
-    need = math.ceil(level / (1 - level) - 1e-9)
+    need = windows_needed(level)
     q = np.zeros((steps, len(model.target_idx_)))
     reach = 0
     for h, r in enumerate(residuals(model, steps), 1):
@@ -89,8 +103,7 @@ def halfwidth(model, level: float, steps: int) -> tuple[np.ndarray, int]:
         q[h - 1] = np.sort(np.abs(r), axis=0)[math.ceil((n + 1) * level) - 1]
         reach = h
     if reach == 0:
-        raise DataError(f"the model has too few validation windows for --interval {level:g} (needs "
-                        f"{need}); lower the level or train with a larger --val-frac")
+        raise too_few_windows(level)
     h = np.arange(reach + 1, steps + 1)
     q[reach:] = q[reach - 1] * np.sqrt(h / reach)[:, None]
     return q, reach

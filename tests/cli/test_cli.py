@@ -723,3 +723,21 @@ def test_resume_keeps_the_model_epoch_total_when_epochs_is_not_given(run, tmp_pa
 def test_train_without_past_or_resume_is_a_usage_error(run, error_line, tmp_path):
     result = run("train", AIRLINE, "--future", 3, "-o", tmp_path / "m.joblib")
     assert error_line(result, 2, usage=True) == "Error: Missing option '--past' (or --resume a model)."
+
+
+def test_resuming_a_model_that_stopped_early_says_its_patience_is_used_up(run, tmp_path):
+    path = tmp_path / "early.joblib"
+    run("train", AIRLINE, "--past", 3, "--future", 1, "--hidden", 4, "--epochs", 300, "--patience", 2,
+        "--lr", 0.05, "--scale", "minmax", "-o", path, "--quiet")
+    assert load(path)["history"]["stopped"] == "early"
+    same = run("train", AIRLINE, "--resume", path, "--epochs", 310, "-o", tmp_path / "again.joblib")
+    assert same.exit_code == 0, same.stderr
+    assert same.stderr.splitlines()[0] == (
+        f"note: '{path}' had already stopped early (2 epochs without a better validation loss, "
+        "--patience 2), so the resumed run stops at its first epoch that does not improve; "
+        "give --patience more than 2 to train on, or train afresh without --resume")
+    more = run("train", AIRLINE, "--resume", path, "--epochs", 310, "--patience", 5,
+               "-o", tmp_path / "more.joblib")
+    assert more.exit_code == 0, more.stderr
+    assert "already stopped early" not in more.stderr
+    assert len(load(tmp_path / "more.joblib")["history"]["train_msse"]) > 79

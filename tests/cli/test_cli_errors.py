@@ -4,6 +4,8 @@
 no traceback, and exactly one `Error:` line on stderr (click's Usage/Try lines only for parse errors).
 """
 
+import gzip
+import json
 import os
 import pickle
 from pathlib import Path
@@ -220,6 +222,14 @@ def test_interval_needs_validation_residuals(run, error_line, tmp_path):
         "Error: the model has no validation residuals for --interval; train with --val-frac > 0"
 
 
+@pytest.mark.parametrize(("level", "need"), [("0.99", 99), ("0.999", 999)])
+def test_an_interval_level_beyond_the_validation_windows_is_refused(run, error_line, airline_model,
+                                                                   level, need):
+    assert error_line(run("predict", airline_model, "--interval", level), 1) == (
+        f"Error: the model has too few validation windows for --interval {level} (needs {need}); "
+        "lower the level or train with a larger --val-frac")
+
+
 def test_evaluate_output_file_needs_a_machine_format(run, error_line, airline_model, tmp_path):
     result = run("evaluate", airline_model, AIRLINE, "-o", tmp_path / "s.csv")
     assert error_line(result, 2, usage=True) == \
@@ -281,6 +291,15 @@ def test_model_file_that_is_text(run, error_line, tmp_path):
     line = error_line(run("info", path), 1)
     assert line == (f"Error: '{path}' is not an rnncli model file (it does not start like a joblib file); "
                     "pass a model saved by 'rnncli train'")
+
+
+def test_a_gzip_csv_given_as_model_is_named(run, error_line, tmp_path):
+    path = write(tmp_path, gzip.compress(b"month,passengers\n1949-01,112\n"), "sales.csv")
+    message = (f"'{path}' is not an rnncli model file: it is gzip-compressed data (a compressed CSV?); "
+               "pass the model file written by rnncli train")
+    assert error_line(run("predict", path), 1) == f"Error: {message}"
+    audit = run("info", path, "--audit", "--format", "json")
+    assert json.loads(audit.stdout)["reasons"] == [message]
 
 
 def test_model_file_truncated(run, error_line, airline_model, tmp_path):

@@ -18,7 +18,7 @@ def test_completion_prints_the_shells_script_on_stdout(run, shell, marker):
 
 def test_completion_of_an_unknown_shell_is_a_usage_error(run, error_line):
     line = error_line(run("completion", "tcsh"), 2, usage=True)
-    assert line.startswith("Error: Invalid value for '{bash|zsh|fish}'")
+    assert line == "Error: Invalid value for 'SHELL': 'tcsh' is not one of 'bash', 'zsh', 'fish'."
 
 
 def completions(args: list[str], incomplete: str) -> list[tuple[str, str]]:

@@ -16,7 +16,8 @@ from rich.console import Console
 from rnncli.cli import cli, progress
 from rnncli.cli.output import interruptible
 from rnncli.cli.progress import STOPPING, TrainingProgress
-from rnncli.cli.tables import evaluation_table, horizon_table, sweep_table
+from rnncli.cli.seriestables import sweep_table
+from rnncli.cli.tables import evaluation_table, horizon_table
 from rnncli.engine.train import EpochLog
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
@@ -304,3 +305,23 @@ def test_predict_steps_beyond_the_horizon_with_other_features_is_one_error(run, 
         "Error: --steps beyond the horizon (3) feeds forecasts back as inputs, but the feature(s) "
         "precipitation, temp_min, wind are not targets, so their future is unknown; use --steps 3 or less, "
         "or train a model whose features are all targets")
+
+
+def test_a_series_id_is_not_folded_while_another_column_has_room():
+    import io
+
+    from rich.console import Console
+
+    from rnncli.cli.seriestables import model_dir_tables
+
+    manifest = {"format": "rnncli-models", "format_version": 1, "counts": {"ok": 2}, "series": [
+        {"id": "precipitation", "status": "ok", "rows": 1461, "epochs_run": 100, "val_rmse": [4.123456],
+         "naive_rmse": [5.2345]},
+        {"id": "temp_max", "status": "ok", "rows": 1461, "epochs_run": 100, "val_rmse": [2.123456],
+         "naive_rmse": [3.2345]}]}
+    out = io.StringIO()
+    Console(width=80, file=out).print(model_dir_tables("models", manifest, 80)[1])
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80
+    ids = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    assert ids == ["precipitation", "temp_max"]

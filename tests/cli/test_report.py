@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from rnncli.cli.summary import audit_table
 from rnncli.cli.tables import (
     Table,
-    audit_table,
     backtest_records,
     baseline_comparison,
     beaten_warnings,

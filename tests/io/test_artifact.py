@@ -6,8 +6,11 @@ it runs; the controls show that plain `joblib.load` does run it, and the tests t
 and `artifact.audit` never do.
 """
 
+import bz2
 import copy
 import functools
+import gzip
+import io
 import os
 import pathlib
 import pickle
@@ -19,6 +22,7 @@ import sys
 import time
 import tracemalloc
 import warnings
+import zlib
 
 import joblib
 import numpy as np
@@ -266,6 +270,57 @@ def test_a_missing_file_is_named(tmp_path):
 def test_a_directory_is_not_a_model_file(tmp_path):
     assert load_error(ArtifactError, tmp_path) == (
         f"'{tmp_path}' is a directory, not a model file; pass the model file itself")
+
+
+def _gzip_csv(path):
+    path.write_bytes(gzip.compress(b"month,passengers\n1949-01,112\n1949-02,118\n"))
+
+
+def _npz(path):
+    with open(path, "wb") as f:
+        np.savez(f, x=np.arange(3.0))
+
+
+def _npy(path):
+    with open(path, "wb") as f:
+        np.save(f, np.arange(3.0))
+
+
+def _zlib_npy(path):
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(3.0))
+    path.write_bytes(zlib.compress(buffer.getvalue()))
+
+
+def _bz2_binary(path):
+    path.write_bytes(bz2.compress(bytes(range(255, -1, -1))))
+
+
+NOT_MODELS = {
+    "gzip csv": (_gzip_csv, "gzip-compressed data (a compressed CSV?)"),
+    "npz": (_npz, "a NumPy .npz archive"),
+    "npy": (_npy, "a NumPy .npy file"),
+    "zlib npy": (_zlib_npy, "zlib-compressed data holding a NumPy .npy file"),
+    "bz2 binary": (_bz2_binary, "bzip2-compressed data that is not a model"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_MODELS)
+def test_a_file_that_is_no_model_is_named_by_its_first_bytes(kind, tmp_path):
+    write, what = NOT_MODELS[kind]
+    path = tmp_path / "sales.csv"
+    write(path)
+    assert load_error(ArtifactError, path) == (f"'{path}' is not an rnncli model file: it is {what}; "
+                                               "pass the model file written by rnncli train")
+
+
+@pytest.mark.parametrize("compress", [3, ("gzip", 3), ("bz2", 3)])
+def test_a_compressed_model_starting_like_compressed_data_still_loads(compress, model, tmp_path):
+    path = tmp_path / "m.joblib"
+    save(model, path, compress=compress)
+    assert path.read_bytes()[:1] in (b"\x78", b"\x1f", b"B")
+    assert audit(path)["safe"]
+    assert_same(load(path), model)
 
 
 def test_an_empty_file_is_corrupt(tmp_path):

@@ -113,10 +113,25 @@ def test_the_halfwidth_is_the_ceil_n_plus_1_times_level_th_smallest_absolute_res
     assert np.array_equal(model.interval_halfwidth(level), expected)
 
 
-def test_with_too_few_residuals_for_the_level_the_halfwidth_is_the_largest(model):
+@pytest.mark.parametrize(("level", "need"), [(0.97, 33), (0.99, 99), (0.999, 999)])
+def test_a_level_the_residuals_cannot_support_is_refused_not_capped_at_the_largest(level, need, model):
     n = len(model.val_residuals_)
-    level = 0.999
     assert math.ceil((n + 1) * level) > n
+    assert n < need
+    message = (f"the model has too few validation windows for --interval {level:g} (needs {need}); "
+               "lower the level or train with a larger --val-frac")
+    with pytest.raises(DataError) as raised:
+        model.interval_halfwidth(level)
+    assert str(raised.value) == message
+    with pytest.raises(DataError) as raised:
+        model.predict(interval=level)
+    assert str(raised.value) == message
+
+
+def test_the_largest_supported_level_uses_the_largest_residual(model):
+    n = len(model.val_residuals_)
+    level = n / (n + 1)
+    assert math.ceil((n + 1) * level) == n
     assert np.array_equal(model.interval_halfwidth(level), np.abs(model.val_residuals_).max(axis=0))
 
 
