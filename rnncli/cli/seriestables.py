@@ -172,15 +172,21 @@ def model_dir_tables(path: str, manifest: dict, width: int | None = None) -> lis
     ]
     for k, v in items:
         facts.add_row(k, str(v))
+    from ..model.metrics import skill_vs_best
+
     columns = [Col("id", False), Col("status", False), Col("rows", drop=2), Col("epochs", drop=1),
-               Col("val RMSE", False), Col("naive RMSE", False, drop=3), Col("skill vs naive", False)]
+               Col("val RMSE", False), Col("naive RMSE", False, drop=4),
+               Col("seasonal naive RMSE", False, drop=3), Col("skill vs best baseline", False)]
     rows = []
     for e in manifest["series"]:
         val, naive = e.get("val_rmse") or [], e.get("naive_rmse") or []
-        skill = [_skill(a, b) for a, b in zip(val, naive, strict=False)]
+        snaive = e.get("snaive_rmse") or [None] * len(naive)  # a manifest from before: naive only
+        skill = [skill_vs_best([_nan(a)], {"naive": [_nan(b)], "seasonal_naive": [_nan(c)]})[0][0]
+                 for a, b, c in zip(val, naive, snaive, strict=False)]
         rows.append([e["id"], e["status"], _int(e.get("rows")), _int(e.get("epochs_run")),
                      ", ".join(sig(v) for v in val) or "-", ", ".join(sig(v) for v in naive) or "-",
-                     ", ".join(sig(v, 3) for v in skill) or "-"])
+                     ", ".join(sig(v) for v in snaive if v is not None) or "-",
+                     ", ".join(sig(num(v), 3) for v in skill) or "-"])
     series = fitted_table("series", columns, rows, width)
     tables = [facts, series]
     failed = [e for e in manifest["series"] if e["status"] != "ok"]

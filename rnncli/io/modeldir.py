@@ -186,7 +186,7 @@ class ModelDirWriter:
             "id": key, "file": file, "status": result["status"], "error": result["error"],
             "rows": result.get("rows"), "data_sha256": result.get("data_sha256"),
             "val_rmse": result["val_rmse"], "naive_rmse": result["naive_rmse"],
-            "epochs_run": result["epochs_run"],
+            "snaive_rmse": result.get("snaive_rmse"), "epochs_run": result["epochs_run"],
             "seconds": None if result.get("seconds") is None else round(float(result["seconds"]), 4)}
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
@@ -365,6 +365,7 @@ def _adopt(directory: str, key: str, file: str, data, options: dict, data_sha256
     return {"id": key, "file": file, "status": "ok", "error": None, "rows": about.get("rows"),
             "data_sha256": series_sha256(data), "val_rmse": _finite_list(d.get("val_rmse")),
             "naive_rmse": _finite_list(d.get("naive_rmse")),
+            "snaive_rmse": _finite_list(d.get("snaive_rmse")),
             "epochs_run": len(history.get("train_msse") or []), "seconds": None}
 
 

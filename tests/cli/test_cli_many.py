@@ -548,3 +548,24 @@ def test_the_cluster_address_can_come_from_rnncli_scheduler(run, data, cluster_a
     result = run("train", data["good"], "--id-col", "store", *TINY, "-o", tmp_path / "m", "-q")
     assert result.exit_code == 0, result.stderr
     assert modeldir.read_manifest(tmp_path / "m")["counts"]["ok"] == 4
+
+
+def test_info_of_a_model_directory_shows_both_baselines_and_the_skill_against_the_best(run, tmp_path):
+    from rnncli.model.metrics import skill_vs_best
+
+    out = tmp_path / "models"
+    assert run("train", SAMPLES / "seattle_long.csv", "--id-col", "variable", "--past", 7, "--future", 2,
+               "--hidden", 4, "--epochs", 2, "--scale", "minmax", "-o", out, "--quiet").exit_code == 0
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    entry = next(e for e in manifest["series"] if e["status"] == "ok")
+    assert len(entry["snaive_rmse"]) == len(entry["naive_rmse"]) == 1
+    from click.testing import CliRunner
+
+    from rnncli.cli import cli
+
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["info", str(out)], prog_name="rnncli")
+    assert result.exit_code == 0, result.stderr
+    skill = skill_vs_best(entry["val_rmse"], {"naive": entry["naive_rmse"],
+                                              "seasonal_naive": entry["snaive_rmse"]})[0][0]
+    assert "seasonal naive RMSE" in result.stderr
+    assert f"{skill:.3g}" in result.stderr

@@ -266,9 +266,11 @@ def test_the_manifest_describes_the_run_and_every_series(model_dir, serial):
     assert entries[0] == {"id": "sine-0", "file": "series/sine-0.joblib", "status": "ok", "error": None,
                           "rows": 80, "data_sha256": serial[0]["data_sha256"],
                           "val_rmse": serial[0]["val_rmse"], "naive_rmse": serial[0]["naive_rmse"],
+                          "snaive_rmse": serial[0]["snaive_rmse"],
                           "epochs_run": 3, "seconds": entries[0]["seconds"]}
     assert entries[-1] == {"id": "constant", "file": None, "status": "failed", "error": CONSTANT, "rows": 90,
-                           "data_sha256": None, "val_rmse": None, "naive_rmse": None, "epochs_run": None,
+                           "data_sha256": None, "val_rmse": None, "naive_rmse": None, "snaive_rmse": None,
+                           "epochs_run": None,
                            "seconds": entries[-1]["seconds"]}
 
 
