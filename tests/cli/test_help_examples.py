@@ -9,6 +9,7 @@ runs as written. Pipes after the rnncli command (`| head -3`, `| jq ...`) and re
 are left to the shell: the command's own output is checked to be a success.
 """
 
+import importlib.util
 import json
 import shlex
 from pathlib import Path
@@ -112,6 +113,12 @@ def test_every_help_example_runs_after_the_quick_start(workdir, monkeypatch):
             continue
         text = (workdir / stdin).read_text() if stdin and stdin != "new.csv" else None
         result = runner.invoke(cli, fewer_epochs(args), input=text, prog_name="rnncli")
+        if "--plot" in args and importlib.util.find_spec("matplotlib") is None:
+            # without the plot extra (the README's plain test command) the example says what to install
+            assert result.exit_code == 1, example
+            assert result.stderr.startswith("Error: --plot needs matplotlib: "), result.stderr
+            assert "[plot]" in result.stderr, result.stderr
+            continue
         assert result.exit_code == 0, f"{command} --help example failed: {example}\n{result.stderr}"
         assert "Error" not in result.stderr, example
         if " | jq ." in example:  # the key the example picks is in the JSON
