@@ -62,6 +62,7 @@ __all__ = [
     "future_times",
     "is_series",
     "read_csv",
+    "read_frame",
     "read_header",
     "read_long_csv",
     "series_sha256",
@@ -134,7 +135,77 @@ def read_csv(
 
     raw = read_bytes(path_or_dash, source)
     text = read_text(path_or_dash, encoding, source, delimiter, raw)
-    header, rows, lines = split_records(text, delimiter, source, bool(no_header))
+    series = _series_from_text(
+        text, source, delimiter=delimiter, no_header=bool(no_header), time_col=time_col, targets=targets,
+        features=features, fill=fill, resample=resample, smooth=smooth, freq=freq, expect_freq=expect_freq,
+        time_format=time_format, tz=tz, decimal=decimal, thousands=thousands)
+    series.provenance = {"source": os.path.basename(source), "sha256": hashlib.sha256(raw).hexdigest(),
+                         "read": {**read, "time_col": series.time_col or "none"}}
+    return series
+
+
+def read_frame(
+    frame,
+    *,
+    time_col: str | None = "auto",
+    targets: str | Iterable[str] = (),
+    features: str | Iterable[str] = (),
+    fill: str = "error",
+    resample: str | None = None,
+    smooth: int | None = None,
+    freq: str | None = None,
+    expect_freq: str | None = None,
+    tz: str | None = None,
+) -> Series:
+    """Read a pandas DataFrame into a `Series` with every check `read_csv` makes.
+
+    The frame's index is its time axis when it holds times (a DatetimeIndex, tz-aware or not, a
+    PeriodIndex, or labels such as "1949-01"); a default RangeIndex is left out. A time column may
+    also be a column (found as `read_csv` finds it, or named by `time_col`). The calendar is then
+    checked as for a file: timestamps missing from the inferred (or `freq`) calendar are a
+    DataError unless `fill` fills or drops them, so no window bridges a gap, and forecasts carry the
+    times that follow the data's end. The other arguments are `read_csv`'s.
+
+    The frame is written as CSV text by pandas (`DataFrame.to_csv`: floats exactly, NaN as an
+    empty field) and read back by `read_csv`'s parser, so messages name a line of that text: line
+    1 is the header, line k + 2 the frame's row k (0-based, as `df.iloc[k]`). The provenance
+    source is "DataFrame" and its sha256 is the hash of that text.
+    Raises DataError for problems in the data and ConfigError for bad option values or an object
+    that is not a DataFrame.
+    """
+    import pandas as pd
+
+    from ..errors import ConfigError
+
+    if not isinstance(frame, pd.DataFrame):
+        kind = type(frame).__name__
+        hint = " (a pandas Series: pass series.to_frame())" if isinstance(frame, pd.Series) else ""
+        raise ConfigError(f"read_frame takes a pandas DataFrame, got {kind}{hint}")
+    read = {"delimiter": ",", "encoding": "utf-8", "time_col": time_col, "fill": fill, "resample": resample,
+            "smooth": smooth}
+    fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
+    freq, tz = check_freq(freq), check_tz(tz)
+    read.update(freq=freq, time_format=None, tz=tz, no_header=False, decimal=".", thousands=None)
+    with_index = not isinstance(frame.index, pd.RangeIndex)
+    label = None
+    if with_index and frame.index.name is None:
+        label = next(name for name in ("time", "index", "_time") if name not in map(str, frame.columns))
+    text = frame.to_csv(index=with_index, index_label=label, lineterminator="\n")
+    source = "DataFrame"
+    series = _series_from_text(
+        text, source, delimiter=",", no_header=False, time_col=time_col, targets=targets, features=features,
+        fill=fill, resample=resample, smooth=smooth, freq=freq, expect_freq=expect_freq, time_format=None,
+        tz=tz, decimal=".", thousands=None)
+    series.provenance = {"source": source, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                         "read": {**read, "time_col": series.time_col or "none"}}
+    return series
+
+
+def _series_from_text(text: str, source: str, *, delimiter: str, no_header: bool, time_col, targets,
+                      features, fill: str, resample, smooth, freq, expect_freq, time_format, tz, decimal,
+                      thousands) -> Series:
+    """The records of CSV `text` through the time column, value and calendar checks (`build_series`)."""
+    header, rows, lines = split_records(text, delimiter, source, no_header)
     if not no_header and looks_like_data_row(header):
         raise DataError(
             f"{source} line 1: {show(delimiter.join(header))} looks like data (a time and numbers), not a "
@@ -162,8 +233,6 @@ def read_csv(
     except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # a safety net for pandas/numpy
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise DataError(f"{source}: cannot read the table: {reason}") from exc
-    series.provenance = {"source": os.path.basename(source), "sha256": hashlib.sha256(raw).hexdigest(),
-                         "read": {**read, "time_col": series.time_col or "none"}}
     return series
 
 

@@ -28,6 +28,7 @@ from .persist import FORMAT, FORMAT_VERSION
 from .tables import (
     MAX_MAGNITUDE,
     check_enough_rows,
+    check_frame_index,
     check_magnitude,
     check_not_constant,
     check_unbroken,
@@ -127,8 +128,9 @@ class Forecaster:
             on_variant=None, on_batch=None, resume: dict | None = None, threads="auto") -> "Forecaster":
         """Train on `data`; returns self.
 
-        `data` is a `Series` (from `read_csv`), a pandas DataFrame (its column names are the
-        columns; a non-numeric column, such as a time column, raises DataError naming it) or an
+        `data` is a `Series` (from `read_csv` or `read_frame`), a pandas DataFrame with a plain
+        RangeIndex (its column names are the columns; a non-numeric column, such as a time column, or
+        an index of times or labels raises DataError pointing to `read_frame`) or an
         array (rows, columns) whose columns are named by `columns` (default x0, x1, ...).
         `targets` and `features` name columns (or give their indices); they are ignored for a
         Series, which carries its own. `on_epoch(EpochLog)` after every epoch,
@@ -316,6 +318,7 @@ class Forecaster:
         if data is None:
             return self.tail_
         if hasattr(data, "values") and hasattr(data, "columns"):
+            check_frame_index(data)
             missing = [c for c in self.columns_ if c not in list(data.columns)]
             if missing:
                 raise DataError(f"data lacks the model's column(s) {', '.join(missing)}; "

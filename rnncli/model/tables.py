@@ -47,6 +47,7 @@ def table(data, targets, features, columns):
                 time["style"] = dict(data.time_style)  # how forecast times are written (timecol.format_time)
         return values, cols, fidx, tidx, time
     _check_numeric_frame(data)
+    check_frame_index(data)
     values = np.asarray(data, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
@@ -78,9 +79,29 @@ def _check_numeric_frame(data) -> None:
     names = ", ".join(repr(name) for name in bad)
     what = f"column {names} is" if len(bad) == 1 else f"columns {names} are"
     raise DataError(
-        f"the DataFrame's {what} not numeric; read the file with rnncli.read_csv(path) (it finds the time "
-        f"column), or make the time column the index: df.set_index({bad[0]!r}) (or pd.read_csv(path, "
-        "index_col=0, parse_dates=True))"
+        f"the DataFrame's {what} not numeric; pass rnncli.read_frame(df) (it finds the time column and "
+        f"checks its calendar), or read the file with rnncli.read_csv(path)"
+    )
+
+
+def check_frame_index(data) -> None:
+    """DataError for a pandas DataFrame whose index holds times or labels, which an array would drop.
+
+    A DatetimeIndex, PeriodIndex or text index is the data's time axis: fitting the bare values would
+    lose it silently (no calendar check, so windows could bridge missing days; forecasts without
+    times). Numeric indexes (a RangeIndex, row numbers after filtering) are only positions.
+    """
+    index = getattr(data, "index", None)
+    kind = getattr(getattr(index, "dtype", None), "kind", None)
+    if index is None or not hasattr(data, "columns") or kind in tuple("biuf"):
+        return
+    first = f", first {str(index[0])!r}" if len(index) else ""
+    holds = "its times" if kind == "M" or type(index).__name__ == "PeriodIndex" else "labels, not row numbers"
+    raise DataError(
+        f"the DataFrame's index ({type(index).__name__}{first}) holds {holds}, which reading only the values "
+        "would drop; pass rnncli.read_frame(df): it checks the calendar (gaps, frequency) "
+        "and forecasts carry the times after the data's end; or df.reset_index(drop=True) to use the rows "
+        "as a plain sequence"
     )
 
 

@@ -456,9 +456,10 @@ def test_bad_separators_are_a_usage_error(run, error_line, tmp_path, args, messa
     assert error_line(result, 2) == "Error: " + message
 
 
-def test_a_dataframe_with_a_time_column_is_refused_naming_it_and_fits_once_it_is_the_index():
+def test_a_dataframe_with_a_time_column_is_refused_naming_it_and_fits_through_read_frame():
     import pandas as pd
 
+    from rnncli import read_frame
     from rnncli.errors import DataError
 
     frame = pd.DataFrame({"month": ["1949-01", "1949-02", "1949-03", "1949-04", "1949-05", "1949-06"],
@@ -467,8 +468,8 @@ def test_a_dataframe_with_a_time_column_is_refused_naming_it_and_fits_once_it_is
     with pytest.raises(DataError) as info:
         model.fit(frame, targets=["passengers"])
     assert str(info.value) == (
-        "the DataFrame's columns 'month', 'note' are not numeric; read the file with rnncli.read_csv(path) "
-        "(it finds the time column), or make the time column the index: df.set_index('month') (or "
-        "pd.read_csv(path, index_col=0, parse_dates=True))")
-    model.fit(frame.drop(columns="note").set_index("month"))
+        "the DataFrame's columns 'month', 'note' are not numeric; pass rnncli.read_frame(df) (it finds the "
+        "time column and checks its calendar), or read the file with rnncli.read_csv(path)")
+    model.fit(read_frame(frame, targets=["passengers"]))
     assert model.columns_ == ["passengers"]
+    assert (model.time_["col"], model.time_["freq"]) == ("month", "MS")
