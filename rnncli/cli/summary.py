@@ -76,6 +76,11 @@ def validation_comparison(s: dict) -> dict:
     return baseline_comparison(s["targets"], val["rmse"], val["naive_rmse"], snaive)
 
 
+
+# How training ended (`history.stopped`), as the info table says it.
+_STOPPED = {"early": "stopped early", "step budget": "stopped at the step budget",
+            "interrupted": "interrupted", "completed": "all epochs run"}
+
 def summary_tables(s: dict, width: int | None = None) -> list:
     """The Keras-like layer table and a table of the model's facts."""
     layers = Table(title="model")
@@ -108,7 +113,7 @@ def summary_tables(s: dict, width: int | None = None) -> list:
          f"{time.get('col')} (last {time.get('last')}, frequency {spacing})" if time else "none"),
         ("training", f"{hist['epochs_run']} epochs"
          + (f" ({hist['steps']} steps)" if hist.get("steps") else "")
-         + f", best epoch {hist['best_epoch']}, {hist['stopped']}"),
+         + f", best epoch {hist['best_epoch']}, {_STOPPED.get(hist['stopped'], hist['stopped'])}"),
         ("best validation MSSE", sig(hist["best_msse"])),
         ("data", f"{s['data'].get('source', '-')} ({s['data'].get('rows', '-')} rows)"),
         ("data sha256", s["data"].get("sha256", "-")),

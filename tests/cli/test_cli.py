@@ -607,6 +607,15 @@ def test_info_table_goes_to_stderr_only(run, lstm400):
     assert (result.exit_code, result.stdout) == (0, "")
 
 
+def test_info_says_how_training_ended_in_words(run, airline_model):
+    s = json.loads(run("info", airline_model, "--format", "json").stdout)["history"]
+    words = " ".join(run("info", airline_model).stderr.replace("│", " ").split())
+    ended = {"early": "stopped early", "step budget": "stopped at the step budget",
+             "interrupted": "interrupted", "completed": "all epochs run"}[s["stopped"]]
+    assert f"{s['epochs_run']} epochs" in words
+    assert f"best epoch {s['best_epoch']}, {ended}" in words
+
+
 def test_info_json_total_params(run, lstm400):
     summary = json.loads(run("info", lstm400, "--format", "json").stdout)
     assert summary["total_params"] == 646408
