@@ -33,8 +33,8 @@ import math
 import re
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, wait
 
 import numpy as np
 
@@ -44,6 +44,7 @@ from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
 from ..model import sizing
 from ..model.forecaster import Forecaster
+from ..threads import BLAS_ENV
 
 __all__ = ["SCHEMES", "default_chunk_size", "exit_code", "run_tasks", "scheduler_address", "train_many"]
 
@@ -188,14 +189,12 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
             stop = handle(_failed(key, one_line(data))) or stop
     runnable = [task for task in tasks if not isinstance(task[1], BaseException)]
     if runnable and not stop:
-        if scheduler is not None:
-            _run_dask(runnable, scheduler, connect_timeout, chunk_size, handle, worker_timeout)
-        elif n_jobs == 1 or len(runnable) == 1:
+        if scheduler is None and (n_jobs == 1 or len(runnable) == 1):
             for key, data, params in runnable:
                 if handle(_train_one(key, data, params, threads)):
                     break
         else:
-            _run_local(runnable, n_jobs, chunk_size, handle)
+            _run_parallel(runnable, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, handle)
     for key in keys:
         if key not in results:
             reason = (f"not trained: --fail-fast stopped the run after series {first_failure[0]!r} failed"
@@ -204,34 +203,59 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
     return [results[key] for key in keys]
 
 
-def _run_local(tasks: list, n_jobs: int, chunk_size: int | None, handle) -> None:
-    """joblib's loky processes, BLAS limited to one thread each; results as they complete.
+def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeout: float,
+                  worker_timeout: float, chunk_size: int | None, handle) -> None:
+    """Chunks of tasks on a concurrent.futures executor, loky's processes or a Dask cluster's (the
+    same loop for both); results collected as they complete, by this process.
 
-    Tasks are handed to joblib lazily (a few per worker ahead), so a fail-fast stop just hands out no
-    more: the series already running finish and are recorded, the rest are cancelled. (Aborting the
-    workers instead races inside loky.) An exception or Ctrl-C in this loop does abort them.
+    Loky is handed a chunk more than it has workers, a Dask cluster every chunk at once. A chunk
+    whose task raises (a Dask worker died, ...) fails its series only. A fail-fast stop shuts the
+    executor down: loky hands out no more and the chunks it holds finish; Dask cancels the chunks
+    not done. Both keep every chunk that finished. On Dask, the series of the chunks the watchdog
+    cancels (`_dask_executor`) fail with its reason.
     """
-    from joblib import Parallel, delayed, parallel_config
-
-    stop = threading.Event()
-
-    def todo():
-        for key, data, params in tasks:
-            if stop.is_set():
+    with (_dask_executor(scheduler, connect_timeout, worker_timeout) if scheduler else
+          _loky_executor(n_jobs)) as (executor, n_workers, lost):
+        size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
+        chunks = iter([tasks[i : i + size] for i in range(0, len(tasks), size)])
+        ahead = len(tasks) if scheduler else n_workers + 1
+        running: dict = {}
+        stopping = False
+        while True:
+            while not stopping and len(running) < ahead and (chunk := next(chunks, None)):
+                running[executor.submit(_train_chunk, chunk)] = chunk
+            if not running:
                 return
-            yield delayed(_train_one)(key, data, params)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = running.pop(future)
+                if future.cancelled():  # by a fail-fast stop (its series are cancelled later) or lost
+                    results = [_failed(key, lost[0]) for key, _, _ in chunk] if lost else []
+                elif future.exception() is not None:
+                    error = f"the {'Dask ' if scheduler else ''}task failed: {one_line(future.exception())}"
+                    results = [_failed(key, error) for key, _, _ in chunk]
+                else:
+                    results = future.result()
+                if any([handle(result) for result in results]) and not stopping:
+                    stopping = True
+                    executor.shutdown(wait=False)
 
-    with parallel_config(backend="loky", inner_max_num_threads=1):
-        outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2*n_jobs",
-                           batch_size=chunk_size or "auto")(todo())
-        try:
-            for result in outputs:
-                if handle(result):
-                    stop.set()
-        finally:
-            with warnings.catch_warnings():  # joblib warns that an early stop cancels tasks: it is meant to
-                warnings.filterwarnings("ignore", r".*(cancelled|not used)", UserWarning)
-                outputs.close()
+
+@contextlib.contextmanager
+def _loky_executor(n_jobs: int):
+    """loky's reusable executor, n_jobs processes with single-threaded BLAS: (executor, workers, []).
+
+    An exception or Ctrl-C in the `with` block kills the workers."""
+    from joblib import effective_n_jobs
+    from joblib.externals.loky import get_reusable_executor
+
+    n_workers = effective_n_jobs(n_jobs)
+    executor = get_reusable_executor(max_workers=n_workers, env=dict.fromkeys(BLAS_ENV, "1"))
+    try:
+        yield executor, n_workers, []
+    except BaseException:
+        executor.shutdown(wait=False, kill_workers=True)
+        raise
 
 
 def _train_one(key, data, params: dict, threads="auto") -> Result:
@@ -397,49 +421,23 @@ def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
         raise
 
 
-def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None, handle,
-              worker_timeout: float = 60) -> None:
-    """Chunks of series as Dask tasks; results collected as they complete, by this process.
+@contextlib.contextmanager
+def _dask_executor(address: str, timeout: float, worker_timeout: float):
+    """The cluster as a concurrent.futures executor: (executor, worker threads, lost).
 
     A watchdog thread asks the scheduler for its workers every `_WATCH_SECONDS`; when there has been
-    none (or no answer) for `worker_timeout` seconds, the chunks not done are cancelled and their
-    series fail with that reason; the finished ones are kept.
+    none (or no answer) for `worker_timeout` seconds, it puts the reason in `lost` and cancels the
+    tasks not done.
     """
     client = _connect(address, timeout)
-    distributed = _import_distributed()
     lost: list = []  # the reason, once every worker has been gone too long
     done = threading.Event()
     try:
-        n_workers = sum(client.nthreads().values())
-        size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        futures = {client.submit(_train_chunk, chunk, pure=False): chunk for chunk in chunks}
-
-        def results(future) -> list:
-            if lost and future.status != "finished":
-                return [_failed(key, lost[0]) for key, _, _ in futures[future]]
-            try:
-                return future.result()
-            except Exception as e:  # the task itself failed (a worker died...): its series fail
-                error = f"the Dask task failed: {one_line(e)}"
-                return [_failed(key, error) for key, _, _ in futures[future]]
-
-        def cancel_unfinished() -> None:
-            client.cancel([f for f in futures if f.status != "finished"])
-
-        threading.Thread(target=_watch_workers, args=(client, worker_timeout, lost, done, cancel_unfinished),
+        executor = client.get_executor(pure=False)
+        cancel = lambda: executor.shutdown(wait=False)  # noqa: E731
+        threading.Thread(target=_watch_workers, args=(client, worker_timeout, lost, done, cancel),
                          name="rnncli-dask-watchdog", daemon=True).start()
-        collected = set()
-        for future in distributed.as_completed(list(futures), loop=client.loop):
-            collected.add(future)
-            if any([handle(result) for result in results(future)]):
-                # --fail-fast: what finished meanwhile is kept (not cancelled); the rest is cancelled
-                for other in futures:
-                    if other not in collected and other.status == "finished":
-                        for result in results(other):
-                            handle(result)
-                client.cancel(list(futures))
-                break
+        yield executor, sum(client.nthreads().values()), lost
     finally:
         done.set()
         client.close()
