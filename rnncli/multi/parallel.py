@@ -205,19 +205,18 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
 
 def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeout: float,
                   worker_timeout: float, chunk_size: int | None, handle) -> None:
-    """Chunks of tasks on a concurrent.futures executor, loky's processes or a Dask cluster's (the
-    same loop for both); results collected as they complete, by this process.
+    """Chunks of tasks on a concurrent.futures executor, loky's processes or a Dask cluster, in one
+    loop; results collected as they complete, by this process.
 
-    Loky is handed a chunk more than it has workers, a Dask cluster every chunk at once. A chunk
-    whose task raises (a Dask worker died, ...) fails its series only. A fail-fast stop shuts the
-    executor down: loky hands out no more and the chunks it holds finish; Dask cancels the chunks
-    not done. Both keep every chunk that finished. On Dask, the series of the chunks the watchdog
-    cancels (`_dask_executor`) fail with its reason.
+    Loky gets one chunk more than it has workers, Dask every chunk at once. A task that raises (its
+    worker died...) fails its chunk's series only. Fail-fast shuts the executor down: loky runs what
+    it holds, Dask cancels what is not done; both keep what finished. A chunk the Dask watchdog
+    cancelled (`_dask_executor`) fails with its reason.
     """
     with (_dask_executor(scheduler, connect_timeout, worker_timeout) if scheduler else
           _loky_executor(n_jobs)) as (executor, n_workers, lost):
         size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
-        chunks = iter([tasks[i : i + size] for i in range(0, len(tasks), size)])
+        chunks = (tasks[i : i + size] for i in range(0, len(tasks), size))
         ahead = len(tasks) if scheduler else n_workers + 1
         running: dict = {}
         stopping = False
@@ -243,14 +242,13 @@ def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeo
 
 @contextlib.contextmanager
 def _loky_executor(n_jobs: int):
-    """loky's reusable executor, n_jobs processes with single-threaded BLAS: (executor, workers, []).
-
-    An exception or Ctrl-C in the `with` block kills the workers."""
+    """joblib's reusable loky executor (the one `Parallel` uses), n_jobs processes with single-threaded
+    BLAS: (executor, workers, []). An exception or Ctrl-C in the `with` block kills the workers."""
     from joblib import effective_n_jobs
-    from joblib.externals.loky import get_reusable_executor
+    from joblib.executor import get_memmapping_executor
 
     n_workers = effective_n_jobs(n_jobs)
-    executor = get_reusable_executor(max_workers=n_workers, env=dict.fromkeys(BLAS_ENV, "1"))
+    executor = get_memmapping_executor(n_workers, env=dict.fromkeys(BLAS_ENV, "1"))
     try:
         yield executor, n_workers, []
     except BaseException:
@@ -423,19 +421,12 @@ def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
 
 @contextlib.contextmanager
 def _dask_executor(address: str, timeout: float, worker_timeout: float):
-    """The cluster as a concurrent.futures executor: (executor, worker threads, lost).
-
-    A watchdog thread asks the scheduler for its workers every `_WATCH_SECONDS`; when there has been
-    none (or no answer) for `worker_timeout` seconds, it puts the reason in `lost` and cancels the
-    tasks not done.
-    """
+    """The cluster's concurrent.futures executor: (executor, worker threads, lost); a watchdog thread
+    (`_watch_workers`) puts a reason in `lost` and cancels the tasks not done when it loses every worker."""
     client = _connect(address, timeout)
-    lost: list = []  # the reason, once every worker has been gone too long
-    done = threading.Event()
+    executor, lost, done = client.get_executor(pure=False), [], threading.Event()
     try:
-        executor = client.get_executor(pure=False)
-        cancel = lambda: executor.shutdown(wait=False)  # noqa: E731
-        threading.Thread(target=_watch_workers, args=(client, worker_timeout, lost, done, cancel),
+        threading.Thread(target=_watch_workers, args=(client, executor, worker_timeout, lost, done),
                          name="rnncli-dask-watchdog", daemon=True).start()
         yield executor, sum(client.nthreads().values()), lost
     finally:
@@ -446,23 +437,17 @@ def _dask_executor(address: str, timeout: float, worker_timeout: float):
 _WATCH_SECONDS = 0.5
 
 
-def _watch_workers(client, worker_timeout: float, lost: list, done: threading.Event, cancel) -> None:
-    """Until `done`: when the cluster has had no worker for `worker_timeout` s, put the reason in
-    `lost` and `cancel()` the unfinished chunks (their futures then complete, as cancelled)."""
-    since = None
+def _watch_workers(client, executor, worker_timeout: float, lost: list, done: threading.Event) -> None:
+    """Until `done`, every `_WATCH_SECONDS`: once the cluster has had no worker (or not answered) for
+    `worker_timeout` s, put the reason in `lost` and cancel the unfinished tasks (shut `executor` down)."""
+    seen = time.monotonic()  # when a worker was last seen
     while not done.wait(_WATCH_SECONDS):
-        try:
-            workers = len(client.nthreads())
-        except Exception:  # the scheduler does not answer: no worker can be reached either
-            workers = 0
-        if workers:
-            since = None
-            continue
-        now = time.monotonic()
-        since = now if since is None else since
-        if now - since >= worker_timeout:
+        with contextlib.suppress(Exception):  # a scheduler that does not answer reaches no worker either
+            if client.nthreads():
+                seen = time.monotonic()
+        if time.monotonic() - seen >= worker_timeout:
             lost.append(f"not trained: the Dask cluster had no worker for {worker_timeout:g} s "
                         "(--worker-timeout); start workers and train again")
             with contextlib.suppress(Exception):
-                cancel()
+                executor.shutdown(wait=False)
             return
