@@ -49,7 +49,7 @@ from ..threads import BLAS_ENV
 __all__ = ["SCHEMES", "default_chunk_size", "exit_code", "run_tasks", "scheduler_address", "train_many"]
 
 SCHEMES = ("tcp", "tls", "inproc", "ws", "wss", "ucx")  # the comms distributed can register
-TASK_SECONDS = 1.0  # a Dask task's target duration, for the default chunk size
+TASK_SECONDS = 1.0  # a task's target duration, for the default chunk size
 # Training cost, in microseconds per (window x past step x epoch x layer): an overhead per step plus
 # the gate products. Measured on one core (2020s x86, float32, batch 32); only its order matters.
 _COST_US = (1.8, 1e-3)
@@ -75,7 +75,7 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     the series not done yet fail with that reason (the finished ones are kept).
     threads: BLAS threads of the series trained here (n_jobs 1), an int or "auto" (`rnncli.threads`);
     workers (N > 1, Dask) keep one thread each.
-    chunk_size: series per task (loky's batch size; for Dask, default `default_chunk_size`).
+    chunk_size: series per task (default `default_chunk_size`), for loky and Dask alike.
     on_result(result) is called in this process once per series, as each completes (cancelled ones
     last); with keep_artifacts=False the returned results then drop their artifact to save memory.
 
@@ -115,7 +115,7 @@ def exit_code(results: list[Result]) -> int:
 
 
 def default_chunk_size(tasks_or_series, options: dict | None = None, n_workers: int = 1) -> int:
-    """Series per Dask task: about `TASK_SECONDS` of work, and at least 4 tasks per worker thread.
+    """Series per task (loky or Dask): about `TASK_SECONDS` of work, and at least 4 tasks per worker thread.
 
     The work is estimated from each series' length, past, epochs, layers and hidden (`_COST_US`;
     one network per series), not measured: a cluster's cores may be faster or slower. The number
