@@ -208,10 +208,10 @@ def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeo
     """Chunks of tasks on a concurrent.futures executor, loky's processes or a Dask cluster, in one
     loop; results collected as they complete, by this process.
 
-    Loky gets one chunk more than it has workers, Dask every chunk at once. A task that raises (its
-    worker died...) fails its chunk's series only. Fail-fast shuts the executor down: loky runs what
-    it holds, Dask cancels what is not done; both keep what finished. A chunk the Dask watchdog
-    cancelled (`_dask_executor`) fails with its reason.
+    Loky gets one chunk more than it has workers, Dask every chunk at once. A task that raises (a Dask
+    worker died...) fails its chunk's series only; a dead loky worker breaks loky's pool, and the run
+    raises. Fail-fast shuts the executor down: loky runs what it holds, Dask cancels what is not done;
+    both keep what finished. A chunk the Dask watchdog cancelled (`_dask_executor`) fails with its reason.
     """
     with (_dask_executor(scheduler, connect_timeout, worker_timeout) if scheduler else
           _loky_executor(n_jobs)) as (executor, n_workers, lost):
