@@ -105,8 +105,8 @@ def parallel_options(f):
     f = click.option("--fail-fast", is_flag=True,
                      help="Stop at the first failure; the models not yet trained are cancelled.")(f)
     f = click.option("--chunk-size", type=int, default=None, callback=positive, metavar="N",
-                     help="Models per task. Default: about a second of work per Dask task; joblib's "
-                          "automatic batching for -j.")(f)
+                     help="Models per task. Default: about a second of work per task, at least four tasks "
+                          "per worker.")(f)
     f = click.option("--worker-timeout", type=float, default=60, show_default=True, metavar="SECONDS",
                      help="With --scheduler: fail the models not yet trained when the cluster has had no "
                           "worker for this long (the finished ones are kept).")(f)

@@ -33,8 +33,8 @@ import math
 import re
 import threading
 import time
-import warnings
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, wait
 
 import numpy as np
 
@@ -44,11 +44,12 @@ from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
 from ..model import sizing
 from ..model.forecaster import Forecaster
+from ..threads import BLAS_ENV
 
 __all__ = ["SCHEMES", "default_chunk_size", "exit_code", "run_tasks", "scheduler_address", "train_many"]
 
 SCHEMES = ("tcp", "tls", "inproc", "ws", "wss", "ucx")  # the comms distributed can register
-TASK_SECONDS = 1.0  # a Dask task's target duration, for the default chunk size
+TASK_SECONDS = 1.0  # a task's target duration, for the default chunk size
 # Training cost, in microseconds per (window x past step x epoch x layer): an overhead per step plus
 # the gate products. Measured on one core (2020s x86, float32, batch 32); only its order matters.
 _COST_US = (1.8, 1e-3)
@@ -74,7 +75,7 @@ def train_many(series_by_id: Mapping, options: dict, *, n_jobs: int = 1, schedul
     the series not done yet fail with that reason (the finished ones are kept).
     threads: BLAS threads of the series trained here (n_jobs 1), an int or "auto" (`rnncli.threads`);
     workers (N > 1, Dask) keep one thread each.
-    chunk_size: series per task (loky's batch size; for Dask, default `default_chunk_size`).
+    chunk_size: series per task (default `default_chunk_size`), for loky and Dask alike.
     on_result(result) is called in this process once per series, as each completes (cancelled ones
     last); with keep_artifacts=False the returned results then drop their artifact to save memory.
 
@@ -114,7 +115,7 @@ def exit_code(results: list[Result]) -> int:
 
 
 def default_chunk_size(tasks_or_series, options: dict | None = None, n_workers: int = 1) -> int:
-    """Series per Dask task: about `TASK_SECONDS` of work, and at least 4 tasks per worker thread.
+    """Series per task (loky or Dask): about `TASK_SECONDS` of work, and at least 4 tasks per worker thread.
 
     The work is estimated from each series' length, past, epochs, layers and hidden (`_COST_US`;
     one network per series), not measured: a cluster's cores may be faster or slower. The number
@@ -188,14 +189,12 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
             stop = handle(_failed(key, one_line(data))) or stop
     runnable = [task for task in tasks if not isinstance(task[1], BaseException)]
     if runnable and not stop:
-        if scheduler is not None:
-            _run_dask(runnable, scheduler, connect_timeout, chunk_size, handle, worker_timeout)
-        elif n_jobs == 1 or len(runnable) == 1:
+        if scheduler is None and (n_jobs == 1 or len(runnable) == 1):
             for key, data, params in runnable:
                 if handle(_train_one(key, data, params, threads)):
                     break
         else:
-            _run_local(runnable, n_jobs, chunk_size, handle)
+            _run_parallel(runnable, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, handle)
     for key in keys:
         if key not in results:
             reason = (f"not trained: --fail-fast stopped the run after series {first_failure[0]!r} failed"
@@ -204,34 +203,57 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
     return [results[key] for key in keys]
 
 
-def _run_local(tasks: list, n_jobs: int, chunk_size: int | None, handle) -> None:
-    """joblib's loky processes, BLAS limited to one thread each; results as they complete.
+def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeout: float,
+                  worker_timeout: float, chunk_size: int | None, handle) -> None:
+    """Chunks of tasks on a concurrent.futures executor, loky's processes or a Dask cluster, in one
+    loop; results collected as they complete, by this process.
 
-    Tasks are handed to joblib lazily (a few per worker ahead), so a fail-fast stop just hands out no
-    more: the series already running finish and are recorded, the rest are cancelled. (Aborting the
-    workers instead races inside loky.) An exception or Ctrl-C in this loop does abort them.
+    Loky gets one chunk more than it has workers, Dask every chunk at once. A task that raises (a Dask
+    worker died...) fails its chunk's series only; a dead loky worker breaks loky's pool, and the run
+    raises. Fail-fast shuts the executor down: loky runs what it holds, Dask cancels what is not done;
+    both keep what finished. A chunk the Dask watchdog cancelled (`_dask_executor`) fails with its reason.
     """
-    from joblib import Parallel, delayed, parallel_config
-
-    stop = threading.Event()
-
-    def todo():
-        for key, data, params in tasks:
-            if stop.is_set():
+    with (_dask_executor(scheduler, connect_timeout, worker_timeout) if scheduler else
+          _loky_executor(n_jobs)) as (executor, n_workers, lost):
+        size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
+        chunks = (tasks[i : i + size] for i in range(0, len(tasks), size))
+        ahead = len(tasks) if scheduler else n_workers + 1
+        running: dict = {}
+        stopping = False
+        while True:
+            while not stopping and len(running) < ahead and (chunk := next(chunks, None)):
+                running[executor.submit(_train_chunk, chunk)] = chunk
+            if not running:
                 return
-            yield delayed(_train_one)(key, data, params)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = running.pop(future)
+                if future.cancelled():  # by a fail-fast stop (its series are cancelled later) or lost
+                    results = [_failed(key, lost[0]) for key, _, _ in chunk] if lost else []
+                elif future.exception() is not None:
+                    error = f"the {'Dask ' if scheduler else ''}task failed: {one_line(future.exception())}"
+                    results = [_failed(key, error) for key, _, _ in chunk]
+                else:
+                    results = future.result()
+                if any([handle(result) for result in results]) and not stopping:
+                    stopping = True
+                    executor.shutdown(wait=False)
 
-    with parallel_config(backend="loky", inner_max_num_threads=1):
-        outputs = Parallel(n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2*n_jobs",
-                           batch_size=chunk_size or "auto")(todo())
-        try:
-            for result in outputs:
-                if handle(result):
-                    stop.set()
-        finally:
-            with warnings.catch_warnings():  # joblib warns that an early stop cancels tasks: it is meant to
-                warnings.filterwarnings("ignore", r".*(cancelled|not used)", UserWarning)
-                outputs.close()
+
+@contextlib.contextmanager
+def _loky_executor(n_jobs: int):
+    """joblib's reusable loky executor (the one `Parallel` uses), n_jobs processes with single-threaded
+    BLAS: (executor, workers, []). An exception or Ctrl-C in the `with` block kills the workers."""
+    from joblib import effective_n_jobs
+    from joblib.executor import get_memmapping_executor
+
+    n_workers = effective_n_jobs(n_jobs)
+    executor = get_memmapping_executor(n_workers, env=dict.fromkeys(BLAS_ENV, "1"))
+    try:
+        yield executor, n_workers, []
+    except BaseException:
+        executor.shutdown(wait=False, kill_workers=True)
+        raise
 
 
 def _train_one(key, data, params: dict, threads="auto") -> Result:
@@ -397,49 +419,16 @@ def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
         raise
 
 
-def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None, handle,
-              worker_timeout: float = 60) -> None:
-    """Chunks of series as Dask tasks; results collected as they complete, by this process.
-
-    A watchdog thread asks the scheduler for its workers every `_WATCH_SECONDS`; when there has been
-    none (or no answer) for `worker_timeout` seconds, the chunks not done are cancelled and their
-    series fail with that reason; the finished ones are kept.
-    """
+@contextlib.contextmanager
+def _dask_executor(address: str, timeout: float, worker_timeout: float):
+    """The cluster's concurrent.futures executor: (executor, worker threads, lost); a watchdog thread
+    (`_watch_workers`) puts a reason in `lost` and cancels the tasks not done when it loses every worker."""
     client = _connect(address, timeout)
-    distributed = _import_distributed()
-    lost: list = []  # the reason, once every worker has been gone too long
-    done = threading.Event()
+    executor, lost, done = client.get_executor(pure=False), [], threading.Event()
     try:
-        n_workers = sum(client.nthreads().values())
-        size = chunk_size or default_chunk_size(tasks, n_workers=n_workers)
-        chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        futures = {client.submit(_train_chunk, chunk, pure=False): chunk for chunk in chunks}
-
-        def results(future) -> list:
-            if lost and future.status != "finished":
-                return [_failed(key, lost[0]) for key, _, _ in futures[future]]
-            try:
-                return future.result()
-            except Exception as e:  # the task itself failed (a worker died...): its series fail
-                error = f"the Dask task failed: {one_line(e)}"
-                return [_failed(key, error) for key, _, _ in futures[future]]
-
-        def cancel_unfinished() -> None:
-            client.cancel([f for f in futures if f.status != "finished"])
-
-        threading.Thread(target=_watch_workers, args=(client, worker_timeout, lost, done, cancel_unfinished),
+        threading.Thread(target=_watch_workers, args=(client, executor, worker_timeout, lost, done),
                          name="rnncli-dask-watchdog", daemon=True).start()
-        collected = set()
-        for future in distributed.as_completed(list(futures), loop=client.loop):
-            collected.add(future)
-            if any([handle(result) for result in results(future)]):
-                # --fail-fast: what finished meanwhile is kept (not cancelled); the rest is cancelled
-                for other in futures:
-                    if other not in collected and other.status == "finished":
-                        for result in results(other):
-                            handle(result)
-                client.cancel(list(futures))
-                break
+        yield executor, sum(client.nthreads().values()), lost
     finally:
         done.set()
         client.close()
@@ -448,23 +437,17 @@ def _run_dask(tasks: list, address: str, timeout: float, chunk_size: int | None,
 _WATCH_SECONDS = 0.5
 
 
-def _watch_workers(client, worker_timeout: float, lost: list, done: threading.Event, cancel) -> None:
-    """Until `done`: when the cluster has had no worker for `worker_timeout` s, put the reason in
-    `lost` and `cancel()` the unfinished chunks (their futures then complete, as cancelled)."""
-    since = None
+def _watch_workers(client, executor, worker_timeout: float, lost: list, done: threading.Event) -> None:
+    """Until `done`, every `_WATCH_SECONDS`: once the cluster has had no worker (or not answered) for
+    `worker_timeout` s, put the reason in `lost` and cancel the unfinished tasks (shut `executor` down)."""
+    seen = time.monotonic()  # when a worker was last seen
     while not done.wait(_WATCH_SECONDS):
-        try:
-            workers = len(client.nthreads())
-        except Exception:  # the scheduler does not answer: no worker can be reached either
-            workers = 0
-        if workers:
-            since = None
-            continue
-        now = time.monotonic()
-        since = now if since is None else since
-        if now - since >= worker_timeout:
+        with contextlib.suppress(Exception):  # a scheduler that does not answer reaches no worker either
+            if client.nthreads():
+                seen = time.monotonic()
+        if time.monotonic() - seen >= worker_timeout:
             lost.append(f"not trained: the Dask cluster had no worker for {worker_timeout:g} s "
                         "(--worker-timeout); start workers and train again")
             with contextlib.suppress(Exception):
-                cancel()
+                executor.shutdown(wait=False)
             return

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 
+import joblib
 import numpy as np
 import pytest
 
@@ -107,6 +108,12 @@ def test_chunk_size_does_not_change_the_weights(series, serial):
     chunked = par.train_many(series, TINY, n_jobs=2, chunk_size=5)
     assert all(np.array_equal(flat(a), flat(b)) for a, b in zip(chunked, serial, strict=True)
                if b["status"] == "ok")
+
+
+@pytest.mark.slow
+def test_joblib_parallel_still_works_after_training_in_worker_processes(series):
+    par.train_many({key: series[key] for key in GOOD[:3]}, TINY, n_jobs=2)  # shares joblib's loky executor
+    assert joblib.Parallel(n_jobs=2)(joblib.delayed(abs)(-i) for i in range(4)) == [0, 1, 2, 3]
 
 
 def test_on_result_sees_every_series_once_and_can_drop_artifacts(series):

@@ -4,6 +4,7 @@ A real `distributed.LocalCluster` (two worker processes, one thread each, bound 
 once for the module and shut down after it. Skipped when the `dask` extra is not installed.
 """
 
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -176,10 +177,12 @@ def test_fail_fast_keeps_what_finished_before_the_failure_was_collected(threads_
     series = make_series()
     data = {"too-short": series.pop("too-short"), "sine-0": series["sine-0"], "sine-1": series["sine-1"]}
 
-    def failure_first(futures, **kwargs):  # every chunk is done (result() waits) when the failed one
-        return sorted(futures, key=lambda f: f.result()[0]["status"] == "ok")  # is collected, first
+    def failure_first(futures, **kwargs):  # every chunk is done when the failed one is collected, alone
+        concurrent.futures.wait(futures)
+        failed = {f for f in futures if f.result()[0]["status"] != "ok"}
+        return failed or set(futures), set()
 
-    monkeypatch.setattr(distributed, "as_completed", failure_first)
+    monkeypatch.setattr(par, "wait", failure_first)
     results = par.train_many(data, TINY, scheduler=threads_cluster.scheduler_address, chunk_size=1,
                              fail_fast=True)
     assert [(r["id"], r["status"]) for r in results] == [("too-short", "failed"), ("sine-0", "ok"),
