@@ -183,7 +183,7 @@ def _train_summary(model, output) -> dict:
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
             **baseline_comparison(targets, model.val_rmse_, model.naive_rmse_, model.snaive_rmse_),
             "season": model.season_, "variants": variants, "variants_pending": model.variants_pending_,
-            "choice": with_flags(model.choice_, "reason", "note"), "scale_option": model.scale}
+            "choice": with_flags(model.choice_, "note"), "scale_option": model.scale}
 
 
 def _print_train_summary(console, s: dict) -> None:
