@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import said
 
 from rnncli.errors import ConfigError, DataError
 from rnncli.io.csv import Series, future_times, read_csv, sha256_of
@@ -25,10 +26,10 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> str:
 
 
 def error(exc_type: type[Exception], path: str, **options) -> str:
-    """The message of the error that read_csv(path, **options) raises; it must be one line."""
+    """What the command line says of the error that read_csv(path, **options) raises; it must be one line."""
     with pytest.raises(exc_type) as info:
         read_csv(path, **options)
-    message = str(info.value)
+    message = said(info.value)
     assert "\n" not in message
     return message
 
