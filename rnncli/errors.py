@@ -80,25 +80,34 @@ _ARGUMENT = re.compile(r"`([a-z_]+)(?:=([^`]*))?`")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
-def cli_text(message: str) -> str:
+def cli_text(message: str, flags: dict | None = None) -> str:
     """`message` as the command line says it: each argument in backticks becomes its flag (`FLAGS`).
 
     `past` -> --past; `past=12` -> --past 12; a quoted value loses its quotes, each of alternatives
     too (`fill='ffill'|'zero'` -> --fill ffill|zero); a switch given as True is the flag alone
     (`no_header=True` -> --no-header). A name that is not in FLAGS, and text without backticks
     (an older model's stored message, which already names flags), are left as they are, so mapping
-    twice changes nothing.
+    twice changes nothing. `flags`: another {argument: flag} than FLAGS.
     """
+    flags = FLAGS if flags is None else flags
 
     def flag(m: re.Match) -> str:
         name, value = m.groups()
-        if name not in FLAGS:
+        if name not in flags:
             return m.group(0)
         if value is None or value == "True":
-            return FLAGS[name]
-        return f"{FLAGS[name]} {_QUOTED.sub(lambda q: ast.literal_eval(q.group(0)), value)}"
+            return flags[name]
+        return f"{flags[name]} {_QUOTED.sub(lambda q: _unquoted(q.group(0)), value)}"
 
     return _ARGUMENT.sub(flag, message)
+
+
+def _unquoted(literal: str) -> str:
+    """The text of a quoted Python string literal ('drop' -> drop)."""
+    try:
+        return ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return literal[1:-1]
 
 
 def install_hint(extra: str) -> str:

@@ -130,6 +130,16 @@ def test_only_used_columns_count_as_missing():
 GAPS = "year,y\n2001,\n2002,1\n2003,\n2004,3\n2005,\n"
 
 
+def test_from_python_a_calendar_gap_names_the_fill_and_freq_arguments_not_the_flags(tmp_path):
+    path = write(tmp_path, "date,y\n2023-01-01,1\n2023-01-02,2\n2023-01-04,4\n2023-01-05,5\n")
+    with pytest.raises(DataError) as info:
+        read_csv(path)
+    assert str(info.value) == (
+        f"{path}: 1 timestamp is missing from the D calendar of column 'date' (first 2023-01-03, after line "
+        "3); fill them with `fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, declare "
+        "another calendar with `freq=ALIAS`, or read the rows as a plain sequence with `freq='none'`")
+
+
 def test_interpolate_is_linear_inside_and_refuses_to_extrapolate_at_the_edges(tmp_path):
     inside = "year,y\n2002,1\n2003,\n2004,3\n"
     assert read_csv(write(tmp_path, inside), fill="interpolate").values[:, 0].tolist() == [1.0, 2.0, 3.0]

@@ -258,6 +258,25 @@ def test_one_target_is_forecast_from_four_features():
 # -- errors --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    ({"past": 0}, "`past` must be an integer >= 1, got 0"),
+    ({"batch_size": 0}, "`batch_size` must be an integer >= 1, got 0"),
+    ({"val_frac": 1}, "`val_frac` must be in [0, 1), got 1"),
+    ({"cell": "gru"}, "`cell` must be one of lstm, rnn; got 'gru'"),
+])
+def test_from_python_a_bad_option_names_the_argument_not_the_flag(option, message):
+    with pytest.raises(ConfigError) as info:
+        Forecaster(**{"past": PAST, "future": FUTURE, **option})
+    assert str(info.value) == message
+
+
+def test_from_python_data_too_short_names_past_and_future_with_their_values():
+    with pytest.raises(DataError) as info:
+        Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(np.arange(8.0))
+    assert str(info.value) == ("the data has 8 rows but `past=6` + `future=3` needs at least 9; "
+                               "use a longer series or lower `past`/`future`")
+
+
 @pytest.mark.parametrize(("option", "flag"), [
     ({"past": 0}, "--past"),
     ({"future": -1}, "--future"),

@@ -178,6 +178,18 @@ def test_bad_options_are_refused_before_any_training(series, kwargs, message):
     assert calls == []
 
 
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"n_jobs": 0}, "`n_jobs` must be a whole number of processes (or -1 for all cores), got 0"),
+    ({"n_jobs": 2, "scheduler": "tcp://x:1"},
+     "use either `n_jobs` (local processes) or `scheduler` (a Dask cluster), not both"),
+    ({"connect_timeout": -1}, "`connect_timeout` must be a positive number of seconds, got -1"),
+])
+def test_from_python_bad_parallel_options_name_the_arguments_not_the_flags(series, kwargs, message):
+    with pytest.raises(ConfigError) as info:
+        par.train_many(series, TINY, **kwargs)
+    assert str(info.value) == message
+
+
 def test_a_scheduler_without_the_dask_extra_is_one_clear_error(series, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now raises ImportError
     with pytest.raises(ClusterError) as info:
