@@ -102,6 +102,25 @@ def cli_text(message: str, flags: dict | None = None) -> str:
     return _ARGUMENT.sub(flag, message)
 
 
+def shortened(message: str, limit: int) -> str:
+    """`message` cut where the command line's text of it (`cli_text`) reaches `limit` characters, "..."
+    ending it, so a cut message reads on the command line as the flag text cut there; a flag the cut
+    falls in is kept as the command line shows it ("--fill ffill|inter..."). Uncut when it fits."""
+    if len(cli_text(message)) <= limit:
+        return message
+    pieces, at = [], 0  # (the text as written, as the command line shows it)
+    for m in _ARGUMENT.finditer(message):
+        pieces += [(message[at : m.start()],) * 2, (m.group(0), cli_text(m.group(0)))]
+        at = m.end()
+    pieces.append((message[at:],) * 2)
+    kept, room = "", limit - 3
+    for written, shown in pieces:
+        if len(shown) > room:
+            return kept + shown[:room] + "..."
+        kept, room = kept + written, room - len(shown)
+    return message
+
+
 def _unquoted(literal: str) -> str:
     """The text of a quoted Python string literal ('drop' -> drop)."""
     try:

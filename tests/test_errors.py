@@ -2,7 +2,7 @@
 
 import pickle
 
-from rnncli.errors import FLAGS, ConfigError, DataError, cli_text
+from rnncli.errors import FLAGS, ConfigError, DataError, cli_text, shortened
 
 
 def test_an_argument_becomes_its_flag():
@@ -50,3 +50,17 @@ def test_str_of_an_error_names_the_argument_and_survives_pickling_and_compositio
     again = pickle.loads(pickle.dumps(error))  # as a worker process sends it back
     assert cli_text(str(DataError(f"long.csv [store=a]: {again}"))) == (
         "long.csv [store=a]: --past must be an integer >= 1, got 0")
+
+
+GAP = ("long.csv [store=a]: 2 timestamps are missing from the D calendar of column 'date'; fill them with "
+       "`fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, or use `freq='none'`")
+
+
+def test_a_shortened_message_reads_on_the_command_line_as_its_flag_text_cut_there():
+    said = cli_text(GAP)
+    for limit in range(4, len(said)):
+        assert cli_text(shortened(GAP, limit)) == said[: limit - 3] + "..."
+    in_the_flag = said.index("interpolate") + len("inter...")  # a cut inside a flag shows the flag's text
+    assert shortened(GAP, in_the_flag) == ("long.csv [store=a]: 2 timestamps are missing from the D calendar "
+                                           "of column 'date'; fill them with --fill ffill|inter...")
+    assert shortened(GAP, len(said)) == GAP

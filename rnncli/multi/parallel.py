@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from .. import __version__
-from ..errors import ClusterError, ConfigError, RnncliError
+from ..errors import ClusterError, ConfigError, RnncliError, shortened
 from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
 from ..model import sizing
@@ -273,7 +273,7 @@ def one_line(e: BaseException | str) -> str:
     else:
         text = e
     text = " ".join(text.split())
-    return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS - 3] + "..."
+    return shortened(text, _ERROR_CHARS)  # cut where the command line's text of it is cut
 
 # --- Dask ------------------------------------------------------------------------------------------
 
