@@ -3,9 +3,11 @@
 A message names the argument of the function that was called, in backticks, with its value where
 one helps: "`past` must be an integer >= 1, got 0", "lower `past`", "fill them with
 `fill='ffill'|'interpolate'`". The command line says the same with its flags: `cli_text` maps each
-argument to its option in `FLAGS` ("--past must be ...", "--fill ffill|interpolate"). The text is
+argument to its option in `FLAGS` ("--past must be ...", "--fill ffill|interpolate"); a placeholder
+stays as it is (`freq=ALIAS` -> --freq ALIAS). `str(error)` is the text a Python user reads. It is
 plain data, so it survives being composed into another message, pickled back from a worker process,
-or stored in a model file or a model directory's manifest; the CLI maps it wherever it prints.
+or stored in a model file or a model directory's manifest; the CLI maps it wherever it prints, and
+`shortened` cuts a long one where its command-line text is cut.
 """
 
 import ast
