@@ -72,7 +72,7 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def check(threads, flag: str = "--threads"):
+def check(threads, flag: str = "`threads`"):
     """`threads` as "auto" or an int >= 1; ConfigError naming `flag` otherwise."""
     if threads == "auto":
         return threads

@@ -1,8 +1,13 @@
 """Helpers shared by the test modules (imported by name: pytest puts tests/ on sys.path)."""
 
+import contextlib
 import math
+import re
 
 import numpy as np
+import pytest
+
+from rnncli.errors import cli_text
 
 
 def assert_same(got, want) -> None:
@@ -22,3 +27,17 @@ def assert_same(got, want) -> None:
         assert math.isnan(got)
     else:
         assert got == want
+
+
+def said(message) -> str:
+    """What the command line says of a library error or message: the arguments it names shown as their
+    flags (`errors.cli_text`), as the CLI prints it."""
+    return cli_text(str(message))
+
+
+@contextlib.contextmanager
+def raises_said(kind, match: str):
+    """`pytest.raises(kind, match=...)`, matched against what the command line says of the error."""
+    with pytest.raises(kind) as info:
+        yield info
+    assert re.search(match, said(info.value)), said(info.value)

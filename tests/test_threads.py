@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import raises_said
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from rnncli import Forecaster, read_csv
@@ -85,7 +86,7 @@ def test_auto_everywhere_applies_the_rule(clean_env):
 
 @pytest.mark.parametrize("bad", [0, -1, "two", 1.5, True, ""])
 def test_a_bad_count_names_the_option(bad):
-    with pytest.raises(ConfigError, match=r"^--threads must be a number of threads >= 1 or auto, got "):
+    with raises_said(ConfigError, match=r"^--threads must be a number of threads >= 1 or auto, got "):
         check(bad)
 
 
@@ -120,10 +121,10 @@ def test_fit_with_a_fixed_count_is_bit_identical_whatever_the_count_outside(clea
 def test_forecaster_methods_reject_a_bad_count():
     series = read_csv(SAMPLES / "airline.csv")
     model = Forecaster(6, 3, hidden=4, epochs=1, scale="minmax")
-    with pytest.raises(ConfigError, match="--threads"):
+    with raises_said(ConfigError, match="--threads"):
         model.fit(series, threads=0)
     model.fit(series)
-    with pytest.raises(ConfigError, match="--threads"):
+    with raises_said(ConfigError, match="--threads"):
         model.predict(threads="x")
-    with pytest.raises(ConfigError, match="--threads"):
+    with raises_said(ConfigError, match="--threads"):
         model.evaluate(series, threads=-2)

@@ -2,7 +2,9 @@
 
 Each command parses options, makes one library call, and formats the result: data (CSV,
 JSON) on stdout, tables and progress on stderr. Library errors become one `Error:` line and
-an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invoke`.
+an exit code (1 bad data or runtime, 2 usage) at a single boundary, `Group.invoke`. The library's
+messages name its arguments (`past`); what the CLI prints of them names the flags (--past,
+`errors.cli_text`): errors, notes, per-series errors, the reason for a scaling, audit reasons.
 Heavy libraries are imported inside the commands so `--help` stays fast.
 
 Many series (`train --id-col`, `sweep`, and `predict`/`evaluate`/`info` on a model directory)
@@ -64,7 +66,7 @@ class Group(click.Group):
         except RnncliError as e:
             if _debug(ctx):
                 raise
-            raise CliError(str(e), e.exit_code) from None
+            raise CliError(str(e), e.exit_code) from None  # naming flags where it names arguments
         except Exception as e:
             if _debug(ctx):
                 raise

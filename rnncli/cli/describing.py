@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from ..errors import cli_text
 from .inputs import load_model
 from .options import CONTEXT, MODEL_PATH, plot_option, require_matplotlib
 from .output import check_writable, err_console, say
@@ -57,6 +58,7 @@ def info(model_path, fmt, audit, plot):
         from .summary import audit_table
 
         result = audit_file(model_path)
+        result["reasons"] = [cli_text(r) for r in result["reasons"]]
         if fmt == "json":
             click.echo(to_json(result))
         else:

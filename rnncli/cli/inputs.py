@@ -40,8 +40,10 @@ def tell_notes(series) -> None:
     """What reading DATA left out (a saved pandas index column), one line each on stderr."""
     import click
 
+    from ..errors import cli_text
+
     for note in getattr(series, "notes", None) or []:
-        click.echo(note, err=True)
+        click.echo(cli_text(note), err=True)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from .output import (
     ignoring_signals,
     interruptible,
     say,
+    with_flags,
     write_records,
     write_text,
 )
@@ -87,7 +88,7 @@ def train_series(data, *, id_col, output, resume, fmt, quiet, parallel, options)
         nonlocal writer
         if writer is None:
             writer = modeldir.ModelDirWriter(directory, ids=table.series, info=info, keep=keep)
-        writer.add(result)
+        writer.add(with_flags(result, "error"))  # the directory says what the command line says
         progress.on_result(result)
 
     signals = interruptible(raising=True)
@@ -332,6 +333,7 @@ def info_series(path, fmt) -> None:
     from .tables import to_json
 
     manifest = modeldir.read_manifest(path)
+    manifest = {**manifest, "series": [with_flags(e, "error") for e in manifest["series"]]}
     if fmt == "json":
         click.echo(to_json({"path": str(path), **manifest}))
         return

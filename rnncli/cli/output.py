@@ -6,19 +6,26 @@ import sys
 
 import click
 
+from ..errors import cli_text
 from ..text import escape_controls
 
 
 class CliError(click.ClickException):
     """One `Error: ...` line on stderr with the library error's exit code.
 
+    The library's messages name arguments (`past`); this line names their flags (--past, `cli_text`).
     Control characters inside the message (a column name or a model file's text may hold them) are
     shown escaped, as \\n or \\x1b (`text.escape_controls`).
     """
 
     def __init__(self, message: str, exit_code: int = 1):
-        super().__init__(escape_controls(message))
+        super().__init__(escape_controls(cli_text(message)))
         self.exit_code = exit_code
+
+
+def with_flags(record: dict, *keys) -> dict:
+    """`record` with the library messages under `keys` (those present) naming flags, not arguments."""
+    return {**record, **{k: cli_text(record[k]) for k in keys if isinstance(record.get(k), str)}}
 
 
 def _cell(v):
@@ -108,10 +115,10 @@ def err_console():
 
 
 def say(text: str, console=None) -> None:
-    """A plain message line on stderr."""
+    """A plain message line on stderr; arguments a library message names are shown as flags (`cli_text`)."""
     from .progress import say
 
-    say(console or err_console(), text)
+    say(console or err_console(), cli_text(text))
 
 
 # The signals that stop a run cleanly, and the exit status of a run they stopped: 128 + the signal's

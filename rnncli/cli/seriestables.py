@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from .output import with_flags
 from .tables import Col, Table, evaluation_records, fitted_table, num, sig
 
 # -- many series: sweeps, per-series scores, model directories ------------------------------------
@@ -35,7 +36,7 @@ def sweep_records(rows: list[dict]) -> list[dict]:
                         "skill": _skill(r["val_rmse"], r["naive_rmse"]), "skill_vs_best": num(best),
                         "epochs_run": r["epochs_run"],
                         "seconds": None if r["seconds"] is None else round(float(r["seconds"]), 3),
-                        "status": r["status"], "error": r["error"]})
+                        **with_flags({"status": r["status"], "error": r["error"]}, "error")})
     return records
 
 

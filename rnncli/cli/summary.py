@@ -4,6 +4,7 @@ import numpy as np
 
 from ..model.scaling import lookback
 from ..text import escape_controls
+from .output import with_flags
 from .tables import (
     BASELINE_NAMES,
     Col,
@@ -36,7 +37,7 @@ def model_summary(d: dict, layers: list) -> dict:
         "cell": d["network"]["cell"], "hidden": d["network"]["hidden"],
         "layers_count": d["network"]["layers"],
         "scale": d["scale"], "scale_option": d["options"]["scale"], "dtype": d["network"]["dtype"],
-        "choice": d.get("choice") or {},
+        "choice": with_flags(d.get("choice") or {}, "note"),
         "time": _time_info(d.get("time")), "data": d.get("data", {}),
         "history": {"epochs_run": len(h["train_msse"]), "best_epoch": h["best_epoch"],
                     "best_msse": num(h["best_msse"]) if h["best_msse"] != float("inf") else None,

@@ -18,7 +18,7 @@ from .options import (
     threads_option,
     window_options,
 )
-from .output import err_console, ignoring_signals, interruptible, say
+from .output import err_console, ignoring_signals, interruptible, say, with_flags
 
 # the Forecaster's options (declared once, in options.MODEL_OPTIONS), in each command's order
 TRAIN_ORDER = ("cell", "hidden", "layers", "epochs", "batch_size", "lr", "optimizer", "clip", "val_frac",
@@ -183,7 +183,7 @@ def _train_summary(model, output) -> dict:
             "best_val_msse": h.best_msse if h.val_msse and h.val_msse[0] is not None else None,
             **baseline_comparison(targets, model.val_rmse_, model.naive_rmse_, model.snaive_rmse_),
             "season": model.season_, "variants": variants, "variants_pending": model.variants_pending_,
-            "choice": dict(model.choice_), "scale_option": model.scale}
+            "choice": with_flags(model.choice_, "note"), "scale_option": model.scale}
 
 
 def _print_train_summary(console, s: dict) -> None:

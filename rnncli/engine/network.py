@@ -2,7 +2,9 @@
 
     h_1 = Layer_1(x),  h_k = Layer_k(h_{k-1}),  y_hat = reshape(h_L(T-1) Wd + bd, (future, n_targets))
     L = 1/2 sum (y_hat - y)^2 / B          (averaged over the batch)
-    MSSE = 2 L  = mean over windows of the squared error summed over horizon and targets
+    MSSE = 2 L  = mean over windows of the squared error summed over horizon and targets, in scaled
+                  units (the lecture's name; not the M5 "mean squared scaled error", which divides by
+                  a naive forecast's in-sample error)
 
 All parameters live in one flat array (`flat`) and every layer's arrays are views into it;
 the gradients likewise (`grad_flat`). An optimiser step, clipping, snapshotting the best
@@ -166,6 +168,7 @@ class Network:
         return self.loss_and_grad_tm(self.time_major(X), np.asarray(Y, dtype=self.dtype))
 
     def msse(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None = None) -> float:
-        """Mean over windows of the squared error summed over horizon and targets."""
+        """MSSE: the mean over windows of the squared error summed over horizon and targets, in the units
+        of X and Y (scaled units in training); not the M5 "mean squared scaled error"."""
         err = self.predict(X, batch_size) - np.asarray(Y, dtype=self.dtype)
         return float(np.vdot(err, err)) / max(len(err), 1)

@@ -209,7 +209,7 @@ def _series_from_text(text: str, source: str, *, delimiter: str, no_header: bool
     if not no_header and looks_like_data_row(header):
         raise DataError(
             f"{source} line 1: {show(delimiter.join(header))} looks like data (a time and numbers), not a "
-            "header; add a header line such as date,value or use --no-header"
+            "header; add a header line such as date,value or use `no_header=True`"
         )
     try:
         series = build_series(

@@ -79,10 +79,10 @@ def read_long_csv(path_or_dash, id_col: str, *, delimiter: str = ",", encoding: 
                                         source, bool(no_header))
     targets, features = name_list(targets, header), name_list(features, header)
     if id_col not in header:
-        raise ConfigError(f"unknown --id-col {id_col!r} in {source}; available columns: {', '.join(header)}")
-    for option, names in (("--time-col", [time_col]), ("--target", targets), ("--features", features)):
+        raise ConfigError(f"unknown `id_col` {id_col!r} in {source}; available columns: {', '.join(header)}")
+    for option, names in (("time_col", [time_col]), ("targets", targets), ("features", features)):
         if id_col in names:
-            raise ConfigError(f"{option} {id_col!r} is the id column (--id-col); choose another column")
+            raise ConfigError(f"`{option}` {id_col!r} is the id column (`id_col`); choose another column")
     k = header.index(id_col)
     header = header[:k] + header[k + 1:]
     if not header:

@@ -9,6 +9,8 @@ and `modelcheck` (the content checks), so every message they build stays one sho
 
 import reprlib
 
+from ..errors import shortened
+
 __all__ = ["brief_repr", "describe", "short"]
 
 
@@ -33,8 +35,7 @@ def short(value, limit: int = 120) -> str:
             text = "the data ends too early" if isinstance(value, EOFError) else type(value).__name__
         elif isinstance(value, (KeyError, IndexError, TypeError, AttributeError)):
             text = f"{type(value).__name__}: {text}"
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return shortened(" ".join(text.split()), limit)  # cut where the command line's text is
 
 
 _REPR = reprlib.Repr()

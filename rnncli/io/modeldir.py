@@ -308,7 +308,7 @@ def load_series(path, series_id, *, manifest: dict | None = None) -> Forecaster:
     if entry is None:
         ids = [e["id"] for e in manifest["series"]]
         shown = ", ".join(ids[:5]) + (f", ... ({len(ids)} in all)" if len(ids) > 5 else "")
-        raise ConfigError(f"unknown --id {key!r} in '{directory}'; it has: {shown or 'no series'}")
+        raise ConfigError(f"unknown `series_id` {key!r} in '{directory}'; it has: {shown or 'no series'}")
     if entry["status"] != "ok":
         raise TrainingError(f"series {key!r} in '{directory}' has no model "
                             f"({entry['status']}: {entry['error']})")

@@ -36,7 +36,7 @@ def check_delimiter(delimiter: str) -> str:
     if delimiter in ("tab", "\\t"):
         return "\t"
     if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '\r\n"':
-        raise ConfigError(f"invalid --delimiter {delimiter!r}; use one character such as ',' ';' or tab")
+        raise ConfigError(f"invalid `delimiter` {delimiter!r}; use one character such as ',' ';' or tab")
     return delimiter
 
 
@@ -44,25 +44,25 @@ def check_encoding(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except (LookupError, TypeError):
-        raise ConfigError(f"unknown --encoding {encoding!r}; use e.g. utf-8 or latin-1") from None
+        raise ConfigError(f"unknown `encoding` {encoding!r}; use e.g. utf-8 or latin-1") from None
     return "utf-8-sig" if name == "utf-8" else encoding
 
 
 def check_separators(decimal: str, thousands: str | None) -> tuple[str, str | None]:
     """The decimal mark and thousands separator, checked: one character each, not a digit, and apart from
-    each other (ConfigError naming the flag). Either may be the delimiter in quoted fields ("24,945")."""
+    each other (ConfigError naming the argument). Either may be the delimiter in quoted fields ("24,945")."""
     decimal = "." if decimal is None else decimal
-    for flag, char in (("--decimal", decimal), ("--thousands", thousands)):
+    for name, char in (("decimal", decimal), ("thousands", thousands)):
         if char is not None and (not isinstance(char, str) or len(char) != 1 or char in "\r\n\"0123456789"):
-            raise ConfigError(f"invalid {flag} {char!r}; use one character such as ',' or '.'")
+            raise ConfigError(f"invalid `{name}` {char!r}; use one character such as ',' or '.'")
     if thousands == decimal:
-        raise ConfigError(f"--thousands and --decimal are both {decimal!r}; they must differ")
+        raise ConfigError(f"`thousands` and `decimal` are both {decimal!r}; they must differ")
     return decimal, thousands
 
 
 def check_fill(fill: str) -> str:
     if fill not in FILL_METHODS:
-        raise ConfigError(f"invalid --fill {fill!r}; use one of {', '.join(FILL_METHODS)}")
+        raise ConfigError(f"invalid `fill` {fill!r}; use one of {', '.join(FILL_METHODS)}")
     return fill
 
 
@@ -79,7 +79,7 @@ def check_resample(alias: str | None) -> str | None:
         hint = re.search(r"use '(\w+)' instead|Did you mean (\w+)\?", str(exc))
         better = f" (did you mean '{hint.group(1) or hint.group(2)}'?)" if hint else ""
         raise ConfigError(
-            f"invalid --resample {alias!r}{better}; use a pandas offset alias such as D, W, MS, QS, YS or h"
+            f"invalid `resample` {alias!r}{better}; use a pandas offset alias such as D, W, MS, QS, YS or h"
         ) from None
     return alias
 
@@ -88,7 +88,7 @@ def check_smooth(smooth: int | None) -> int | None:
     if smooth is None:
         return None
     if isinstance(smooth, bool) or not isinstance(smooth, (int, np.integer)) or smooth < 1:
-        raise ConfigError(f"invalid --smooth {smooth!r}; use a whole number of rows >= 1")
+        raise ConfigError(f"invalid `smooth` {smooth!r}; use a whole number of rows >= 1")
     return int(smooth)
 
 
@@ -295,7 +295,7 @@ def decode(data: bytes, encoding: str, source: str) -> str:
         byte = data[exc.start : exc.start + 1].hex()
         raise DataError(
             f"{source} line {line}: byte 0x{byte} at offset {exc.start} is not valid {shown}; "
-            "use --encoding latin-1 (or the file's encoding), or save the file as UTF-8"
+            "use `encoding='latin-1'` (or the file's encoding), or save the file as UTF-8"
         ) from None
 
 
@@ -351,7 +351,7 @@ def _check_header(fields: list[str], line: int, delimiter: str, source: str) -> 
             if other in fields[0]:
                 raise DataError(
                     f"{source} line {line}: the header {show(fields[0])} is one column; the file looks "
-                    f"{_delimiter_name(other)}-delimited: use --delimiter {option}"
+                    f"{_delimiter_name(other)}-delimited: use `delimiter` {option}"
                 )
     header = [name or f"Unnamed: {i}" for i, name in enumerate(fields)]
     seen: set[str] = set()

@@ -107,8 +107,8 @@ def build_series(
 
     time_name, auto = choose_time_col(time_col, header, cells, source)
     if time_name is None and freq not in (None, "none"):
-        raise ConfigError(f"--freq {freq} needs a time column, but {source} has no time column; give it with "
-                          "--time-col NAME, or omit --freq")
+        raise ConfigError(f"`freq={freq!r}` needs a time column, but {source} has no time column; give it "
+                          "with `time_col=NAME`, or omit `freq`")
     time = style = None
     if time_name is not None:
         time, style = parse_time(cells[:, header.index(time_name)], line_of, time_name, auto, source,
@@ -136,8 +136,8 @@ def build_series(
     if smooth is not None and smooth > 1:
         if len(frame) < smooth:
             raise DataError(
-                f"--smooth {smooth} needs at least {smooth} rows but {source} has {len(frame)}; "
-                "use a smaller --smooth"
+                f"`smooth={smooth}` needs at least {smooth} rows but {source} has {len(frame)}; "
+                "use a smaller `smooth`"
             )
         frame, observed, breaks = _smooth(frame, smooth, observed, breaks, source)
 
@@ -185,16 +185,16 @@ def _choose_columns(
     source: str,
 ) -> tuple[list[str], list[str]]:
     """The target and feature names, checked to exist, not to be the time column, and not to be text."""
-    for option, names in (("--target", targets), ("--features", features)):
+    for option, names in (("targets", targets), ("features", features)):
         for name in names:
             if name == time_name:
                 raise ConfigError(
-                    f"{option} {name!r} is the time column of {source}; "
-                    f"choose another column, or use --time-col none to read {name!r} as values"
+                    f"`{option}` {name!r} is the time column of {source}; "
+                    f"choose another column, or use `time_col='none'` to read {name!r} as values"
                 )
             if name not in columns:
                 raise ConfigError(
-                    f"unknown {option} {name!r} in {source}; available columns: {', '.join(header)}"
+                    f"unknown `{option}` {name!r} in {source}; available columns: {', '.join(header)}"
                 )
     numeric = [name for name, column in columns.items() if column.numeric]
     if not targets:
@@ -217,7 +217,7 @@ def _choose_columns(
         else:
             raise DataError(
                 f"{source} has {len(numeric)} numeric columns ({', '.join(numeric)}); "
-                "choose the one to forecast with --target"
+                "choose the one to forecast with `targets`"
             )
     for role, names in (("target", targets), ("feature", features)):
         for name in names:
@@ -234,13 +234,13 @@ def _choose_columns(
 
 _NUMBER_HINTS = (
     (re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"),
-     "',' looks like a thousands separator: read it with --thousands ,"),
+     "',' looks like a thousands separator: read it with `thousands=','`"),
     (re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?"),
-     "'.' and ',' look like a thousands separator and a decimal comma: read them with --thousands . "
-     "--decimal ,"),
-    (re.compile(r"[+-]?\d*,\d+"), "',' looks like a decimal comma: read it with --decimal ,"),
+     "'.' and ',' look like a thousands separator and a decimal comma: read them with `thousands='.'` "
+     "`decimal=','`"),
+    (re.compile(r"[+-]?\d*,\d+"), "',' looks like a decimal comma: read it with `decimal=','`"),
     (re.compile(r"[+-]?\d{1,3}([ \u00a0\u202f']\d{3})+([.,]\d+)?"),
-     "the spaces or apostrophes look like thousands separators: read them with --thousands CHAR"),
+     "the spaces or apostrophes look like thousands separators: read them with `thousands=CHAR`"),
 )
 _CURRENCY = re.compile(r"[$€£¥₹]|\b(?:USD|EUR|GBP|CHF|JPY)\b")
 
@@ -293,9 +293,9 @@ def _fill_missing(frame: pd.DataFrame, fill: str, line_of: np.ndarray, source: s
         values = "value" if count == 1 else "values"
         raise DataError(
             f"{source} has {count} missing {values} in used columns (first at line {line_of[i]}, "
-            f"column {name!r}); use --fill ffill|interpolate|drop"
+            f"column {name!r}); use `fill='ffill'|'interpolate'|'drop'`"
         )
-    return _apply_fill(frame, fill, f"{source} with --fill drop")
+    return _apply_fill(frame, fill, f"{source} with `fill='drop'`")
 
 
 def _fill_calendar(
@@ -335,10 +335,10 @@ def _fill_calendar(
             rows = "timestamp is" if gaps == 1 else "timestamps are"
             raise DataError(
                 f"{source}: {gaps} {rows} missing from {spacing} of column {time_name!r} (first "
-                f"{_format_stamp(index[absent[0]])}, after line {line_of[after]}); fill them with --fill "
-                "ffill|interpolate|zero, skip them with --fill drop, declare another calendar with "
-                "--freq ALIAS, or read the rows as a plain sequence with --freq none"
-                + (" (local times across a DST change: give their zone with --tz NAME)"
+                f"{_format_stamp(index[absent[0]])}, after line {line_of[after]}); fill them with "
+                "`fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, declare another calendar "
+                "with `freq=ALIAS`, or read the rows as a plain sequence with `freq='none'`"
+                + (" (local times across a DST change: give their zone with `tz=NAME`)"
                    if naive_clock and _skipped_by_dst(index, absent) else "")
             )
         return frame, None, None
@@ -354,8 +354,8 @@ def _fill_calendar(
     kept = np.flatnonzero(observed.all(axis=1))
     if not len(kept):
         raise DataError(
-            f"no rows are left in {source} with --fill drop: every row has a missing value; "
-            "use --fill interpolate"
+            f"no rows are left in {source} with `fill='drop'`: every row has a missing value; "
+            "use `fill='interpolate'`"
         )
     return full.iloc[kept], None, np.flatnonzero(np.diff(kept) > 1) + 1
 
@@ -418,7 +418,7 @@ def _format_stamp(t) -> str:
 
 def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, breaks: np.ndarray | None,
             source: str) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
-    """The trailing mean over `smooth` rows within each unbroken run of rows (--fill drop leaves breaks):
+    """The trailing mean over `smooth` rows within each unbroken run of rows (`fill='drop'` leaves breaks):
     the first smooth - 1 rows of every run have no full window and are left out."""
     run = np.zeros(len(frame), dtype=np.int64)
     if breaks is not None:
@@ -427,8 +427,8 @@ def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, break
     start = np.concatenate(([0], breaks if breaks is not None else []))[run].astype(np.int64)
     kept = np.flatnonzero(np.arange(len(frame)) - start >= smooth - 1)
     if not len(kept):
-        raise DataError(f"--smooth {smooth} needs {smooth} rows in a row, but no run of rows between the "
-                        f"rows dropped by --fill drop in {source} is that long; use a smaller --smooth")
+        raise DataError(f"`smooth={smooth}` needs {smooth} rows in a row, but no run of rows between the "
+                        f"rows dropped by `fill='drop'` in {source} is that long; use a smaller `smooth`")
     frame = frame.rolling(smooth).mean().iloc[kept]
     if observed is not None:
         observed = observed[kept]
@@ -438,7 +438,7 @@ def _smooth(frame: pd.DataFrame, smooth: int, observed: np.ndarray | None, break
 
 
 def _check_inside(frame: pd.DataFrame, positions: np.ndarray, line_of: np.ndarray, source: str) -> None:
-    """DataError when --fill interpolate left a missing value at the start or end (nothing to interpolate
+    """DataError when `fill='interpolate'` left a missing value at the start or end (nothing to interpolate
     between), naming its line and column."""
     where = frame.isna().to_numpy()
     if not where.any():
@@ -450,7 +450,7 @@ def _check_inside(frame: pd.DataFrame, positions: np.ndarray, line_of: np.ndarra
     line = line_of[min(int(np.searchsorted(positions, i)), len(line_of) - 1)]
     raise DataError(
         f"{source} line {line}, column {frame.columns[j]!r}: the value is missing at the {end} of the data, "
-        "and --fill interpolate only fills between observed values; drop those rows, or use --fill ffill"
+        "and `fill='interpolate'` only fills between observed values; drop those rows, or use `fill='ffill'`"
     )
 
 
@@ -463,7 +463,8 @@ def _apply_fill(frame: pd.DataFrame, fill: str, what: str) -> pd.DataFrame:
         return frame.fillna(0.0)
     frame = frame.dropna()
     if frame.empty:
-        raise DataError(f"no rows are left in {what}: every row has a missing value; use --fill interpolate")
+        raise DataError(f"no rows are left in {what}: every row has a missing value; "
+                        "use `fill='interpolate'`")
     return frame
 
 
@@ -472,7 +473,7 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
 
     if time_name is None or not isinstance(frame.index, pd.DatetimeIndex):
         kind = "no time column" if time_name is None else f"integer time column {time_name!r}"
-        raise ConfigError(f"--resample needs a date/time column, but {source} has {kind}; omit --resample")
+        raise ConfigError(f"`resample` needs a date/time column, but {source} has {kind}; omit `resample`")
     _check_resample_size(frame, alias, source)
     frame = frame.resample(alias).mean()
     empty = frame.isna().any(axis=1).to_numpy()
@@ -481,15 +482,15 @@ def _resample(frame: pd.DataFrame, alias: str, time_name: str | None, fill: str,
             first = frame.index[int(np.argmax(empty))]
             raise DataError(
                 f"resampling {source} to {alias!r} leaves {int(empty.sum())} empty periods (first at "
-                f"{first.isoformat()}); use a coarser --resample or --fill ffill|interpolate|drop"
+                f"{first.isoformat()}); use a coarser `resample` or `fill='ffill'|'interpolate'|'drop'`"
             )
-        frame = _apply_fill(frame, fill, f"{source} after --resample {alias}")
+        frame = _apply_fill(frame, fill, f"{source} after `resample={alias!r}`")
         if frame.isna().to_numpy().any():
             first = frame.index[int(np.argmax(frame.isna().any(axis=1).to_numpy()))]
             raise DataError(
                 f"resampling {source} to {alias!r} leaves a missing value at the start or end (at "
-                f"{first.isoformat()}), and --fill interpolate only fills between observed values; drop "
-                "those rows, or use --fill ffill"
+                f"{first.isoformat()}), and `fill='interpolate'` only fills between observed values; drop "
+                "those rows, or use `fill='ffill'`"
             )
     return frame
 
@@ -499,7 +500,7 @@ _RESAMPLE_COPIES = 6  # index, values, group codes, means, a fill, the float arr
 
 def _check_resample_size(frame: pd.DataFrame, alias: str, source: str) -> None:
     """ConfigError, before resampling, when the periods from the first to the last time clearly cannot
-    fit in memory (--resample 1s over years)."""
+    fit in memory (`resample='1s'` over years)."""
     import pandas as pd
     from pandas.tseries.frequencies import to_offset
 
@@ -513,5 +514,5 @@ def _check_resample_size(frame: pd.DataFrame, alias: str, source: str) -> None:
         return
     periods = (last.value - first.value) // max(1, period) + 2
     need = periods * (frame.shape[1] + 1) * 8 * _RESAMPLE_COPIES
-    sizing.check_fits(need, f"--resample {alias} over {source} ({first.date()} to {last.date()}: "
-                            f"{periods:,} periods)", "use a coarser --resample")
+    sizing.check_fits(need, f"`resample={alias!r}` over {source} ({first.date()} to {last.date()}: "
+                            f"{periods:,} periods)", "use a coarser `resample`")

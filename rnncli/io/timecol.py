@@ -61,7 +61,7 @@ def _looks_like_iso_dates(raw: np.ndarray) -> bool:
 
 
 def _looks_like_dates(raw: np.ndarray) -> bool:
-    """Every cell a date in a format `parse_time` reads without --time-format (ISO, dd.mm.yyyy, slashes,
+    """Every cell a date in a format `parse_time` reads without `time_format` (ISO, dd.mm.yyyy, slashes,
     YYYYMMDD)."""
     return (
         _looks_like_iso_dates(raw)
@@ -97,7 +97,7 @@ def choose_time_col(
     if time_col != "auto":
         if time_col not in header:
             raise ConfigError(
-                f"unknown --time-col {time_col!r} in {source}; available columns: {', '.join(header)}"
+                f"unknown `time_col` {time_col!r} in {source}; available columns: {', '.join(header)}"
             )
         return time_col, False
     first, raw = header[0], cells[:, 0]
@@ -213,7 +213,7 @@ def _day_first(raw: np.ndarray, line_of: np.ndarray, name: str, source: str) -> 
     raise DataError(
         f"{source} line {line_of[0]}, column {name!r}: {show(raw[0])} could be day {int(a)} month {int(b)} "
         f"or month {int(a)} day {int(b)} (no day above 12 in any row tells which); give the format with "
-        f"--time-format %d/%m/%Y or --time-format %m/%d/%Y"
+        "`time_format='%d/%m/%Y'` or `time_format='%m/%d/%Y'`"
     )
 
 
@@ -234,12 +234,12 @@ def parse_time(
     zone's offsets) change within sub-daily data, the times are UTC instants instead (style "utc").
     time_format: strptime codes ("%d/%m/%Y"); without it ISO 8601, dd.mm.yyyy (day first), slash dates
     (day first when a day exceeds 12; all ambiguous is an error), YYYYMMDD integers, or what pandas infers.
-    id_hint: a function giving the column that looks like a series id (or None), suggested as --id-col
+    id_hint: a function giving the column that looks like a series id (or None), suggested as `id_col`
     when timestamps repeat.
     """
     import pandas as pd
 
-    not_time = f" (or --time-col none if {name!r} is not a time column)" if auto else ""
+    not_time = f" (or `time_col='none'` if {name!r} is not a time column)" if auto else ""
     absent = ~_present(raw)
     if absent.any():
         i = int(np.argmax(absent))
@@ -251,7 +251,7 @@ def parse_time(
     style = None
     if time_format is not None:
         parsed = pd.to_datetime(cells, format=time_format, errors="coerce", utc=True)
-        _check_parsed(parsed, raw, line_of, name, source, f"as --time-format {time_format}", not_time)
+        _check_parsed(parsed, raw, line_of, name, source, f"as `time_format={time_format!r}`", not_time)
     elif _looks_like_yyyymmdd(raw):
         parsed = pd.to_datetime(cells, format="%Y%m%d", utc=True)
     elif all(_INTEGER.fullmatch(cell) for cell in raw):
@@ -264,7 +264,7 @@ def parse_time(
                 f"timestamp{not_time}"
             ) from None
         if tz is not None:
-            raise ConfigError(f"--tz {tz} needs dates, but column {name!r} of {source} holds integers")
+            raise ConfigError(f"`tz={tz!r}` needs dates, but column {name!r} of {source} holds integers")
         _check_order(time, raw, line_of, name, auto, source, id_hint)
         return time, None
     else:
@@ -338,7 +338,8 @@ def _wall_or_utc(instants, raw, line_of, name, source, tz) -> tuple[np.ndarray, 
             aware = pd.DatetimeIndex(wall).tz_localize(tz, ambiguous="infer", nonexistent="raise")
     except Exception as exc:  # pytz/zoneinfo errors: a time that does not exist or cannot be told apart
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"{source}, column {name!r}: cannot place the times in --tz {tz}: {reason}") from None
+        raise DataError(f"{source}, column {name!r}: cannot place the times in `tz={tz!r}`: "
+                        f"{reason}") from None
     return _pick_frame(wall, aware.tz_convert(None).as_unit("ns"), raw, None, tz)
 
 
@@ -361,7 +362,7 @@ def check_tz(tz: str | None) -> str | None:
     try:
         zoneinfo.ZoneInfo(str(tz))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown --tz {tz!r}; use an IANA time zone name such as Europe/Berlin") from None
+        raise ConfigError(f"unknown `tz` {tz!r}; use an IANA time zone name such as Europe/Berlin") from None
     return str(tz)
 
 
@@ -375,9 +376,9 @@ def _check_order(
     if duplicated.any():
         i = int(np.argmax(duplicated))
         first = int(np.argmax(time == time[i]))
-        not_time = f", or --time-col none if {name!r} is not a time column" if auto else ""
+        not_time = f", or `time_col='none'` if {name!r} is not a time column" if auto else ""
         id_hint = id_hint() if callable(id_hint) else id_hint
-        several = (f"if {id_hint!r} tells several series apart, train them with --id-col {id_hint}; else "
+        several = (f"if {id_hint!r} tells several series apart, train them with `id_col={id_hint!r}`; else "
                    if id_hint else "")
         raise DataError(
             f"{source} line {line_of[i]}: duplicate timestamp {show(raw[i])} in column {name!r} "

@@ -73,13 +73,13 @@ def future_times(series, n: int) -> np.ndarray | None:
         except (pd.errors.OutOfBoundsDatetime, OverflowError):
             raise DataError(f"the {n} times after {last.isoformat()} (every {freq}) pass pandas' last date, "
                             f"{pd.Timestamp.max.isoformat()} (year 2262); use integer years as the time "
-                            "column, or --time-col none") from None
+                            "column, or `time_col='none'`") from None
     if np.issubdtype(time.dtype, np.integer) and step:
         last, end = int(time[-1]), int(time[-1]) + int(step) * int(n)  # Python ints: no wrap-around
         if not np.iinfo(np.int64).min <= end <= np.iinfo(np.int64).max:
             raise DataError(f"the {n} times after {last} (every {step}) pass the largest integer time, "
                             f"{np.iinfo(np.int64).max if end > 0 else np.iinfo(np.int64).min}; "
-                            "use smaller time values, or --time-col none")
+                            "use smaller time values, or `time_col='none'`")
         return np.array([last + int(step) * k for k in range(1, int(n) + 1)], dtype=np.int64)
     return None
 
@@ -103,7 +103,7 @@ def check_freq(freq: str | None) -> str | None:
             return to_offset(str(freq)).freqstr
     except (ValueError, TypeError):
         raise ConfigError(
-            f"invalid --freq {freq!r}; use a pandas offset alias such as D, B, W-SAT, MS, QS-MAR, 15min "
+            f"invalid `freq` {freq!r}; use a pandas offset alias such as D, B, W-SAT, MS, QS-MAR, 15min "
             "or h, or none"
         ) from None
 
@@ -173,12 +173,12 @@ def calendar(
 
     if freq == "none" or len(time) == 0:
         return None, None, None
-    hint = "declare the calendar with --freq ALIAS, regularise with --resample ALIAS, or use --freq none"
+    hint = "declare the calendar with `freq=ALIAS`, regularise with `resample=ALIAS`, or use `freq='none'`"
     if np.issubdtype(time.dtype, np.integer):
         if freq is not None:
             raise ConfigError(
-                f"--freq {freq} needs dates, but column {name!r} of {source} holds integers; "
-                "omit --freq (integers continue by their step) or use --freq none"
+                f"`freq={freq!r}` needs dates, but column {name!r} of {source} holds integers; "
+                "omit `freq` (integers continue by their step) or use `freq='none'`"
             )
         if len(time) == 1:
             return None, None, np.zeros(1, dtype=np.int64)
@@ -188,7 +188,7 @@ def calendar(
             i = int(np.argmax(diffs % diffs.min() != 0)) + 1
             raise DataError(
                 f"{source} line {line_of[i]}: {show(raw[i])} in column {name!r} is off the spacing of "
-                f"{int(diffs.min())} between the other rows; fix the row, or use --freq none"
+                f"{int(diffs.min())} between the other rows; fix the row, or use `freq='none'`"
             )
         return None, step, (time - time[0]) // step
     index = pd.DatetimeIndex(time)
@@ -218,7 +218,7 @@ def calendar(
             )
         raise DataError(
             f"{source} line {line_of[i]}: timestamp {show(raw[i])} in column {name!r} is not on the "
-            f"--freq {freq} calendar; fix the row or declare another --freq"
+            f"`freq={freq!r}` calendar; fix the row or declare another `freq`"
         )
     return alias, None, positions.astype(np.int64)
 

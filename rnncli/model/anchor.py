@@ -27,6 +27,8 @@ def choose_anchor(model, values: np.ndarray, kind: str, breaks=None) -> tuple[in
     test instead of training a network per candidate. "seasonal" takes the first candidate
     season, without drift; "level" is naive; other scalings have no anchor (1, False).
     """
+    # The reasons "--scale X was given" keep the flag: the model file stores them (the same file from
+    # Python and from the CLI) and `train --format json` prints the stored record as it is.
     if model.scale not in ("auto", "seasonal"):
         return 1, False, {"scale": kind, "season": 1, "drift": False,
                           "reason": f"--scale {kind} was given"}
@@ -40,11 +42,11 @@ def choose_anchor(model, values: np.ndarray, kind: str, breaks=None) -> tuple[in
             candidates.append(m)
     if model.scale == "seasonal":
         if model.season is not None and model.season > model.past:
-            raise ConfigError(f"--scale seasonal needs --past >= --season; got --past {model.past}, "
-                              f"--season {model.season}")
+            raise ConfigError(f"`scale='seasonal'` needs `past` >= `season`; got `past={model.past}`, "
+                              f"`season={model.season}`")
         if not candidates:
-            raise ConfigError("--scale seasonal found no season: the data's frequency has none and no "
-                              f"lag of 2..{model.past} is autocorrelated; give --season (<= --past)")
+            raise ConfigError("`scale='seasonal'` found no season: the data's frequency has none and no "
+                              f"lag of 2..{model.past} is autocorrelated; give `season` (<= `past`)")
         m = candidates[0]
         return m, False, {"scale": "seasonal", "season": m, "drift": False,
                           "reason": "--scale seasonal was given"}
@@ -75,7 +77,7 @@ def choose_anchor(model, values: np.ndarray, kind: str, breaks=None) -> tuple[in
               "baseline_rmse": {name(c): [float(v) for v in r] for c, r in errs.items()}}
     season = model.season or baselines.default_season(freq)
     if season > model.past:  # seasonal naive needs a season of history inside each window
-        choice["note"] = (f"the data's season ({season}) is longer than --past {model.past}, so seasonal "
-                          f"naive could not be tested as the anchor; train with --past {season} or more "
+        choice["note"] = (f"the data's season ({season}) is longer than `past={model.past}`, so seasonal "
+                          f"naive could not be tested as the anchor; train with `past={season}` or more "
                           "to let the model build on it")
     return m, drift, choice

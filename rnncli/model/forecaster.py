@@ -59,15 +59,15 @@ class Forecast:
     reach: int | None = None  # steps whose interval comes from validation residuals; beyond: extrapolated
 
 
-def _check_int(flag: str, value, minimum: int) -> int:
+def _check_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ConfigError(f"{flag} must be an integer >= {minimum}, got {value!r}")
+        raise ConfigError(f"`{name}` must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
 
-def _check_choice(flag: str, value, choices) -> str:
+def _check_choice(name: str, value, choices) -> str:
     if value not in choices:
-        raise ConfigError(f"{flag} must be one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError(f"`{name}` must be one of {', '.join(choices)}; got {value!r}")
     return value
 
 
@@ -91,30 +91,30 @@ class Forecaster:
                  clip: float | None = None, val_frac: float = 0.2, patience: int = 20, scale: str = "auto",
                  seed: int = 0, dtype: str = "float32", season: int | None = None,
                  max_steps: int | None = None, min_steps: int | None = None):
-        self.past = _check_int("--past", past, 1)
-        self.future = _check_int("--future", future, 1)
-        self.cell = _check_choice("--cell", cell, tuple(CELLS))
-        self.hidden = _check_int("--hidden", hidden, 1)
-        self.layers = _check_int("--layers", layers, 1)
-        self.epochs = _check_int("--epochs", epochs, 1)
-        self.batch_size = _check_int("--batch-size", batch_size, 1)
-        self.optimizer = _check_choice("--optimizer", optimizer, tuple(OPTIMIZERS))
-        self.patience = _check_int("--patience", patience, 0)
-        self.scale = _check_choice("--scale", scale, SCALES)
-        self.seed = _check_int("--seed", seed, 0)
-        self.dtype = _check_choice("--dtype", dtype, DTYPES)
+        self.past = _check_int("past", past, 1)
+        self.future = _check_int("future", future, 1)
+        self.cell = _check_choice("cell", cell, tuple(CELLS))
+        self.hidden = _check_int("hidden", hidden, 1)
+        self.layers = _check_int("layers", layers, 1)
+        self.epochs = _check_int("epochs", epochs, 1)
+        self.batch_size = _check_int("batch_size", batch_size, 1)
+        self.optimizer = _check_choice("optimizer", optimizer, tuple(OPTIMIZERS))
+        self.patience = _check_int("patience", patience, 0)
+        self.scale = _check_choice("scale", scale, SCALES)
+        self.seed = _check_int("seed", seed, 0)
+        self.dtype = _check_choice("dtype", dtype, DTYPES)
         if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ConfigError(f"--lr must be a positive number, got {lr!r}")
+            raise ConfigError(f"`lr` must be a positive number, got {lr!r}")
         self.lr = float(lr)
         if clip is not None and not (isinstance(clip, (int, float)) and math.isfinite(clip) and clip > 0):
-            raise ConfigError(f"--clip must be a positive number, got {clip!r}")
+            raise ConfigError(f"`clip` must be a positive number, got {clip!r}")
         self.clip = None if clip is None else float(clip)
         if not (isinstance(val_frac, (int, float)) and 0 <= val_frac < 1):
-            raise ConfigError(f"--val-frac must be in [0, 1), got {val_frac!r}")
+            raise ConfigError(f"`val_frac` must be in [0, 1), got {val_frac!r}")
         self.val_frac = float(val_frac)
-        self.season = None if season is None else _check_int("--season", season, 1)
-        self.max_steps = None if max_steps is None else _check_int("--max-steps", max_steps, 1)
-        self.min_steps = None if min_steps is None else _check_int("--min-steps", min_steps, 0)
+        self.season = None if season is None else _check_int("season", season, 1)
+        self.max_steps = None if max_steps is None else _check_int("max_steps", max_steps, 1)
+        self.min_steps = None if min_steps is None else _check_int("min_steps", min_steps, 0)
 
     def get_params(self) -> dict:
         """The constructor options, as plain values."""
@@ -296,8 +296,8 @@ class Forecaster:
                                   on_batch)
         except DivergenceError as e:
             raise NonFiniteLossError(
-                f"loss became NaN at epoch {e.epoch} (scaling {kind}); try a lower --lr (now {self.lr:g}) "
-                "or --clip 1.0", e.epoch) from e
+                f"loss became NaN at epoch {e.epoch} (scaling {kind}); try a lower `lr` (now {self.lr:g}) "
+                "or `clip=1.0`", e.epoch) from e
         fit = {"kind": kind, "scaler": scaler, "network": net, "history": history, "trainer": trainer}
         if val.stop > val.start:
             origins = np.asarray(starts)[val] + lb - 1  # the last observed row of each window
@@ -331,7 +331,7 @@ class Forecaster:
                 raise DataError(f"data must have shape (rows, {len(self.columns_)}), got {values.shape}")
         if len(values) < self.lookback_:
             raise DataError(f"data has {len(values)} rows but the model needs at least {self.lookback_} "
-                            f"(--past {self.past}{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
+                            f"(`past={self.past}`{' + 1 for differencing' if self.scale_ == 'diff' else ''})")
         if not np.isfinite(values).all():
             raise DataError("data has missing or infinite values; fill or drop them first")
         check_magnitude(values, self.columns_)
@@ -371,16 +371,16 @@ class Forecaster:
         Raises DataError when the last `lookback_` rows of `data` straddle a break (dropped rows).
         `threads`: BLAS threads, an int or "auto" (see `rnncli.threads`).
         """
-        steps = self.future if steps is None else _check_int("--steps", steps, 1)
+        steps = self.future if steps is None else _check_int("steps", steps, 1)
         values = self._values(data)
         breaks = row_breaks(data)
         if data is None and getattr(self, "tail_broken_", False):
             raise DataError(f"the last {self.lookback_} rows of the training data straddle dropped rows "
-                            "(--fill drop); forecast from data whose last rows are neighbours: pass DATA")
+                            "(`fill='drop'`); forecast from data whose last rows are neighbours: pass DATA")
         if breaks is not None and breaks.max() > len(values) - self.lookback_:
             raise DataError(f"the last {self.lookback_} rows straddle dropped rows (a gap before row "
                             f"{int(breaks.max()) + 1}); a forecast needs {self.lookback_} neighbouring rows "
-                            "at the end: fill the gap (--fill ffill|interpolate|zero) or end the data "
+                            "at the end: fill the gap (`fill='ffill'|'interpolate'|'zero'`) or end the data "
                             "before it")
         if steps > self.future:
             recursive.check(self)
@@ -440,7 +440,7 @@ class Forecaster:
         r = np.abs(self.val_residuals_)
         n = len(r)
         if n == 0:
-            raise DataError("the model has no validation residuals for --interval; train with --val-frac > 0")
+            raise DataError("the model has no validation residuals for `interval`; train with `val_frac` > 0")
         if n < need:
             raise recursive.too_few_windows(level)
         k = math.ceil((n + 1) * level)
@@ -482,7 +482,7 @@ class Forecaster:
         "overall": {method: {metric: (targets,)}}, "skill": (targets,) = 1 - RMSE / RMSE_naive,
         "overlap": `overlap(data)`}. `threads`: as for `backtest`.
         """
-        season = _check_int("--season", season, 1)
+        season = _check_int("season", season, 1)
         values = self._values(data)
         breaks = row_breaks(data)
         check_magnitude(values, self.columns_)
@@ -496,7 +496,7 @@ class Forecaster:
         if len(origins) == 0:
             need = max(self.lookback_, season) + self.future
             raise DataError(f"data has {len(values)} rows; scoring needs at least {need} "
-                            f"(--past {self.past}, --future {self.future}, --season {season})"
+                            f"(`past={self.past}`, `future={self.future}`, `season={season}`)"
                             + (" between dropped rows" if breaks is not None else ""))
         rows = origins[:, None] + np.arange(1, self.future + 1)[None, :]
         actual = y[rows]

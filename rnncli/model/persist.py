@@ -99,9 +99,8 @@ def check_resume(model, d: dict, values: np.ndarray) -> None:
     fixed = ("past", "future", "cell", "hidden", "layers", "dtype", "optimizer", "val_frac", "seed")
     for k in fixed:
         if d["options"][k] != getattr(model, k):
-            flag = "--" + k.replace("_", "-")
-            raise ConfigError(f"cannot resume: the model was trained with {flag} {d['options'][k]}, "
-                              f"not {getattr(model, k)}; drop {flag} or start a new model")
+            raise ConfigError(f"cannot resume: the model was trained with `{k}={d['options'][k]!r}`, "
+                              f"not {getattr(model, k)}; drop `{k}` or start a new model")
     for name, mine, theirs in (("columns", model.columns_, d["columns"]),
                                ("features", model.feature_idx_, d["feature_idx"]),
                                ("targets", model.target_idx_, d["target_idx"])):
@@ -109,8 +108,8 @@ def check_resume(model, d: dict, values: np.ndarray) -> None:
             raise DataError(f"cannot resume: the data's {name} differ from the model's "
                             f"({', '.join(d['columns'])})")
     if d["scale"] != model.scale and model.scale != "auto":
-        raise ConfigError(f"cannot resume: the model was trained with --scale {d['scale']}, not "
-                          f"{model.scale}; drop --scale or start a new model")
+        raise ConfigError(f"cannot resume: the model was trained with `scale={d['scale']!r}`, not "
+                          f"{model.scale}; drop `scale` or start a new model")
     if fingerprint(values) != d.get("values_sha256"):
         raise DataError(f"cannot resume: the data differ from the model's training data "
                         f"({len(values)} rows now, {d['n_rows']} then); resume needs the same data")

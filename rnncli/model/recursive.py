@@ -23,10 +23,9 @@ def check(model) -> None:
     other = [model.columns_[i] for i in model.feature_idx_ if i not in model.target_idx_]
     if other:
         raise ConfigError(
-            f"--steps beyond the horizon ({model.future}) feeds forecasts back as inputs, but the "
-            f"feature(s) {', '.join(other)} are not targets, so their future is unknown; use --steps "
-            f"{model.future} or "
-            "less, or train a model whose features are all targets")
+            f"`steps` beyond the horizon ({model.future}) feeds forecasts back as inputs, but the "
+            f"feature(s) {', '.join(other)} are not targets, so their future is unknown; use "
+            f"`steps={model.future}` or less, or train a model whose features are all targets")
 
 def forecast(model, windows_raw: np.ndarray, steps: int) -> np.ndarray:
     """Forecasts (B, steps, n_targets) from raw windows (B, lookback, columns), block after block."""
@@ -75,14 +74,14 @@ def windows_needed(level: float) -> int:
     Raises ConfigError for a level outside (0, 1).
     """
     if not 0 < level < 1:
-        raise ConfigError(f"--interval must be between 0 and 1 (e.g. 0.9), got {level!r}")
+        raise ConfigError(f"`interval` must be between 0 and 1 (e.g. 0.9), got {level!r}")
     return math.ceil(level / (1 - level) - 1e-9)
 
 
 def too_few_windows(level: float) -> DataError:
-    """The error for a model whose validation residuals cannot support an --interval `level`."""
-    return DataError(f"the model has too few validation windows for --interval {level:g} (needs "
-                     f"{windows_needed(level)}); lower the level or train with a larger --val-frac")
+    """The error for a model whose validation residuals cannot support an `interval` of `level`."""
+    return DataError(f"the model has too few validation windows for `interval={level:g}` (needs "
+                     f"{windows_needed(level)}); lower the level or train with a larger `val_frac`")
 
 
 def halfwidth(model, level: float, steps: int) -> tuple[np.ndarray, int]:

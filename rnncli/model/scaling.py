@@ -66,7 +66,7 @@ _TINY = 1e-12  # relative floor below which a spread counts as zero
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ConfigError(f"unknown --scale {kind!r}; choose one of {', '.join(KINDS)}")
+        raise ConfigError(f"unknown `scale` {kind!r}; choose one of {', '.join(KINDS)}")
 
 
 def lookback(kind: str, past: int) -> int:
@@ -108,12 +108,12 @@ def fit(kind: str, rows: np.ndarray, feature_idx: Sequence[int], target_idx: Seq
     if kind in ("none", "window"):
         return scaler
     if isinstance(season, bool) or not isinstance(season, (int, np.integer)) or season < 1:
-        raise ConfigError(f"--season must be an integer >= 1, got {season!r}")
+        raise ConfigError(f"`season` must be an integer >= 1, got {season!r}")
     rows = np.asarray(rows, dtype=np.float64)
     need = 2 if kind in ("diff", *ANCHORED) else 1
     if rows.ndim != 2 or len(rows) < need:
         raise DataError(f"the {kind} scaler needs at least {need} training rows; got {len(rows)}; "
-                        f"use a longer series or a lower --val-frac")
+                        f"use a longer series or a lower `val_frac`")
     used = sorted({int(j) for j in (*feature_idx, *target_idx)})
     bad = [j for j in used if not np.isfinite(rows[:, j]).all()]
     if bad:
@@ -153,8 +153,8 @@ def reference(Tpast: np.ndarray, future: int, season: int, drift: bool = False) 
     """
     L = Tpast.shape[1]
     if season > L or (drift and season >= L):
-        raise DataError(f"the seasonal scaling needs --past >= the season ({season}"
-                        f"{' + 1 with drift' if drift else ''}); got --past {L}")
+        raise DataError(f"the seasonal scaling needs `past` >= the season ({season}"
+                        f"{' + 1 with drift' if drift else ''}); got `past={L}`")
     h = np.arange(1, future + 1)
     cycles = np.ceil(h / season).astype(int)
     r = Tpast[:, L - 1 + h - season * cycles, :]

@@ -2,9 +2,9 @@
 
     >>> need = training_bytes(n_rows=144, n_features=1, n_targets=1, past=12, future=6, hidden=30000,
     ...                       layers=1, cell="lstm", batch_size=32, dtype="float32")
-    >>> check_fits(need, "training with --hidden 30000", "lower --hidden")   # ConfigError: about 160 GB
+    >>> check_fits(need, "training with `hidden=30000`", "lower `hidden`")   # ConfigError: about 160 GB
 
-The estimates count what dominates, in Python integers (so --hidden 10000000000 cannot overflow):
+The estimates count what dominates, in Python integers (so `hidden=10000000000` cannot overflow):
 the weights and their copies (gradient, Adam's two moments, the best and the last epoch's weights,
 the saved copy), the windows (raw float64 and scaled, time-major), and one batch's activations kept
 for backpropagation through time plus one batch of the validation forecasts. They are meant to
@@ -55,9 +55,9 @@ def check_training(params: dict, n_rows: int, n_features: int, n_targets: int) -
     need = training_bytes(n_rows=n_rows, n_features=n_features, n_targets=n_targets, past=params["past"] + 1,
                           future=params["future"], hidden=params["hidden"], layers=params["layers"],
                           cell=params["cell"], batch_size=params["batch_size"], dtype=params["dtype"])
-    check_fits(need, f"training with --hidden {params['hidden']}, --layers {params['layers']} and --past "
-                     f"{params['past']} on {n_rows} rows",
-               "lower --hidden, --layers or --past, or train on fewer rows")
+    check_fits(need, f"training with `hidden={params['hidden']}`, `layers={params['layers']}` and "
+                     f"`past={params['past']}` on {n_rows} rows",
+               "lower `hidden`, `layers` or `past`, or train on fewer rows")
 
 
 def machine_bytes() -> int | None:
@@ -80,7 +80,7 @@ def human_bytes(n: int) -> str:
 def check_fits(need: int, what: str, fix: str, available: int | None = None) -> None:
     """ConfigError when `need` bytes exceed the machine's memory (or `available`), naming the estimate.
 
-    what: the work ("training with --hidden 30000"); fix: what to change ("lower --hidden").
+    what: the work ("training with `hidden=30000`"); fix: what to change ("lower `hidden`").
     """
     available = machine_bytes() if available is None else available
     if available is not None and need > available:

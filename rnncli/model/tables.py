@@ -134,9 +134,9 @@ def check_enough_rows(n: int, lookback: int, past: int, future: int, val_frac: f
     if n < need:
         extra = ""
         if lookback > past:
-            extra = f" + 1 (--scale {scale} {'also ' if scale == 'auto' else ''}models differences)"
-        raise DataError(f"the data has {n} rows but --past {past} + --future {future}{extra} needs at least "
-                        f"{need}; use a longer series or lower --past/--future")
+            extra = f" + 1 (`scale={scale!r}` {'also ' if scale == 'auto' else ''}models differences)"
+        raise DataError(f"the data has {n} rows but `past={past}` + `future={future}`{extra} needs at least "
+                        f"{need}; use a longer series or lower `past`/`future`")
     windows.split_windows(windows.n_windows(n, lookback, future), val_frac, future)
 
 
@@ -172,9 +172,9 @@ def row_breaks(data) -> np.ndarray | None:
 def check_unbroken(starts: np.ndarray, past: int, future: int, breaks) -> None:
     """DataError when dropped rows leave no window of past + future neighbouring rows."""
     if breaks is not None and len(starts) == 0:
-        raise DataError(f"no run of --past {past} + --future {future} rows is left between the dropped rows "
-                        f"({len(breaks)} breaks); use --fill ffill|interpolate|zero instead of --fill drop, "
-                        "or lower --past/--future")
+        raise DataError(f"no run of `past={past}` + `future={future}` rows is left between the dropped rows "
+                        f"({len(breaks)} breaks); use `fill='ffill'|'interpolate'|'zero'` instead of "
+                        "`fill='drop'`, or lower `past`/`future`")
 
 
 def observed_targets(data, targets: list) -> np.ndarray | None:

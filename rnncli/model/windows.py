@@ -38,9 +38,9 @@ from ..errors import ConfigError, DataError
 
 
 def _check_length(name: str, value) -> int:
-    """`value` as an int if it is a whole number >= 1, else a ConfigError naming the option `--name`."""
+    """`value` as an int if it is a whole number >= 1, else a ConfigError naming the argument `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"--{name} must be a whole number of time steps, 1 or more; got {value!r}")
+        raise ConfigError(f"`{name}` must be a whole number of time steps, 1 or more; got {value!r}")
     return int(value)
 
 
@@ -72,8 +72,8 @@ def make_windows(data: np.ndarray, past: int, future: int, feature_idx: Sequence
     S = n_windows(n, past, future)
     if S < 1:
         raise DataError(
-            f"series has {n} rows but --past {past} + --future {future} needs at least {past + future} "
-            f"(S = n - past - future + 1 = {S} windows); use a longer series or lower --past/--future"
+            f"series has {n} rows but `past={past}` + `future={future}` needs at least {past + future} "
+            f"(S = n - past - future + 1 = {S} windows); use a longer series or lower `past`/`future`"
         )
     features = data[: n - future][:, list(feature_idx)]  # rows that can start an input window's rows
     targets = data[past:][:, list(target_idx)]  # rows that can be a target
@@ -117,9 +117,9 @@ def split_windows(S: int, val_frac: float, future: int) -> tuple[slice, slice]:
     Raises ConfigError if val_frac is not in [0, 1), DataError if no training window remains.
     """
     if not 0 <= val_frac < 1:
-        raise ConfigError(f"--val-frac must be at least 0 and below 1; got {val_frac!r}")
+        raise ConfigError(f"`val_frac` must be at least 0 and below 1; got {val_frac!r}")
     if S < 1:
-        raise DataError(f"there are {S} windows to split; use a longer series or lower --past/--future")
+        raise DataError(f"there are {S} windows to split; use a longer series or lower `past`/`future`")
     if val_frac == 0:
         return slice(0, S), slice(S, S)
     n_val = max(1, math.ceil(round(S * val_frac, 9)))
@@ -127,10 +127,10 @@ def split_windows(S: int, val_frac: float, future: int) -> tuple[slice, slice]:
     n_train = v0 - future + 1
     if n_train < 1:
         raise DataError(
-            f"{S} windows are too few for --val-frac {val_frac} with --future {future}: validation takes the "
+            f"{S} windows are too few for `val_frac={val_frac}` with `future={future}`: validation takes the "
             f"last {n_val} and the {min(future - 1, v0)} before them share target rows with it, leaving "
             f"{max(n_train, 0)} for training (needs at least n_val + future = {n_val + future} windows); "
-            f"lower --val-frac or --past/--future, or use a longer series"
+            f"lower `val_frac` or `past`/`future`, or use a longer series"
         )
     return slice(0, n_train), slice(v0, S)
 

@@ -39,7 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 import numpy as np
 
 from .. import __version__
-from ..errors import ClusterError, ConfigError, RnncliError
+from ..errors import ClusterError, ConfigError, RnncliError, shortened
 from ..io.csv import is_series, series_sha256
 from ..io.modeldir import Result, check_options
 from ..model import sizing
@@ -148,7 +148,7 @@ def _is_count(value, minimum: int) -> bool:
 
 def _check_n_jobs(n_jobs) -> int:
     if not _is_count(n_jobs, -(2**31)) or n_jobs == 0:
-        raise ConfigError(f"-j/--n-jobs must be a whole number of processes (or -1 for all cores), "
+        raise ConfigError(f"`n_jobs` must be a whole number of processes (or -1 for all cores), "
                           f"got {n_jobs!r}")
     return int(n_jobs)
 
@@ -160,13 +160,13 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
     `threads` sets the BLAS threads of the tasks trained in this process; workers use one each."""
     n_jobs = _check_n_jobs(n_jobs)
     if scheduler is not None and n_jobs != 1:
-        raise ConfigError("use either -j/--n-jobs (local processes) or --scheduler (a Dask cluster), "
+        raise ConfigError("use either `n_jobs` (local processes) or `scheduler` (a Dask cluster), "
                           "not both")
     if chunk_size is not None and not _is_count(chunk_size, 1):
-        raise ConfigError(f"--chunk-size must be a whole number of series >= 1, got {chunk_size!r}")
-    for flag, seconds in (("--connect-timeout", connect_timeout), ("--worker-timeout", worker_timeout)):
+        raise ConfigError(f"`chunk_size` must be a whole number of series >= 1, got {chunk_size!r}")
+    for name, seconds in (("connect_timeout", connect_timeout), ("worker_timeout", worker_timeout)):
         if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
-            raise ConfigError(f"{flag} must be a positive number of seconds, got {seconds!r}")
+            raise ConfigError(f"`{name}` must be a positive number of seconds, got {seconds!r}")
     _check_memory(tasks)
     keys = [key for key, _, _ in tasks]
     results: dict = {}
@@ -197,7 +197,7 @@ def run_tasks(tasks: list, *, n_jobs, scheduler, connect_timeout, chunk_size, fa
             _run_parallel(runnable, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, handle)
     for key in keys:
         if key not in results:
-            reason = (f"not trained: --fail-fast stopped the run after series {first_failure[0]!r} failed"
+            reason = (f"not trained: `fail_fast` stopped the run after series {first_failure[0]!r} failed"
                       if first_failure else "not trained: the run ended early")
             handle({**_failed(key, reason), "status": "cancelled"})
     return [results[key] for key in keys]
@@ -295,7 +295,7 @@ def one_line(e: BaseException | str) -> str:
     else:
         text = e
     text = " ".join(text.split())
-    return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS - 3] + "..."
+    return shortened(text, _ERROR_CHARS)  # cut where the command line's text of it is cut
 
 # --- Dask ------------------------------------------------------------------------------------------
 
@@ -304,7 +304,7 @@ def _import_distributed():
     try:
         import distributed
     except ImportError:
-        raise ClusterError("--scheduler needs the 'dask' extra: pip install 'rnncli[dask]'") from None
+        raise ClusterError("`scheduler` needs the 'dask' extra: pip install 'rnncli[dask]'") from None
     return distributed
 
 
@@ -315,7 +315,7 @@ def scheduler_address(address: str) -> str:
     if not sep:
         scheme, rest = "tcp", text
     if scheme.lower() not in SCHEMES or not rest or re.search(r"\s", rest):
-        raise ClusterError(f"invalid --scheduler {str(address)!r}; use a Dask scheduler address such as "
+        raise ClusterError(f"invalid `scheduler` {str(address)!r}; use a Dask scheduler address such as "
                            f"tcp://host:8786 (schemes: {', '.join(SCHEMES)})")
     return f"{scheme.lower()}://{rest}"
 
@@ -358,9 +358,9 @@ def _connect(address: str, timeout: float):
     if "client" in outcome:
         return client
     _close_in_background(client)
-    raise ClusterError(f"the Dask scheduler at {address} did not answer within the --connect-timeout "
-                       f"({timeout:g} s) while {stage[0]}; check that --scheduler names a running Dask "
-                       "scheduler, or raise --connect-timeout")
+    raise ClusterError(f"the Dask scheduler at {address} did not answer within the `connect_timeout` "
+                       f"({timeout:g} s) while {stage[0]}; check that `scheduler` names a running Dask "
+                       "scheduler, or raise `connect_timeout`")
 
 
 _GRACE_SECONDS = 0.5
@@ -385,7 +385,7 @@ def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
         with contextlib.suppress(Exception):
             client.close(timeout=timeout)
         raise ClusterError(f"cannot connect to the Dask scheduler at {address} within {timeout:g} s "
-                           f"({one_line(e)}); check --scheduler, or start one with 'dask scheduler'"
+                           f"({one_line(e)}); check `scheduler`, or start one with 'dask scheduler'"
                            ) from None
     try:
         stage[0] = "waiting for a worker"
@@ -406,11 +406,11 @@ def _connect_steps(client, address: str, timeout: float, stage: list) -> None:
             raise ClusterError(f"the Dask workers at {address} cannot import rnncli ({one_line(e)}); "
                                f"install rnncli {__version__} on every worker") from None
         except Exception as e:
-            what = ("did not run a test task within the --connect-timeout"
+            what = ("did not run a test task within the `connect_timeout`"
                     if isinstance(e, TimeoutError) or "Timeout" in type(e).__name__ else
                     f"failed a test task ({one_line(e)})")
             raise ClusterError(f"the Dask workers at {address} {what} ({timeout:g} s); "
-                               "check the workers' logs, or raise --connect-timeout") from None
+                               "check the workers' logs, or raise `connect_timeout`") from None
         if version != __version__:
             raise ClusterError(f"the Dask workers at {address} run rnncli {version} but this is rnncli "
                                f"{__version__}; install the same version on every worker")
@@ -447,7 +447,7 @@ def _watch_workers(client, executor, worker_timeout: float, lost: list, done: th
                 seen = time.monotonic()
         if time.monotonic() - seen >= worker_timeout:
             lost.append(f"not trained: the Dask cluster had no worker for {worker_timeout:g} s "
-                        "(--worker-timeout); start workers and train again")
+                        "(`worker_timeout`); start workers and train again")
             with contextlib.suppress(Exception):
                 executor.shutdown(wait=False)
             return

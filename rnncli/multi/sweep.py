@@ -42,7 +42,7 @@ def sweep(data, grid: Mapping, options: dict, *, n_jobs: int = 1, scheduler: str
         combo = dict(zip(axes, values, strict=True))
         params = check_options({**options, **combo})
         if params["val_frac"] == 0:
-            raise ConfigError("a sweep ranks models by validation RMSE, so --val-frac must be above 0")
+            raise ConfigError("a sweep ranks models by validation RMSE, so `val_frac` must be above 0")
         label = " ".join(f"{k}={v}" for k, v in combo.items()) or "default"
         combos[label] = (combo, params)
         tasks.append((label, data, params))

@@ -27,7 +27,7 @@ import zlib
 import joblib
 import numpy as np
 import pytest
-from helpers import assert_same
+from helpers import assert_same, said
 from joblib.numpy_pickle_compat import write_zfile
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
@@ -61,7 +61,7 @@ def load_error(exc_type: type[Exception], path) -> str:
     assert "\n" not in message
     if os.path.isfile(path):
         assert audit(path) == {**audit(path), "safe": False, "reasons": [message]}
-    return message
+    return said(message)  # as the command line says it
 
 
 def arrays_of(data) -> list:

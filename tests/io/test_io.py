@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import said
 
 from rnncli.errors import ConfigError, DataError
 from rnncli.io.csv import Series, future_times, read_csv, sha256_of
@@ -25,10 +26,10 @@ def write(tmp_path: Path, text: str, name: str = "data.csv") -> str:
 
 
 def error(exc_type: type[Exception], path: str, **options) -> str:
-    """The message of the error that read_csv(path, **options) raises; it must be one line."""
+    """What the command line says of the error that read_csv(path, **options) raises; it must be one line."""
     with pytest.raises(exc_type) as info:
         read_csv(path, **options)
-    message = str(info.value)
+    message = said(info.value)
     assert "\n" not in message
     return message
 
@@ -127,6 +128,16 @@ def test_only_used_columns_count_as_missing():
 # -- fill, resample, smooth --------------------------------------------------------------------------
 
 GAPS = "year,y\n2001,\n2002,1\n2003,\n2004,3\n2005,\n"
+
+
+def test_from_python_a_calendar_gap_names_the_fill_and_freq_arguments_not_the_flags(tmp_path):
+    path = write(tmp_path, "date,y\n2023-01-01,1\n2023-01-02,2\n2023-01-04,4\n2023-01-05,5\n")
+    with pytest.raises(DataError) as info:
+        read_csv(path)
+    assert str(info.value) == (
+        f"{path}: 1 timestamp is missing from the D calendar of column 'date' (first 2023-01-03, after line "
+        "3); fill them with `fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, declare "
+        "another calendar with `freq=ALIAS`, or read the rows as a plain sequence with `freq='none'`")
 
 
 def test_interpolate_is_linear_inside_and_refuses_to_extrapolate_at_the_edges(tmp_path):

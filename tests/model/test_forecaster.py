@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import raises_said, said
 
 from rnncli import Forecaster, load_model, read_csv, save_model
 from rnncli.errors import ConfigError, DataError, NonFiniteLossError
@@ -122,10 +123,10 @@ def test_a_level_the_residuals_cannot_support_is_refused_not_capped_at_the_large
                "lower the level or train with a larger --val-frac")
     with pytest.raises(DataError) as raised:
         model.interval_halfwidth(level)
-    assert str(raised.value) == message
+    assert said(raised.value) == message
     with pytest.raises(DataError) as raised:
         model.predict(interval=level)
-    assert str(raised.value) == message
+    assert said(raised.value) == message
 
 
 def test_the_largest_supported_level_uses_the_largest_residual(model):
@@ -137,7 +138,7 @@ def test_the_largest_supported_level_uses_the_largest_residual(model):
 
 @pytest.mark.parametrize("level", [0, 1, 1.5, -0.1])
 def test_an_interval_level_outside_0_1_names_the_flag(level, model):
-    with pytest.raises(ConfigError, match=r"^--interval must be between 0 and 1"):
+    with raises_said(ConfigError, match=r"^--interval must be between 0 and 1"):
         model.interval_halfwidth(level)
 
 
@@ -257,6 +258,25 @@ def test_one_target_is_forecast_from_four_features():
 # -- errors --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("option", "message"), [
+    ({"past": 0}, "`past` must be an integer >= 1, got 0"),
+    ({"batch_size": 0}, "`batch_size` must be an integer >= 1, got 0"),
+    ({"val_frac": 1}, "`val_frac` must be in [0, 1), got 1"),
+    ({"cell": "gru"}, "`cell` must be one of lstm, rnn; got 'gru'"),
+])
+def test_from_python_a_bad_option_names_the_argument_not_the_flag(option, message):
+    with pytest.raises(ConfigError) as info:
+        Forecaster(**{"past": PAST, "future": FUTURE, **option})
+    assert str(info.value) == message
+
+
+def test_from_python_data_too_short_names_past_and_future_with_their_values():
+    with pytest.raises(DataError) as info:
+        Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(np.arange(8.0))
+    assert str(info.value) == ("the data has 8 rows but `past=6` + `future=3` needs at least 9; "
+                               "use a longer series or lower `past`/`future`")
+
+
 @pytest.mark.parametrize(("option", "flag"), [
     ({"past": 0}, "--past"),
     ({"future": -1}, "--future"),
@@ -272,7 +292,7 @@ def test_one_target_is_forecast_from_four_features():
 def test_a_bad_option_raises_config_error_naming_the_flag_and_the_value(option, flag):
     with pytest.raises(ConfigError) as info:
         Forecaster(**{"past": PAST, "future": FUTURE, **option})
-    message = str(info.value)
+    message = said(info.value)
     assert message.startswith(f"{flag} ")
     assert repr(next(iter(option.values()))) in message
 
@@ -287,7 +307,7 @@ def test_data_too_short_for_past_and_future_states_the_numbers(rows, scale, val_
     model = Forecaster(past=PAST, future=FUTURE, scale=scale, val_frac=val_frac, **TINY)
     with pytest.raises(DataError) as info:
         model.fit(np.arange(float(rows)))
-    assert str(info.value) == message
+    assert said(info.value) == message
 
 
 def test_a_missing_value_in_the_data_names_its_column_and_row():
@@ -304,7 +324,7 @@ def test_a_huge_learning_rate_stops_with_non_finite_loss_error_and_a_hint(airlin
                        optimizer="sgd", dtype="float32")
     with pytest.raises(NonFiniteLossError) as info:
         model.fit(airline)
-    message = str(info.value)
+    message = said(info.value)
     match = re.search(r"loss became NaN at epoch (\d+)", message)
     assert match is not None, message
     assert int(match[1]) == info.value.epoch
@@ -352,7 +372,7 @@ def test_resuming_with_another_architecture_or_seed_names_the_flag(option, flag,
                                                                     airline):
     with pytest.raises(ConfigError) as info:
         Forecaster(epochs=6, **{**RESUMABLE, **option}).fit(airline, resume=three_epochs)
-    assert str(info.value) == f"cannot resume: {message}; drop {flag} or start a new model"
+    assert said(info.value) == f"cannot resume: {message}; drop {flag} or start a new model"
 
 
 def test_resuming_on_data_with_another_end_is_refused(three_epochs, airline):
@@ -383,7 +403,7 @@ def test_resuming_on_data_changed_before_its_last_rows_is_refused(three_epochs, 
 
 
 def test_resuming_with_another_explicit_scale_names_the_flag(three_epochs, airline):
-    with pytest.raises(ConfigError, match=r"^cannot resume: .*--scale"):
+    with raises_said(ConfigError, match=r"^cannot resume: .*--scale"):
         Forecaster(epochs=6, **{**RESUMABLE, "scale": "diff"}).fit(airline, resume=three_epochs)
 
 
@@ -513,14 +533,14 @@ def test_the_season_option_overrides_the_frequency(airline):
 
 def test_a_season_longer_than_past_is_a_config_error(airline):
     message = "--scale seasonal needs --past >= --season; got --past 6, --season 12"
-    with pytest.raises(ConfigError, match=message):
+    with raises_said(ConfigError, match=message):
         Forecaster(past=6, future=FUTURE, scale="seasonal", season=12, **TINY).fit(airline)
 
 
 @pytest.mark.parametrize(("option", "flag"), [({"season": 0}, "--season"), ({"max_steps": 0}, "--max-steps"),
                                               ({"min_steps": -1}, "--min-steps")])
 def test_bad_step_and_season_options_name_their_flag(option, flag):
-    with pytest.raises(ConfigError, match=f"^{flag} must be an integer"):
+    with raises_said(ConfigError, match=f"^{flag} must be an integer"):
         Forecaster(past=PAST, future=FUTURE, **option)
 
 
@@ -662,7 +682,7 @@ def test_predict_steps_beyond_the_horizon_names_the_features_that_are_not_target
     series = read_csv(SAMPLES / "seattle_weather.csv", targets=["temp_max"], features=SEATTLE_FEATURES)
     m = Forecaster(past=PAST, future=FUTURE, scale="minmax", **TINY).fit(series)
     assert m.predict(steps=FUTURE).values.shape == (FUTURE, 1)
-    with pytest.raises(ConfigError, match=r"--steps .* feature\(s\) precipitation, temp_min, wind are not "
+    with raises_said(ConfigError, match=r"--steps .* feature\(s\) precipitation, temp_min, wind are not "
                                           "targets"):
         m.predict(steps=FUTURE + 1)
 
@@ -727,7 +747,8 @@ def test_an_interrupted_auto_run_resumed_is_bit_identical_to_an_uninterrupted_on
 
 def test_auto_says_when_past_is_too_short_for_the_seasonal_anchor(airline):
     short = Forecaster(past=6, future=FUTURE, **TINY).fit(airline)  # monthly: season 12 > past 6
-    assert short.choice_["note"] == ("the data's season (12) is longer than --past 6, so seasonal naive "
-                                     "could not be tested as the anchor; train with --past 12 or more to let "
-                                     "the model build on it")
+    assert said(short.choice_["note"]) == (
+        "the data's season (12) is longer than --past 6, so seasonal naive "
+        "could not be tested as the anchor; train with --past 12 or more to let "
+        "the model build on it")
     assert "note" not in Forecaster(past=12, future=FUTURE, **TINY).fit(airline).choice_

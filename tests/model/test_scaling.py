@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import raises_said, said
 
 from rnncli.errors import ConfigError, DataError
 from rnncli.model import scaling
@@ -44,7 +45,7 @@ def test_unknown_kind_is_a_config_error_listing_the_choices():
     with pytest.raises(ConfigError) as excinfo:
         scaling.fit("auto", random_series(), FEATURES, TARGETS)
 
-    assert str(excinfo.value) == ("unknown --scale 'auto'; choose one of none, minmax, standard, window, "
+    assert said(excinfo.value) == ("unknown --scale 'auto'; choose one of none, minmax, standard, window, "
                                   "diff, level, seasonal")
 
 
@@ -280,7 +281,7 @@ def test_the_reference_with_drift_adds_the_mean_change_of_whole_seasons():
 
 
 def test_a_window_shorter_than_the_season_is_a_data_error():
-    with pytest.raises(DataError, match=r"needs --past >= the season \(4\); got --past 3"):
+    with raises_said(DataError, match=r"needs --past >= the season \(4\); got --past 3"):
         scaling.reference(SEASONAL[None, :3], 2, 4)
 
 

@@ -3,6 +3,7 @@ anything is allocated; the estimate counts the network's weights exactly and can
 
 import numpy as np
 import pytest
+from helpers import said
 
 from rnncli.engine.network import Network
 from rnncli.errors import ConfigError
@@ -37,7 +38,7 @@ def test_a_hidden_size_beyond_the_machine_is_refused_before_any_allocation(monke
     model = Forecaster(past=6, future=3, hidden=30000, scale="minmax")
     with pytest.raises(ConfigError) as info:
         model.fit(np.sin(np.arange(144.0)))
-    assert str(info.value) == (
+    assert said(info.value) == (
         "training with --hidden 30000, --layers 1 and --past 6 on 144 rows needs about 144 GB of memory, "
         "more than this machine has (8 GB); lower --hidden, --layers or --past, or train on fewer rows")
     assert not hasattr(model, "network_")

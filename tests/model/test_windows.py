@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import said
 
 from rnncli.errors import ConfigError, DataError
 from rnncli.model.windows import make_windows, n_windows, split_windows, train_rows
@@ -76,7 +77,7 @@ def test_too_short_series_error_states_rows_past_future_and_minimum():
     with pytest.raises(DataError) as excinfo:
         make_windows(row_numbers(7), past=5, future=3, feature_idx=[0], target_idx=[0])
 
-    assert str(excinfo.value) == (
+    assert said(excinfo.value) == (
         "series has 7 rows but --past 5 + --future 3 needs at least 8 "
         "(S = n - past - future + 1 = 0 windows); use a longer series or lower --past/--future"
     )
@@ -94,7 +95,7 @@ def test_past_must_be_a_whole_number_of_at_least_one(past):
     with pytest.raises(ConfigError) as excinfo:
         make_windows(row_numbers(10), past=past, future=3, feature_idx=[0], target_idx=[0])
 
-    assert str(excinfo.value) == f"--past must be a whole number of time steps, 1 or more; got {past!r}"
+    assert said(excinfo.value) == f"--past must be a whole number of time steps, 1 or more; got {past!r}"
 
 
 @pytest.mark.parametrize("future", [0, -3, 1.0])
@@ -102,7 +103,7 @@ def test_future_must_be_a_whole_number_of_at_least_one(future):
     with pytest.raises(ConfigError) as excinfo:
         make_windows(row_numbers(10), past=5, future=future, feature_idx=[0], target_idx=[0])
 
-    assert str(excinfo.value) == f"--future must be a whole number of time steps, 1 or more; got {future!r}"
+    assert said(excinfo.value) == f"--future must be a whole number of time steps, 1 or more; got {future!r}"
 
 
 def test_column_index_out_of_range_is_a_data_error():
@@ -198,7 +199,7 @@ def test_val_frac_outside_zero_to_one_is_a_config_error(val_frac):
     with pytest.raises(ConfigError) as excinfo:
         split_windows(20, val_frac=val_frac, future=3)
 
-    assert str(excinfo.value) == f"--val-frac must be at least 0 and below 1; got {val_frac!r}"
+    assert said(excinfo.value) == f"--val-frac must be at least 0 and below 1; got {val_frac!r}"
 
 
 def test_too_few_windows_error_states_the_counts_and_the_fix():
@@ -206,7 +207,7 @@ def test_too_few_windows_error_states_the_counts_and_the_fix():
     with pytest.raises(DataError) as excinfo:
         split_windows(4, val_frac=0.3, future=3)
 
-    assert str(excinfo.value) == (
+    assert said(excinfo.value) == (
         "4 windows are too few for --val-frac 0.3 with --future 3: validation takes the last 2 "
         "and the 2 before them share target rows with it, leaving 0 for training "
         "(needs at least n_val + future = 5 windows); lower --val-frac or --past/--future, "
