@@ -32,7 +32,7 @@ from joblib.numpy_pickle_compat import write_zfile
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from rnncli.errors import ArtifactError, RnncliError, UnsafeArtifactError
-from rnncli.io import artifact
+from rnncli.io import artifact, plaindata
 from rnncli.io.artifact import atomic_write, audit, load, save
 from rnncli.model.forecaster import FORMAT, FORMAT_VERSION, Forecaster
 from rnncli.text import escape_controls
@@ -1080,9 +1080,37 @@ def test_no_compressor_of_joblib_starts_like_a_plain_pickle(model, tmp_path):
         assert _detect_compressor(f) == "not-compressed"
 
 
+@pytest.mark.parametrize("compress", [3, 9, ("zlib", 3), ("gzip", 3), ("gzip", 9)])
+def test_a_zlib_or_gzip_file_is_read_as_joblib_reads_it(compress, model, tmp_path):
+    """The loader inflates joblib's zlib and gzip files with the stdlib: the same plain data as joblib's
+    own reader, from files that start with the prefixes joblib gives those compressors."""
+    from joblib.compressor import BinaryGzipFile, BinaryZlibFile
+    from joblib.numpy_pickle_utils import _COMPRESSORS
+
+    assert (_COMPRESSORS["zlib"].prefix, BinaryZlibFile.wbits) == (b"\x78", zlib.MAX_WBITS)
+    assert (_COMPRESSORS["gzip"].prefix, BinaryGzipFile.wbits) == (b"\x1f\x8b", 16 + zlib.MAX_WBITS)
+    path = tmp_path / "m.joblib"
+    save(model, path, compress=compress)
+    with open(path, "rb") as f:
+        ours = plaindata.unpickle(f, str(path), {"globals": [], "arrays": []})
+    assert ours == joblib.load(path)
+    assert_same(load(path), model)
+
+
+@pytest.mark.parametrize("compress", [3, ("gzip", 3)])
+def test_data_after_the_end_of_a_compressed_stream_is_corrupt(compress, model, tmp_path):
+    path = tmp_path / "m.joblib"
+    save(model, path, compress=compress)
+    path.write_bytes(path.read_bytes() + b"\x00")
+    assert load_error(ArtifactError, path) == (
+        f"'{path}' is corrupt or truncated: unexpected data after the end of the compressed stream; "
+        "re-train or re-download it")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("compress", "imports_joblib"), [(0, False), (3, True)])
-def test_loading_an_uncompressed_file_does_not_import_joblib(compress, imports_joblib, model, tmp_path):
+@pytest.mark.parametrize(("compress", "imports_joblib"),
+                         [(0, False), (3, False), (("gzip", 3), False), (("bz2", 3), True)])
+def test_only_bz2_lzma_xz_and_lz4_files_import_joblib_to_load(compress, imports_joblib, model, tmp_path):
     save(model, tmp_path / "m.joblib", compress=compress)
     code = ("import sys; from rnncli.io.artifact import load; load(sys.argv[1]); "
             "print('joblib' in sys.modules)")
