@@ -24,7 +24,12 @@ The loader (`load`, and `audit`, which runs the same code) is a pickle unpickler
   checking prod(shape) x itemsize == len(bytes), and at most `MAX_ARRAY_ELEMENTS` elements;
 - then checks the content before anything is built from it (`rnncli.io.modelcheck`): every setting in a
   bounded range, the weight vector as long as the network it describes, weights and tail finite,
-  indices in range, history lists bounded, the stored read settings valid as flags.
+  indices in range, history lists bounded, the stored read settings valid as flags, the forecast's
+  time labels (`rnncli.io.timelabels`) the model's own.
+
+joblib is imported only to save, and to read a file compressed with bz2, lzma, xz or lz4: a file
+saved uncompressed is a pickle, and one saved with zlib (`save`'s default) or gzip is that pickle
+in one zlib or gzip stream, which the loader inflates with the stdlib (`rnncli.io.plaindata`).
 
 Every failure is an `ArtifactError` of one line naming the file and the field;
 `UnsafeArtifactError` when the file asks for something the loader refuses to construct.

@@ -3,10 +3,12 @@
 `check_model` takes the plain data `rnncli.io.plaindata` read from a file and checks that it is a
 model of this format version whose every setting lies in a bounded range (`LIMITS`, `MAX_HISTORY`,
 `MAX_TEXT`), whose weight vector is as long as the network it describes, whose weights, scalers and
-tail are finite, whose indices are in range, and whose stored read settings and time style are valid
-as the flags they came from. The first failure raises `Invalid` naming the field (ArtifactError for a
-file that is not an rnncli model or of another format version); `rnncli.io.artifact` turns it into
-one line naming the file.
+tail are finite, whose indices are in range, whose stored read settings and time style are valid
+as the flags they came from, and whose forecast time labels (`rnncli.io.timelabels`) are its own.
+The first failure raises `Invalid` naming the field (ArtifactError for a file that is not an rnncli
+model or of another format version); `rnncli.io.artifact` turns it into one line naming the file.
+The checks that need pandas (offset aliases, the horizon's end) are `check_calendar`: a caller that
+writes only a file's stored labels may run them later, before any other use of its time column.
 """
 
 import math
