@@ -53,6 +53,17 @@ def test_predict_imports_neither_pandas_nor_joblib_nor_rich_nor_other_commands(c
 
 
 @pytest.mark.slow
+def test_predict_of_integer_times_or_of_no_calendar_needs_no_labels_and_no_pandas(run, sunspots_model,
+                                                                                  tmp_path):
+    steps = tmp_path / "steps.joblib"  # --freq none: the forecast's rows are numbered
+    result = run("train", READING / "gap_daily.csv", "--past", 2, "--future", 2, "--freq", "none", *FAST,
+                 "-o", steps)
+    assert result.exit_code == 0, result.stderr
+    for path in (sunspots_model, steps):
+        assert imported("predict", path) & {"pandas", "joblib", "rich"} == set()
+
+
+@pytest.mark.slow
 def test_predict_of_a_file_without_time_labels_computes_them_with_pandas(airline_model, tmp_path,
                                                                         monkeypatch):
     from rnncli.io import timelabels
