@@ -65,7 +65,6 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     rnncli predict models/ --id store-1 --id store-7
     rnncli predict models/ new_long.csv > forecasts.csv
     """
-    from ..io.csv import future_times
     from .tables import backtest_records, forecast_records, format_time, model_digits, rounded
 
     if all_windows and data is None:
@@ -92,11 +91,15 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     refuse_ids(ids)
     if plot is not None:
         require_matplotlib()
-    d, model = load_model(model_path)
+    # a forecast after the training data writes the time labels the file holds: no pandas (timelabels)
+    labelled = data is None and plot is None
+    d, model = load_model(model_path, calendar=not labelled)
     time = d.get("time") or {}
     time_name = time.get("col") or "step"
     series = read_for_model(d, data, delimiter, encoding) if data is not None else None
     if all_windows:
+        from ..io.csv import future_times
+
         with about(series):
             origins, y_hat = model.backtest(series, threads=threads)
         times = series.time
@@ -113,11 +116,19 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
             fc = model.predict(series, interval=interval, steps=steps, threads=threads)
         n = len(fc.values)
         if series is not None:
+            from ..io.csv import future_times
+
             times, style = future_times(series, n), series.time_style
         else:
-            from ..io.like import future_times_after
+            from ..io.timelabels import stored
 
-            times, style = future_times_after(model, n), time.get("style")
+            times, style = stored(d, n) if labelled else None, None
+            if times is None:
+                from ..io.artifact import check_calendar
+                from ..io.like import future_times_after
+
+                check_calendar(d, model_path)  # (load left it out for a file with labels)
+                times, style = future_times_after(model, n), time.get("style")
         records = forecast_records(fc, times, time_name, style)
         if fc.reach is not None and fc.reach < n:
             say(f"note: the validation residuals reach {fc.reach} steps; the interval beyond step {fc.reach} "

@@ -19,11 +19,12 @@ def read_data(data, *, delimiter, encoding, time_col, targets=(), features=(), f
                     thousands=thousands)
 
 
-def load_model(path: str):
+def load_model(path: str, *, calendar: bool = True):
+    """(the checked dict, the Forecaster) of a model file; calendar=False: see `artifact.load`."""
     from ..io.artifact import load
     from ..model.forecaster import Forecaster
 
-    d = load(path)
+    d = load(path, calendar=calendar)
     return d, Forecaster.from_dict(d)
 
 

@@ -129,7 +129,10 @@ def fitted_table(title: str | None, columns: list[Col], rows: list[list[str]], w
 
 
 def format_time(t, style: dict | None = None) -> str | int:
-    """A timestamp as ISO text in the data's style (without one: date only at midnight); an int as an int."""
+    """A timestamp as ISO text in the data's style (without one: date only at midnight); an int as an int;
+    a time already written (a model file's forecast label, `rnncli.io.timelabels`) as it is."""
+    if isinstance(t, str):
+        return t
     from ..io.timecol import format_time as formatted
 
     return formatted(t, style)

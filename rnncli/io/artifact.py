@@ -24,7 +24,12 @@ The loader (`load`, and `audit`, which runs the same code) is a pickle unpickler
   checking prod(shape) x itemsize == len(bytes), and at most `MAX_ARRAY_ELEMENTS` elements;
 - then checks the content before anything is built from it (`rnncli.io.modelcheck`): every setting in a
   bounded range, the weight vector as long as the network it describes, weights and tail finite,
-  indices in range, history lists bounded, the stored read settings valid as flags.
+  indices in range, history lists bounded, the stored read settings valid as flags, the forecast's
+  time labels (`rnncli.io.timelabels`) the model's own.
+
+joblib is imported only to save, and to read a file compressed with bz2, lzma, xz or lz4: a file
+saved uncompressed is a pickle, and one saved with zlib (`save`'s default) or gzip is that pickle
+in one zlib or gzip stream, which the loader inflates with the stdlib (`rnncli.io.plaindata`).
 
 Every failure is an `ArtifactError` of one line naming the file and the field;
 `UnsafeArtifactError` when the file asks for something the loader refuses to construct.
@@ -41,7 +46,7 @@ import time
 import numpy as np
 
 from ..errors import ArtifactError, RnncliError, UnsafeArtifactError
-from . import modelcheck, plaindata
+from . import modelcheck, plaindata, timelabels
 from .messages import short
 from .modelcheck import LIMITS, MAX_HISTORY, MAX_TEXT
 from .plaindata import (
@@ -60,7 +65,7 @@ from .plaindata import (
 
 __all__ = ["ARRAY_DTYPES", "ARRAY_KEY", "LIMITS", "MAX_ARRAY_ELEMENTS", "MAX_DATA_BYTES", "MAX_DEPTH",
            "MAX_FILE_BYTES", "MAX_HISTORY", "MAX_OBJECTS", "MAX_OPCODES", "MAX_TEXT", "STALE_SECONDS",
-           "atomic_write", "audit", "load", "save"]
+           "atomic_write", "audit", "check_calendar", "load", "save"]
 
 # The loader's limits are read from this module at each call (MAX_DATA_BYTES, MAX_OBJECTS, MAX_OPCODES
 # and MAX_ARRAY_ELEMENTS are explained in rnncli.io.plaindata, MAX_HISTORY in rnncli.io.modelcheck):
@@ -86,11 +91,16 @@ def save(data: dict, path, *, compress=3) -> None:
     here, before a byte is written: TypeError for what is not plain data (or nests deeper than
     MAX_DEPTH, or uses the reserved key "__ndarray__"), ArtifactError for an array above
     MAX_ARRAY_ELEMENTS. `compress` is joblib's: 0, a level 1-9 (zlib), or ("lzma", 1) etc.
-    Write errors are RnncliError (see `atomic_write`).
+    Write errors are RnncliError (see `atomic_write`). The file also holds the labels of the
+    forecast's times for a model whose time column has a frequency (`rnncli.io.timelabels`: computed
+    here from its time info, replacing any given), so that predict can write them without pandas.
     """
     if not isinstance(data, dict):
         raise TypeError(f"save() takes a dict, got {type(data).__name__}")
-    plain = _plain(data, "data", 0)
+    plain = _plain({k: v for k, v in data.items() if k != timelabels.FIELD}, "data", 0)
+    labels = timelabels.compute(plain)
+    if labels is not None:
+        plain[timelabels.FIELD] = labels
     import joblib
 
     atomic_write(path, lambda f: joblib.dump(plain, f, compress=compress, protocol=_PROTOCOL), what="model")
@@ -257,14 +267,25 @@ def _os_reason(e: OSError, directory: str) -> str:
 # -- load and audit: one code path -------------------------------------------------------------
 
 
-def load(path) -> dict:
+def load(path, *, calendar: bool = True) -> dict:
     """Read a model file written by `save`; returns the checked dict, arrays rebuilt as ndarrays.
 
     Raises ArtifactError (one line naming the file, and the field when the content is wrong)
     when the file is missing, corrupt, truncated, not an rnncli model, of another format version,
     or holds a value out of range; UnsafeArtifactError when it asks for anything the loader refuses.
+    calendar=False: a file that holds its forecast's time labels is loaded without the checks that
+    need pandas; call `check_calendar` before using its time column for anything but those labels.
     """
-    return _read(os.fspath(path), None)
+    return _read(os.fspath(path), None, calendar)
+
+
+def check_calendar(data: dict, path) -> None:
+    """The checks `load(path, calendar=False)` may have left out (the time column's frequency and
+    the stored --freq and --resample, which need pandas); ArtifactError naming the file and field."""
+    try:
+        modelcheck.check_calendar(data)
+    except Invalid as e:
+        raise _invalid(os.fspath(path), e) from None
 
 
 def audit(path) -> dict:
@@ -288,7 +309,7 @@ def audit(path) -> dict:
             "reasons": reasons}
 
 
-def _read(name: str, report: dict | None) -> dict:
+def _read(name: str, report: dict | None, calendar: bool = True) -> dict:
     report = {"globals": [], "arrays": []} if report is None else report
     try:
         with _open_model(name) as (f, size):
@@ -309,7 +330,7 @@ def _read(name: str, report: dict | None) -> dict:
             obj = plaindata.unpickle(f, name, report, max_data_bytes=MAX_DATA_BYTES, max_objects=MAX_OBJECTS,
                                      max_opcodes=MAX_OPCODES)
         data = plaindata.rebuild(obj, report, max_array_elements=MAX_ARRAY_ELEMENTS)
-        modelcheck.check_model(data, name, max_history=MAX_HISTORY)
+        modelcheck.check_model(data, name, max_history=MAX_HISTORY, calendar=calendar)
     except ArtifactError:
         raise
     except NotPickle as e:
@@ -318,8 +339,7 @@ def _read(name: str, report: dict | None) -> dict:
         raise UnsafeArtifactError(f"'{name}' asks for {e}, which rnncli's safe loader refuses; "
                                   "re-train the model or get it from a source you trust") from None
     except Invalid as e:
-        raise ArtifactError(f"'{name}' is not a valid rnncli model: {e}; "
-                            "re-train or re-download it") from None
+        raise _invalid(name, e) from None
     except Exception as e:  # fail closed: whatever the bytes did to the parser, it is a bad file
         if not _looks_like_joblib(name):
             raise ArtifactError(f"'{name}' is not an rnncli model file (it does not start like a joblib "
@@ -327,6 +347,10 @@ def _read(name: str, report: dict | None) -> dict:
         raise ArtifactError(f"'{name}' is corrupt or truncated: {short(e)}; "
                             "re-train or re-download it") from e
     return data
+
+
+def _invalid(name: str, e: Invalid) -> ArtifactError:
+    return ArtifactError(f"'{name}' is not a valid rnncli model: {e}; re-train or re-download it")
 
 
 # How a joblib file starts: a pickle (protocol 2+) or one of joblib's compressors (and its name).

@@ -3,10 +3,12 @@
 `check_model` takes the plain data `rnncli.io.plaindata` read from a file and checks that it is a
 model of this format version whose every setting lies in a bounded range (`LIMITS`, `MAX_HISTORY`,
 `MAX_TEXT`), whose weight vector is as long as the network it describes, whose weights, scalers and
-tail are finite, whose indices are in range, and whose stored read settings and time style are valid
-as the flags they came from. The first failure raises `Invalid` naming the field (ArtifactError for a
-file that is not an rnncli model or of another format version); `rnncli.io.artifact` turns it into
-one line naming the file.
+tail are finite, whose indices are in range, whose stored read settings and time style are valid
+as the flags they came from, and whose forecast time labels (`rnncli.io.timelabels`) are its own.
+The first failure raises `Invalid` naming the field (ArtifactError for a file that is not an rnncli
+model or of another format version); `rnncli.io.artifact` turns it into one line naming the file.
+The checks that need pandas (offset aliases, the horizon's end) are `check_calendar`: a caller that
+writes only a file's stored labels may run them later, before any other use of its time column.
 """
 
 import math
@@ -18,8 +20,9 @@ from ..errors import ArtifactError, ConfigError
 from ..model.persist import FORMAT, FORMAT_VERSION
 from .messages import brief_repr, describe, short
 from .plaindata import SCALARS, Invalid
+from .timelabels import FIELD, LABEL, MAX_LABEL, digest
 
-__all__ = ["LIMITS", "MAX_HISTORY", "MAX_TEXT", "check_model"]
+__all__ = ["LIMITS", "MAX_HISTORY", "MAX_TEXT", "check_calendar", "check_model"]
 
 # Bounds on what a model may declare. Memory then follows the file's own size: the weight vector
 # must be as long as the network it describes, every array is in the file, and history lists
@@ -39,9 +42,14 @@ _SCALER_FIELDS = {"minmax": _SCALER_ARRAYS, "standard": _SCALER_ARRAYS, "diff": 
 _AUTO_KINDS = ("minmax", "diff", "level", "seasonal")  # what scale="auto" may have kept
 
 
-def check_model(obj, name: str, *, max_history: int = MAX_HISTORY) -> None:
+def check_model(obj, name: str, *, max_history: int = MAX_HISTORY, calendar: bool = True) -> None:
     """Check that `obj` (read from the file `name`) is a dict in the rnncli format, of this format
     version, whose content passes `_check_content` (a history may list at most `max_history` epochs).
+
+    calendar=False leaves out the checks that need pandas (`check_calendar`) when the file holds the
+    forecast's time labels (`rnncli.io.timelabels`, checked here without pandas): for a caller that
+    then writes those labels and nothing else of the calendar, and runs `check_calendar` before any
+    other use of the time column.
 
     Raises ArtifactError (naming `name`) for another format or format version, Invalid naming the
     first field out of range or inconsistent with the others.
@@ -58,10 +66,10 @@ def check_model(obj, name: str, *, max_history: int = MAX_HISTORY) -> None:
     if version < FORMAT_VERSION:
         raise ArtifactError(f"'{name}' is a model file of format {version}, which this rnncli (format "
                             f"{FORMAT_VERSION}) does not read: re-train the model with this rnncli")
-    _check_content(obj, max_history)
+    _check_content(obj, max_history, calendar)
 
 
-def _check_content(d: dict, max_history: int) -> None:
+def _check_content(d: dict, max_history: int, calendar: bool) -> None:
     """Invalid naming the first field out of range or inconsistent with the others."""
     from ..model.forecaster import Forecaster
 
@@ -173,6 +181,55 @@ def _check_content(d: dict, max_history: int) -> None:
     data = _optional(d, "data", dict)
     if data is not None:
         _check_data(data, time)
+    labels = _optional(d, FIELD, dict)
+    if labels is not None:
+        _check_forecast_times(labels, time, future)
+    if calendar or labels is None:
+        check_calendar(d)
+
+
+def check_calendar(d: dict) -> None:
+    """The checks that need pandas' calendar, of data `check_model` passed: the time frequency a pandas
+    offset alias whose `future` steps after 'time.last' end before pandas' last date, and the stored
+    --freq and --resample valid aliases, the latter the model's own time step. Invalid names the field."""
+    time, future = d.get("time"), d["options"]["future"]
+    if time is not None and time.get("freq") is not None:
+        freq = _as_flag("resample", time["freq"], "time.freq")
+        if time["kind"] == "datetime":
+            import pandas as pd
+            from pandas.tseries.frequencies import to_offset
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    pd.Timestamp(np.datetime64(time["last"], "ns")) + future * to_offset(freq)
+            except (ValueError, TypeError, OverflowError, Warning):
+                raise _bad_last(time["last"], future) from None
+    read = (d.get("data") or {}).get("read") or {}
+    if read.get("freq") is not None:
+        from .timecol import check_freq
+
+        _as_setting(check_freq, read["freq"], "data.read.freq")
+    if read.get("resample") is not None:
+        _as_flag("resample", read["resample"], "data.read.resample")
+        _check_resample_matches(read["resample"], time)
+
+
+def _check_forecast_times(field: dict, time: dict | None, future: int) -> None:
+    """The forecast's time labels (`rnncli.io.timelabels`), without pandas: `future` texts shaped like
+    the times predict writes, whose digest matches the model's time info and horizon."""
+    if field.keys() != {"labels", "sha256"}:
+        raise Invalid(f"'{FIELD}' should have the fields labels and sha256")
+    if time is None or time["kind"] != "datetime" or time.get("freq") is None:
+        raise Invalid(f"'{FIELD}' is for a model whose time column has a frequency, and this one has none")
+    labels = _field(field, "labels", list, f"{FIELD}.")
+    if len(labels) != future:
+        raise Invalid(f"'{FIELD}.labels' lists {len(labels)} times, not one per forecast step ({future})")
+    for i, label in enumerate(labels):
+        if type(label) is not str or len(label) > MAX_LABEL or not LABEL.fullmatch(label):
+            raise Invalid(f"'{FIELD}.labels[{i}]' is {brief_repr(label)}, not a time as predict writes it")
+    if field["sha256"] != digest(time, future, labels):
+        raise Invalid(f"'{FIELD}' do not match the model's time column and horizon (another sha256)")
 
 
 def _check_scores(d: dict, n_targets: int, window: int, kinds: tuple) -> None:
@@ -301,34 +358,32 @@ def _check_time(time: dict, future: int) -> None:
         raise Invalid(f"'time.step' is {brief_repr(step)}, not a non-zero integer")
     freq = time.get("freq")
     if freq is not None:
-        _as_flag("resample", freq, "time.freq")
+        _text(freq, "time.freq")  # an offset alias: check_calendar
     last = time.get("last")
     if time["kind"] == "int":
         if type(last) is not int or abs(last) + future * abs(step or 0) >= 2**63:
             raise Invalid(f"'time.last' is {brief_repr(last)}: "
                           f"{future} steps after it do not fit a 64-bit time")
         return
-    import pandas as pd
-    from pandas.tseries.frequencies import to_offset
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy warns about time zones: refused like any other oddity
-            stamp = pd.Timestamp(np.datetime64(_text(last, "time.last"), "ns"))
-        if pd.isna(stamp):
+            stamp = np.datetime64(_text(last, "time.last"), "ns")  # what pandas' Timestamp is made from
+        if np.isnat(stamp):
             raise ValueError
-        if freq is not None:
-            stamp + future * to_offset(freq)
     except (ValueError, TypeError, OverflowError, Warning):
-        raise Invalid(f"'time.last' is {brief_repr(last)}, which is not a time whose {future} forecast steps "
-                       f"end before {pd.Timestamp.max.date()}") from None
+        raise _bad_last(last, future) from None
+
+
+def _bad_last(last, future: int) -> Invalid:
+    end = np.datetime64(np.iinfo(np.int64).max, "ns").astype("datetime64[D]")  # pandas.Timestamp.max's date
+    return Invalid(f"'time.last' is {brief_repr(last)}, which is not a time whose {future} forecast steps "
+                   f"end before {end}")
 
 
 def _check_style(style) -> None:
     """time.style: how forecast times are written (io.timecol.time_style)."""
     import re
-
-    from .timecol import check_tz
 
     if type(style) is not dict or not style.keys() <= set(_STYLE_KEYS):
         raise Invalid(f"'time.style' should be a dict of {', '.join(_STYLE_KEYS)}")
@@ -342,7 +397,13 @@ def _check_style(style) -> None:
     if offset is not None and not (type(offset) is str and re.fullmatch(r"Z|[+-]\d{2}:\d{2}", offset)):
         raise Invalid(f"'time.style.offset' is {brief_repr(offset)}, not a UTC offset such as +01:00 or Z")
     if style.get("tz") is not None:
-        _as_setting(check_tz, style["tz"], "time.style.tz")
+        _as_setting(_check_tz, style["tz"], "time.style.tz")
+
+
+def _check_tz(tz: str) -> str:
+    from .timecol import check_tz  # imported when a zone is stored (timecol is not needed otherwise)
+
+    return check_tz(tz)
 
 
 def _as_setting(check, value, field: str):
@@ -358,9 +419,8 @@ def _as_setting(check, value, field: str):
 def _check_read_extras(read: dict) -> None:
     """The read settings of issue 10: --freq, --time-format, --tz, --no-header, --decimal, --thousands."""
     from . import records as rio
-    from .timecol import check_freq, check_tz
 
-    for key, check in (("freq", check_freq), ("tz", check_tz), ("time_format", str)):
+    for key, check in (("freq", str), ("tz", _check_tz), ("time_format", str)):  # freq: check_calendar
         if read.get(key) is not None:
             _as_setting(check, read[key], f"data.read.{key}")
     if type(read.get("no_header", False)) is not bool:
@@ -394,12 +454,12 @@ def _check_data(data: dict, time: dict | None) -> None:
                 _text(value, "data.read.time_col")
         elif key in ("freq", "time_format", "tz", "no_header", "decimal", "thousands"):
             continue
+        elif key == "resample":  # an offset alias: check_calendar
+            if value is not None:
+                _text(value, "data.read.resample")
         elif value is not None or key in ("delimiter", "encoding", "fill"):
             _as_flag(key, value, f"data.read.{key}")
     _check_read_extras(read)
-    resample = read.get("resample")
-    if resample is not None:
-        _check_resample_matches(resample, time)
 
 
 def _as_flag(flag: str, value, field: str):

@@ -12,10 +12,12 @@ into one-line `ArtifactError`s by `rnncli.io.artifact`, whose limits are passed 
 """
 
 import contextlib
+import io
 import itertools
 import math
 import pickle
 import pickletools
+import zlib
 from typing import ClassVar
 
 import numpy as np
@@ -92,21 +94,64 @@ def unpickle(f, name: str, report: dict, *, max_data_bytes: int = MAX_DATA_BYTES
 
 @contextlib.contextmanager
 def _joblib_stream(f, name: str):
-    """joblib's own choice of stream for an open file (`_validate_fileobject_and_memmap`): the file
-    itself when it is not compressed, else joblib's decompressing reader.
+    """The stream joblib itself would read from an open file (`_validate_fileobject_and_memmap`): the
+    file as it is when it is not compressed, else the decompressed stream.
 
-    A file that starts with a pickle's PROTO opcode (b"\\x80", what `joblib.dump(compress=0)` writes)
-    matches none of joblib's compressor prefixes, so joblib would yield the file unchanged: that file
-    is read as it is without importing joblib, whose import (its parallel machinery) costs more than
-    reading a model. Everything after this point is the same for both.
+    joblib picks the stream by the file's first bytes. A pickle's PROTO opcode (b"\\x80", what
+    `joblib.dump(compress=0)` writes) matches none of its compressors, so that file is read as it is;
+    a zlib stream (b"\\x78", `compress=1..9`, `save`'s default) or a gzip one (b"\\x1f\\x8b",
+    `compress=("gzip", n)`) is what joblib's `BinaryZlibFile` / `BinaryGzipFile` write and read with
+    the stdlib's zlib: those are inflated here by the stdlib too (`_Inflated`). Neither imports joblib,
+    whose import (its parallel machinery) costs more than reading a model. Other compressors (bz2,
+    lzma, xz, lz4) are read by joblib. Everything after this point is the same for all.
     """
-    if f.peek(1)[:1] == b"\x80":
+    first = f.peek(2)[:2]
+    if first[:1] == b"\x80":
         yield f, None
         return
+    for prefix, wbits in _INFLATED:
+        if first.startswith(prefix):
+            with io.BufferedReader(_Inflated(f, wbits), _CHUNK) as stream:
+                yield stream, None
+            return
     from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
     with _validate_fileobject_and_memmap(f, name, None) as opened:
         yield opened
+
+
+# joblib's zlib and gzip files (their prefixes, joblib.compressor) and the zlib window bits that read them
+_INFLATED = ((b"\x78", zlib.MAX_WBITS), (b"\x1f\x8b", 16 + zlib.MAX_WBITS))
+
+
+class _Inflated(io.RawIOBase):
+    """The decompressed content of one zlib (or gzip) stream that fills the open file `f` to its end.
+
+    Reads inflate at most the bytes asked for (a small file cannot make a read allocate gigabytes);
+    the stream's checksum is checked at its end. A file that ends before the end of the stream
+    raises EOFError, one with data after it ValueError.
+    """
+
+    def __init__(self, f, wbits: int):
+        self._f, self._inflate = f, zlib.decompressobj(wbits)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not len(buffer):
+            return 0  # (zlib reads max_length 0 as no limit)
+        while not self._inflate.eof:
+            data = self._inflate.unconsumed_tail or self._f.read(_CHUNK)
+            if not data:
+                raise EOFError("the compressed stream ends before its end marker")
+            out = self._inflate.decompress(data, len(buffer))
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+        if self._inflate.unused_data or self._f.read(1):
+            raise ValueError("unexpected data after the end of the compressed stream")
+        return 0
 
 
 class _CappedReader:

@@ -153,12 +153,12 @@ def format_time(t, style: dict | None = None) -> str | int:
 
     Without a style: ISO text, the date alone at midnight ("1961-01-01", "2016-01-01 13:45:00").
     """
-    import pandas as pd
-
     if t is None:
         return None
     if isinstance(t, (np.integer, int)):
         return int(t)
+    import pandas as pd
+
     stamp = pd.Timestamp(np.datetime64(t, "ns"))
     if style is None:
         text = str(np.datetime64(t, "s"))

@@ -32,7 +32,7 @@ from joblib.numpy_pickle_compat import write_zfile
 from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
 from rnncli.errors import ArtifactError, RnncliError, UnsafeArtifactError
-from rnncli.io import artifact
+from rnncli.io import artifact, plaindata, timelabels
 from rnncli.io.artifact import atomic_write, audit, load, save
 from rnncli.model.forecaster import FORMAT, FORMAT_VERSION, Forecaster
 from rnncli.text import escape_controls
@@ -1080,12 +1080,146 @@ def test_no_compressor_of_joblib_starts_like_a_plain_pickle(model, tmp_path):
         assert _detect_compressor(f) == "not-compressed"
 
 
+@pytest.mark.parametrize("compress", [3, 9, ("zlib", 3), ("gzip", 3), ("gzip", 9)])
+def test_a_zlib_or_gzip_file_is_read_as_joblib_reads_it(compress, model, tmp_path):
+    """The loader inflates joblib's zlib and gzip files with the stdlib: the same plain data as joblib's
+    own reader, from files that start with the prefixes joblib gives those compressors."""
+    from joblib.compressor import BinaryGzipFile, BinaryZlibFile
+    from joblib.numpy_pickle_utils import _COMPRESSORS
+
+    assert (_COMPRESSORS["zlib"].prefix, BinaryZlibFile.wbits) == (b"\x78", zlib.MAX_WBITS)
+    assert (_COMPRESSORS["gzip"].prefix, BinaryGzipFile.wbits) == (b"\x1f\x8b", 16 + zlib.MAX_WBITS)
+    path = tmp_path / "m.joblib"
+    save(model, path, compress=compress)
+    with open(path, "rb") as f:
+        ours = plaindata.unpickle(f, str(path), {"globals": [], "arrays": []})
+    assert ours == joblib.load(path)
+    assert_same(load(path), model)
+
+
+@pytest.mark.parametrize("compress", [3, ("gzip", 3)])
+def test_data_after_the_end_of_a_compressed_stream_is_corrupt(compress, model, tmp_path):
+    path = tmp_path / "m.joblib"
+    save(model, path, compress=compress)
+    path.write_bytes(path.read_bytes() + b"\x00")
+    assert load_error(ArtifactError, path) == (
+        f"'{path}' is corrupt or truncated: unexpected data after the end of the compressed stream; "
+        "re-train or re-download it")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("compress", "imports_joblib"), [(0, False), (3, True)])
-def test_loading_an_uncompressed_file_does_not_import_joblib(compress, imports_joblib, model, tmp_path):
+@pytest.mark.parametrize(("compress", "imports_joblib"),
+                         [(0, False), (3, False), (("gzip", 3), False), (("bz2", 3), True)])
+def test_only_bz2_lzma_xz_and_lz4_files_import_joblib_to_load(compress, imports_joblib, model, tmp_path):
     save(model, tmp_path / "m.joblib", compress=compress)
     code = ("import sys; from rnncli.io.artifact import load; load(sys.argv[1]); "
             "print('joblib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.joblib")], capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == str(imports_joblib)
+
+
+# -- the forecast's time labels (rnncli.io.timelabels) ---------------------------------------------
+
+
+def with_labels(tmp_path, d: dict, field, monkeypatch) -> pathlib.Path:
+    """`d` saved with `field` as its forecast_times (what a hand-edited file would hold)."""
+    with monkeypatch.context() as m:
+        m.setattr(timelabels, "compute", lambda plain: copy.deepcopy(field))
+        save(d, tmp_path / "labelled.joblib")
+    return tmp_path / "labelled.joblib"
+
+
+def test_save_stores_the_labels_of_the_forecast_times(cli_model, model, sunspots_model, tmp_path):
+    assert cli_model[timelabels.FIELD]["labels"] == ["1961-01-01", "1961-02-01", "1961-03-01"]
+    assert timelabels.stored(cli_model, 2) == ["1961-01-01", "1961-02-01"]
+    assert timelabels.stored(cli_model, 4) is None  # --steps beyond the horizon: computed
+    save(model, tmp_path / "array.joblib")
+    for path in (tmp_path / "array.joblib", sunspots_model):  # no time column; integer years
+        assert timelabels.FIELD not in load(path)
+
+
+def test_save_computes_the_labels_anew_from_the_time(cli_model, tmp_path):
+    path = crafted(tmp_path, cli_model, _set("time", "last", "1970-06-01T00:00:00.000000000"))
+    assert load(path)[timelabels.FIELD]["labels"] == ["1970-07-01", "1970-08-01", "1970-09-01"]
+
+
+def test_a_file_without_labels_loads(cli_model, tmp_path, monkeypatch):
+    path = with_labels(tmp_path, {k: v for k, v in cli_model.items() if k != timelabels.FIELD}, None,
+                       monkeypatch)
+    assert timelabels.FIELD not in load(path)
+    assert timelabels.stored(load(path, calendar=False), 3) is None
+
+
+def _sealed(labels, time_change=None):
+    """A forecast_times field for the model's time (changed by `time_change`), sealed by its digest."""
+    def field(d):
+        time = dict(d["time"], **(time_change or {}))
+        return {"labels": labels, "sha256": timelabels.digest(time, d["options"]["future"], labels)}
+    return field
+
+
+GOOD = ["1961-01-01", "1961-02-01", "1961-03-01"]
+LABELS = {
+    "one label short": (_sealed(GOOD[:2]),
+                        "'forecast_times.labels' lists 2 times, not one per forecast step (3)"),
+    "a label that is no time": (_sealed([*GOOD[:2], "rm -rf"]),
+                                "'forecast_times.labels[2]' is 'rm -rf', not a time as predict writes it"),
+    "a label with a control character": (_sealed([*GOOD[:2], "1961-03-01\x1b[2J"]),
+                                         "'forecast_times.labels[2]' is '1961-03-01\\x1b[2J', not a time as "
+                                         "predict writes it"),
+    "a label that is a number": (_sealed([*GOOD[:2], 1961]),
+                                 "'forecast_times.labels[2]' is 1961, not a time as predict writes it"),
+    "labels edited after saving": (lambda d: {**_sealed(GOOD)(d), "labels": ["1999-01-01", *GOOD[1:]]},
+                                   "'forecast_times' do not match the model's time column and horizon "
+                                   "(another sha256)"),
+    "labels of another last time": (_sealed(GOOD, {"last": "1950-12-01T00:00:00.000000000"}),
+                                    "'forecast_times' do not match the model's time column and horizon "
+                                    "(another sha256)"),
+    "a field too many": (lambda d: {**_sealed(GOOD)(d), "extra": 1},
+                         "'forecast_times' should have the fields labels and sha256"),
+    "labels that are not a list": (_sealed("1961-01-01"),
+                                   "'forecast_times.labels' should be a list, got '1961-01-01'"),
+}
+
+
+@pytest.mark.parametrize("kind", LABELS)
+def test_labels_that_are_not_the_model_s_are_refused(kind, cli_model, tmp_path, monkeypatch):
+    field, problem = LABELS[kind]
+    path = with_labels(tmp_path, cli_model, field(cli_model), monkeypatch)
+    for calendar in (True, False):
+        with pytest.raises(ArtifactError) as info:
+            load(path, calendar=calendar)
+        assert str(info.value) == (f"'{path}' is not a valid rnncli model: {problem}; "
+                                   "re-train or re-download it")
+
+
+def test_labels_on_a_model_without_a_frequency_are_refused(sunspots_model, tmp_path, monkeypatch):
+    d = load(sunspots_model)
+    field = {"labels": ["2001-01-01"] * 3, "sha256": timelabels.digest(d["time"], 3, ["2001-01-01"] * 3)}
+    path = with_labels(tmp_path, d, field, monkeypatch)
+    assert load_error(ArtifactError, path) == (
+        f"'{path}' is not a valid rnncli model: 'forecast_times' is for a model whose time column has a "
+        "frequency, and this one has none; re-train or re-download it")
+
+
+def test_without_the_calendar_checks_a_labelled_file_defers_them_to_check_calendar(cli_model, tmp_path,
+                                                                                  monkeypatch):
+    """calendar=False leaves out what needs pandas only where the labels stand for it: a file whose
+    frequency is no offset alias (sealed labels, as a forger would make them) loads, and
+    check_calendar (predict's pandas path) refuses it as load does."""
+    d = copy.deepcopy(cli_model)
+    d["time"]["freq"] = "fortnightly"
+    path = with_labels(tmp_path, d, _sealed(GOOD)(d), monkeypatch)
+    problem = (f"'{path}' is not a valid rnncli model: 'time.freq' is 'fortnightly': invalid --resample "
+               "'fortnightly'; use a pandas offset alias such as D, W, MS, QS, YS or h; "
+               "re-train or re-download it")
+    assert load_error(ArtifactError, path) == problem
+    loaded = load(path, calendar=False)
+    with pytest.raises(ArtifactError) as info:
+        artifact.check_calendar(loaded, path)
+    assert str(info.value) == problem
+    unlabelled = with_labels(tmp_path, d, None, monkeypatch)  # without labels nothing is deferred
+    with pytest.raises(ArtifactError) as info:
+        load(unlabelled, calendar=False)
+    assert str(info.value) == problem.replace(str(path), str(unlabelled))
