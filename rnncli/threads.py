@@ -20,6 +20,10 @@ The rule and the figures it was drawn from: see `AUTO_MIN_FLOPS` below and the R
 
 import contextlib
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 
 from .errors import ConfigError
 
@@ -39,7 +43,10 @@ BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 AUTO_MIN_FLOPS = 2.5e8
 AUTO_MAX_THREADS = 2
 
+SPLIT = "split"
+
 _controller = None
+_split = None
 
 
 def product_flops(hidden: int, batch: int, features: int = 1, cell: str = "lstm", layers: int = 1) -> float:
@@ -104,10 +111,15 @@ def resolve(threads="auto", **shapes) -> int | None:
 
 
 @contextlib.contextmanager
-def blas_threads(n: int | None):
-    """Run the body with `n` BLAS threads (None: as they are), restoring the previous count after."""
+def blas_threads(n):
+    """Run the body with `n` BLAS threads (None: as they are; "split": one, see `SplitProducts`),
+    restoring the previous count after. Yields the function for the engine's products
+    (`rnncli.engine.products.using`): `np.matmul`, or this process's `SplitProducts` for "split"."""
+    matmul = np.matmul
+    if n == SPLIT:
+        n, matmul = 1, split_products()
     if n is None:
-        yield
+        yield matmul
         return
     global _controller
     if _controller is None:
@@ -115,4 +127,84 @@ def blas_threads(n: int | None):
 
         _controller = ThreadpoolController()
     with _controller.limit(limits=n, user_api="blas"):
-        yield
+        yield matmul
+
+
+def split_products() -> "SplitProducts":
+    """The process's `SplitProducts` (one worker thread, started on first use)."""
+    global _split
+    if _split is None:
+        _split = SplitProducts()
+    return _split
+
+# SplitProducts cuts a product's rows at a multiple of this. OpenBLAS's float32 kernel for this
+# machine (Haswell) computes 12 output rows (in NumPy's row-major terms) at a time and the rows
+# left over by another code path, with other last bits; a cut at a multiple of 12 gives each row
+# the path it takes in the whole product (float64 needs a multiple of 4). Checked on the engine's
+# shapes by `bench/split_products.py`, and on whole training runs by tests/engine/test_split_products.py.
+SPLIT_ALIGN = 12
+# Products smaller than this are not split: handing half to the other thread and waiting for it
+# costs some 30-100 microseconds.
+SPLIT_MIN_FLOPS = 5e6
+
+
+class SplitProducts:
+    """`np.matmul(a, b, out=out)` as one-thread BLAS calls on two threads, each computing blocks of
+    rows of `out`: the calling thread and one persistent worker thread take the next of `pieces`
+    blocks until none is left, so a thread that is late (woken late, or descheduled because another
+    process took its core) computes fewer of them, and the caller waits at most for the block the
+    worker is computing (waits block: no spinning, where OpenBLAS's own threads spin).
+
+    Every element of a product is the same reduction whatever block it is computed in, so the
+    result is bit-identical to the whole product with one BLAS thread, as long as the cuts fall at
+    multiples of `SPLIT_ALIGN` rows (see there).
+
+    a (..., M, K), b (K,) or (..., K, N), out as np.matmul's result; products under
+    `min_flops` floating-point operations, or with M < 2 SPLIT_ALIGN, run whole in the caller.
+    Use it with BLAS at one thread (`blas_threads("split")`).
+    """
+
+    def __init__(self, pieces: int = 2, min_flops: float = SPLIT_MIN_FLOPS):
+        self.pieces, self.min_flops = pieces, min_flops
+        self._pool, self._pid = None, None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():  # a forked child has no worker thread
+                self._pool, self._pid = ThreadPoolExecutor(1, thread_name_prefix="rnncli-split"), os.getpid()
+            return self._pool
+
+    def __call__(self, a, b, out):
+        rows = a.shape[-2]
+        if rows < 2 * SPLIT_ALIGN or 2.0 * out.size * a.shape[-1] < self.min_flops:
+            return np.matmul(a, b, out=out)
+        blocks = -(-rows // SPLIT_ALIGN)
+        pieces = min(self.pieces, blocks)
+        cuts = [round(blocks * i / pieces) * SPLIT_ALIGN for i in range(pieces)] + [rows]
+        tail = (slice(None),) if b.ndim > 1 else ()
+        work = _Blocks(a, b, out, cuts, tail)
+        worker = self._executor().submit(work.run)
+        work.run()
+        if not worker.cancel():  # not cancelled: it started, and may be computing a block
+            worker.result()
+        return out
+
+
+class _Blocks:
+    """The blocks of rows of one product, taken in turn by the threads that call `run`."""
+
+    def __init__(self, a, b, out, cuts, tail):
+        self.a, self.b, self.out, self.cuts, self.tail = a, b, out, cuts, tail
+        self.next = 0
+        self.lock = threading.Lock()
+
+    def run(self):
+        while True:
+            with self.lock:
+                i = self.next
+                self.next += 1
+            if i >= len(self.cuts) - 1:
+                return
+            rows = slice(self.cuts[i], self.cuts[i + 1])
+            np.matmul(self.a[..., rows, :], self.b, out=self.out[(..., rows, *self.tail)])
