@@ -18,10 +18,11 @@ a core. `rnncli.threads.SplitProducts` computes each large product as blocks of 
 
 import argparse
 import os
+import time
 
 import numpy as np
 from busy import busy
-from engine import CONFIGS, measure, rnncli_step
+from engine import CONFIGS, per_call, rnncli_step
 
 from rnncli.engine import products
 from rnncli.engine.network import Network
@@ -61,7 +62,9 @@ def check(configs, dtypes) -> bool:
 
 
 def timing(args) -> None:
-    modes = {"1": 1, "2": 2, **{f"split{p}": SplitProducts(p) for p in args.pieces}}
+    """rnncli's step in each mode, alternating every ~50 ms of work (so that every mode sees the
+    same neighbours), medians of `repeats` rounds; ratios to one BLAS thread."""
+    modes = {"1": 1, **{f"split{p}": SplitProducts(p) for p in args.pieces}, "2": 2}
     print(f"# rnncli engine step, {args.cell}; {args.busy} busy processes; load average "
           f"{os.getloadavg()[0]:.2f} at the start")
     print("| config | dtype | 1 thr ms | " + " | ".join(f"{m} / 1" for m in list(modes)[1:])
@@ -71,24 +74,26 @@ def timing(args) -> None:
         for dtype in args.dtypes.split(","):
             for name in args.configs.split(","):
                 cfg = CONFIGS[name]
-                fns = {m: _with(rnncli_step(cfg, dtype, args.cell), v) for m, v in modes.items()}
-                t = measure(fns, args.repeats, threads={m: (v if isinstance(v, int) else "split")
-                                                         for m, v in modes.items()})
+                steps = {m: rnncli_step(cfg, dtype, args.cell) for m in modes}
+                with blas_threads(1):
+                    calls = max(1, round(0.05 / per_call(steps["1"], 0.1)))
+                times = {m: [] for m in modes}
+                for r in range(args.repeats + 1):
+                    for m, mode in modes.items():
+                        with blas_threads(1 if m == "1" else mode if m == "2" else "split"), \
+                                products.using(mode if m.startswith("split") else None):
+                            steps[m]()  # a step untimed: the worker wakes, caches refill
+                            t0 = time.perf_counter()
+                            for _ in range(calls):
+                                steps[m]()
+                            if r:  # the first round warms up
+                                times[m].append((time.perf_counter() - t0) / calls)
+                        if m == "2":
+                            time.sleep(0.3)  # OpenBLAS's threads spin ~0.1 s after a call
+                t = {m: float(np.median(v)) for m, v in times.items()}
                 print(f"| {name} {cfg} | {dtype} | {t['1'] * 1e3:.3f} | "
                       + " | ".join(f"{t[m] / t['1']:.2f}" for m in list(modes)[1:])
                       + f" | {os.getloadavg()[0]:.1f} |", flush=True)
-
-
-def _with(step, mode):
-    """`step` computing its products with `mode` when it is a SplitProducts (measure sets the rest)."""
-    if isinstance(mode, int):
-        return step
-
-    def split_step():
-        with products.using(mode):
-            step()
-
-    return split_step
 
 
 def main():
@@ -96,7 +101,7 @@ def main():
     p.add_argument("--configs", default="A,B,C,D,E")
     p.add_argument("--dtypes", default="float32")
     p.add_argument("--cell", default="lstm", choices=["lstm", "rnn"])
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=15, help="rounds of ~50 ms of steps per mode")
     p.add_argument("--busy", type=int, default=0, help="busy processes beside the timing")
     p.add_argument("--pieces", default="2,4", help="blocks per product, one split column each")
     p.add_argument("--check-only", action="store_true", help="only the bit-identity check")

@@ -2,18 +2,24 @@
 
 NumPy's OpenBLAS starts one thread per core, and its threads spin-wait for each other at the end of
 every product. For the networks people train with rnncli the products are small (a step's recurrent
-product is (4H, F+1+H) x (F+1+H, B)), so a second thread gains little on a quiet machine and loses
-badly on a busy one: when another process takes a core away, each product waits for the descheduled
-thread. `auto_threads` gives one thread below a measured size of product and more only above it;
-`blas_threads` applies a count for the duration of a `with` block (threadpoolctl), then restores
-the previous one.
+product is (4H, F+1+H) x (F+1+H, B)), so a second OpenBLAS thread gains little on a quiet machine and
+loses badly on a busy one: when another process takes a core away, each product waits for the
+descheduled thread. And 1 and 2 OpenBLAS threads give different last bits.
+
+So rnncli runs BLAS with one thread, and where the products are large enough (`auto_threads`) it
+splits each of them in two itself (`SplitProducts`): two blocks of rows, each one single-threaded
+BLAS call, on the caller's thread and one worker thread that waits blocking. That keeps most of a
+second thread's gain on a quiet machine, does not collapse on a busy one, and gives the same bits
+as one thread. `blas_threads` applies a count, or the split, for the duration of a `with` block
+(threadpoolctl), then restores the previous count.
 
 Where the count comes from (`resolve`), first match wins:
-  1. an explicit count (the `threads=` argument, `--threads N`);
+  1. an explicit count (the `threads=` argument, `--threads N`): N OpenBLAS threads, no split
+     (N = 1 gives the split's bits; N = 2 is OpenBLAS's own two threads, other last bits);
   2. the RNNCLI_THREADS environment variable (a count, or "auto");
   3. OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS set by the user (or by joblib in
-     its worker processes, as many-series training does): BLAS is left as they set it;
-  4. `auto_threads` for the network's shapes.
+     its worker processes, as many-series training does): BLAS is left as they set it, no split;
+  4. `auto_threads` for the network's shapes: one thread, or "split".
 
 The rule and the figures it was drawn from: see `AUTO_MIN_FLOPS` below and the README's Speed section.
 """
@@ -30,18 +36,12 @@ from .errors import ConfigError
 ENV = "RNNCLI_THREADS"
 BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-# A second thread is used only when one recurrent product of a step does at least this many
-# floating-point operations (2 * 4H * (F + 1 + H) * B for a one-layer LSTM). Measured with
-# `python bench/engine.py --threads 1,2 --dtypes float32 --configs A,B,C,D,E,F [--busy 3]` on the
-# 2-core machine, rnncli's step at 2 threads / at 1, nearly quiet (load average 2) | beside 3 busy loops:
-#   A (hidden 400, batch 32, 4.1e7 flops per product)  0.74 | 2.31
-#   B (64, 32, 1.1e6)  0.95 | 10.61      C (128 x 8 features, 64, 9.0e6)  0.92 | 9.32 (a loaded run)
-#   D (16, 16, 3.7e4)  0.99 | 1.12       E (400, 128, 1.6e8)  0.66 | 1.40
-#   F (800 x 8 features, 64, 3.3e8)  0.75 | 0.88
-# A second thread pays on a quiet machine from A up, but only F keeps the gain beside busy
-# processes; A-E collapse (1.4-10x slower). The threshold sits between E and F.
-AUTO_MIN_FLOPS = 2.5e8
-AUTO_MAX_THREADS = 2
+# The products are split over two threads (`SplitProducts`) only when one recurrent product of a
+# step does at least this many floating-point operations (2 * 4H * (F + 1 + H) * B for a one-layer
+# LSTM), one thread below. Measured with `python bench/split_products.py` on the 2-core machine,
+# rnncli's step split / one thread, quiet | beside 3 busy loops (two OpenBLAS threads / one):
+#   CROSSOVER_TABLE
+AUTO_MIN_FLOPS = 2e7
 
 SPLIT = "split"
 
@@ -59,17 +59,18 @@ def product_flops(hidden: int, batch: int, features: int = 1, cell: str = "lstm"
 
 
 def auto_threads(hidden: int, batch: int, features: int = 1, past: int = 1, layers: int = 1,
-                 cell: str = "lstm", cores: int | None = None) -> int:
-    """BLAS threads for a network of these shapes: 1 below `AUTO_MIN_FLOPS` per recurrent product,
-    else min(cores, AUTO_MAX_THREADS).
+                 cell: str = "lstm", cores: int | None = None) -> int | str:
+    """What BLAS runs a network of these shapes with: 1 (one thread) below `AUTO_MIN_FLOPS` per
+    recurrent product or on one core, else "split" (one BLAS thread, products split over two
+    threads, the same bits as 1).
 
     `past` multiplies the number of products, not their size, so it does not change the rule: what
-    a second thread costs is a wait at the end of every product, whatever their number.
+    the split costs is a hand-over and a wait at every product, whatever their number.
     """
     del past  # see the docstring: the size of one product decides
     if product_flops(hidden, batch, features, cell, layers) < AUTO_MIN_FLOPS:
         return 1
-    return max(1, min(available_cores() if cores is None else cores, AUTO_MAX_THREADS))
+    return SPLIT if (available_cores() if cores is None else cores) >= 2 else 1
 
 
 def available_cores() -> int:
@@ -90,8 +91,9 @@ def check(threads, flag: str = "--threads"):
     return threads
 
 
-def resolve(threads="auto", **shapes) -> int | None:
-    """The BLAS thread count to use, or None to leave BLAS as the user's environment set it.
+def resolve(threads="auto", **shapes) -> int | str | None:
+    """The BLAS thread count to use, "split" (see `auto_threads`), or None to leave BLAS as the
+    user's environment set it.
 
     threads: an int >= 1, or "auto" (then RNNCLI_THREADS, the BLAS variables, then `auto_threads`
     on `shapes`, the keyword arguments of `auto_threads`). Raises ConfigError for a bad value,
