@@ -40,7 +40,12 @@ BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # step does at least this many floating-point operations (2 * 4H * (F + 1 + H) * B for a one-layer
 # LSTM), one thread below. Measured with `python bench/split_products.py` on the 2-core machine,
 # rnncli's step split / one thread, quiet | beside 3 busy loops (two OpenBLAS threads / one):
-#   CROSSOVER_TABLE
+#   A (hidden 400, batch 32, 4.1e7 flops per product)  0.72 | 0.93   (0.63 | 3.41)
+#   E (400, 128, 1.6e8)  0.64 | 1.00   (0.62 | 1.72)
+#   F (800 x 8 features, 64, 3.3e8)  0.63 | 0.54   (0.81 | 0.65)
+#   B (64, 32, 1.1e6)  0.97 | 1.07     C (128 x 8 features, 64, 9.0e6)  1.06 | 1.06
+# The split pays from A up and never collapses beside busy processes; below, a hand-over per product
+# costs what it saves. The threshold sits between C and A.
 AUTO_MIN_FLOPS = 2e7
 
 SPLIT = "split"
