@@ -10,9 +10,12 @@ and prints medians, windows per second, the ratio to torch and to the floor.
     python bench/engine.py --threads 1 --configs A,D --dtypes float32 --repeats 9
     python bench/engine.py --threads 1,2 --dtypes float32            # the thread crossover
     python bench/engine.py --threads 1,2 --dtypes float32 --busy 3   # ... beside 3 busy processes
+    python bench/engine.py --threads 1,2,split --configs A,E         # ... and the products split
 
 With several thread counts (`--threads 1,2`) it times rnncli's step at each count, alternately,
-and prints the ratio of each to the first (what `rnncli.threads` chooses from). `--busy K` runs
+and prints the ratio of each to the first (what `rnncli.threads` chooses from); `split` is one
+BLAS thread with each large product cut in two blocks of rows computed on two threads
+(`rnncli.threads.SplitProducts`, bit-identical to one thread). `--busy K` runs
 K bounded busy loops (bench/busy.py) beside the measurement.
 
 Ratios, not absolute times, are what carry between machines; the machine's load is printed.
@@ -144,22 +147,30 @@ def per_call(fn, min_time=0.2):
 
 def measure(fns: dict, repeats: int, threads: dict | None = None) -> dict:
     """Median seconds per call of each function, measured alternately; `threads` maps a key to the
-    BLAS thread count its calls run with (set outside the timed calls)."""
-    from threadpoolctl import threadpool_limits
+    BLAS thread count its calls run with (set outside the timed calls), or to "split": one BLAS
+    thread, the products split over two threads (`rnncli.threads.SplitProducts`)."""
+    from rnncli.engine import products
+    from rnncli.threads import blas_threads
 
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
-            with threadpool_limits((threads or {}).get(k)):
+            if threads is None:  # as the caller set them
+                times[k].append(per_call(f))
+                continue
+            if threads[k] == "split" or threads[k] > 1:
+                time.sleep(0.3)  # OpenBLAS's threads spin ~0.1 s after a call: let them sleep first
+            with blas_threads(threads[k]) as matmul, products.using(matmul):
                 times[k].append(per_call(f))
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
-def compare_threads(args, counts: list[int]) -> None:
-    """rnncli's step at each thread count in `counts`, alternately; ratios to the first count."""
+def compare_threads(args, counts: list) -> None:
+    """rnncli's step at each thread count in `counts` (ints, or "split"), alternately; ratios to the
+    first count."""
     print(f"# rnncli engine step, {args.cell}, threads {counts}, numpy {np.__version__}; "
           f"{args.busy} busy processes; load average {os.getloadavg()[0]:.2f}")
-    head = " | ".join(f"{n} thr ms" for n in counts)
+    head = " | ".join(f"{n} ms" if n == "split" else f"{n} thr ms" for n in counts)
     ratios = " | ".join(f"{n} / {counts[0]}" for n in counts[1:])
     print(f"| config | dtype | {head} | {ratios} |")
     print("|---|---|" + "---:|" * (2 * len(counts) - 1))
@@ -177,11 +188,12 @@ def main():
     p.add_argument("--configs", default="A,B,C,D")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--cell", default="lstm", choices=["lstm", "rnn"])
-    p.add_argument("--threads", default="2", help="a count, or several (1,2) to compare rnncli at each")
+    p.add_argument("--threads", default="2", help="a count, or several (1,2,split) to compare rnncli at "
+                   "each; split: one BLAS thread, each product split over two threads")
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--busy", type=int, default=0, help="busy processes beside the measurement")
     args = p.parse_args()
-    counts = [int(n) for n in args.threads.split(",")]
+    counts = [n if n == "split" else int(n) for n in args.threads.split(",")]
 
     from busy import busy
 
@@ -195,12 +207,13 @@ def main():
 
 def compare_references(args):
 
-    from threadpoolctl import threadpool_limits
+    from rnncli.engine import products
+    from rnncli.threads import blas_threads
 
     try:
         import torch
 
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(2 if args.threads == "split" else args.threads)
         have_torch = True
     except ImportError:
         have_torch = False
@@ -210,7 +223,7 @@ def compare_references(args):
     print("| config | dtype | rnncli ms | windows/s | torch ms | rnncli / torch | floor ms "
           "| rnncli / floor |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    with threadpool_limits(args.threads):
+    with blas_threads(args.threads) as matmul, products.using(matmul):
         for dtype in args.dtypes.split(","):
             for name in args.configs.split(","):
                 cfg = CONFIGS[name]

@@ -18,6 +18,8 @@ from rnncli.threads import (
     AUTO_MIN_FLOPS,
     BLAS_ENV,
     ENV,
+    SPLIT,
+    SplitProducts,
     auto_threads,
     blas_threads,
     check,
@@ -41,17 +43,18 @@ def blas_counts() -> set:
     return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
-def test_networks_people_train_get_one_thread():
-    for hidden, batch, features in ((16, 16, 1), (64, 32, 1), (128, 64, 8), (400, 32, 1), (400, 128, 1)):
-        assert auto_threads(hidden, batch, features) == 1, (hidden, batch, features)
+def test_small_networks_get_one_thread():
+    for hidden, batch, features in ((16, 16, 1), (64, 32, 1), (128, 64, 8)):  # configs D, B, C
+        assert product_flops(hidden, batch, features) < AUTO_MIN_FLOPS
+        assert auto_threads(hidden, batch, features, cores=2) == 1, (hidden, batch, features)
 
 
-def test_a_product_above_the_threshold_gets_two_threads_when_two_cores_are_there():
-    assert product_flops(800, 64, features=8) >= AUTO_MIN_FLOPS  # config F of bench/engine.py
-    assert auto_threads(800, 64, features=8, cores=2) == 2
-    assert auto_threads(1000, 128, cores=2) == 2
-    assert auto_threads(1000, 128, cores=8) == 2
-    assert auto_threads(1000, 128, cores=1) == 1
+def test_a_product_above_the_threshold_gets_the_split_when_two_cores_are_there():
+    for hidden, batch, features in ((400, 32, 1), (400, 128, 1), (800, 64, 8)):  # configs A, E, F
+        assert product_flops(hidden, batch, features) >= AUTO_MIN_FLOPS
+        assert auto_threads(hidden, batch, features, cores=2) == SPLIT, (hidden, batch, features)
+        assert auto_threads(hidden, batch, features, cores=8) == SPLIT
+        assert auto_threads(hidden, batch, features, cores=1) == 1
 
 
 def test_product_flops_counts_the_gates_and_the_folded_input():
@@ -128,3 +131,24 @@ def test_forecaster_methods_reject_a_bad_count():
         model.predict(threads="x")
     with raises_said(ConfigError, match="--threads"):
         model.evaluate(series, threads=-2)
+
+
+def test_auto_splits_large_products_and_gives_the_weights_of_one_thread(clean_env, monkeypatch):
+    calls = []
+    split_call = SplitProducts.__call__
+
+    def counting(self, a, b, out):
+        calls.append(a.shape)
+        return split_call(self, a, b, out)
+
+    monkeypatch.setattr(SplitProducts, "__call__", counting)
+    series = read_csv(SAMPLES / "airline.csv")
+    options = {"hidden": 200, "batch_size": 64, "epochs": 2, "scale": "minmax"}
+    assert resolve("auto", hidden=200, batch=64, features=1, past=12) == SPLIT
+    split = Forecaster(12, 3, **options).fit(series)
+    assert calls  # the layers' products went through the split
+    n = len(calls)
+    one = Forecaster(12, 3, **options).fit(series, threads=1)
+    assert len(calls) == n  # an explicit count does not split
+    np.testing.assert_array_equal(split.network_.flat, one.network_.flat)
+    assert blas_counts() != set()

@@ -42,6 +42,7 @@ copies: dU = R_x dZ^T, dW = R_h dZ^T over (t, b) (BLAS reads the strided blocks 
 
 import numpy as np
 
+from . import products
 from .recurrent import weight_grads
 from .workspace import Workspace
 
@@ -104,7 +105,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None, train: bo
         a5 = gates[t % 2]
         a = a5[: 4 * H]  # rows [o, i, f, g]: pre-activations, then activations in place
         if t > 0:
-            np.matmul(WT, R[:, t], out=a)
+            products.matmul(WT, R[:, t], out=a)
         else:  # h(-1) = 0: only the input and the bias
             np.matmul(WT[:, : F + 1], R[: F + 1, 0], out=a)
         np.tanh(a, out=a)
@@ -183,9 +184,9 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
         np.multiply(dh, d[:H], out=z[:H])  # output gate
         np.multiply(dc, d[H:].reshape(3, H, B), out=z[H:].reshape(3, H, B))  # input, forget, candidate
         if need_dx:
-            np.matmul(U, z, out=dxs[t])  # dx(t) = U dz(t)
+            products.matmul(U, z, out=dxs[t])  # dx(t) = U dz(t)
         if t > 0:
-            np.matmul(W, z, out=dh)  # dh(t-1) = W dz(t)
+            products.matmul(W, z, out=dh)  # dh(t-1) = W dz(t)
             dc *= e[H:]  # carry dc(t) f(t) back to t-1
 
     # R holds x(t) and h(t) feature-major already: the products read it without copies

@@ -18,6 +18,7 @@ dz(t) is collected as (H, T, B) so that each weight gradient is ONE product over
 
 import numpy as np
 
+from . import products
 from .recurrent import weight_grads
 from .workspace import Workspace
 
@@ -56,7 +57,7 @@ def forward(params: dict, xs: np.ndarray, ws: Workspace | None = None, train: bo
     rec = ws.get("rec", (H, B), Wh.dtype)
     for t in range(T):
         if t > 0:
-            np.matmul(WhT, hs[t - 1], out=rec)
+            products.matmul(WhT, hs[t - 1], out=rec)
             hs[t] += rec
         np.tanh(hs[t], out=hs[t])  # h(t) = tanh(Wx^T x + Wh^T h(t-1) + b)
     return hs, ({"xs": xs, "hs": hs} if train else None)
@@ -86,9 +87,9 @@ def backward(params: dict, cache: dict, dhs: np.ndarray | None, dh_last: np.ndar
             dh += dhs[t]
         dZ[t] *= dh  # dz(t) = dh(t) (1 - h(t)^2)   (backprop through tanh)
         if need_dx:
-            np.matmul(Wx, dZ[t], out=dxs[t])  # dx(t) = Wx dz(t)
+            products.matmul(Wx, dZ[t], out=dxs[t])  # dx(t) = Wx dz(t)
         if t > 0:
-            np.matmul(Wh, dZ[t], out=dh)  # dh(t-1) = Wh dz(t)
+            products.matmul(Wh, dZ[t], out=dh)  # dh(t-1) = Wh dz(t)
 
     # Weight gradients as one product each over all time steps, on (width, steps, B) copies.
     dZ_all = ws.get("dZ_all", (H, T, B), dtype)
@@ -120,5 +121,5 @@ def with_ones_row(xs: np.ndarray, ws: Workspace) -> np.ndarray:
 
 def input_projection(W_in: np.ndarray, b: np.ndarray, xs: np.ndarray, out: np.ndarray, ws: Workspace) -> None:
     """out[t] = W_in^T x(t) + b for all t in one batched product, (T, G, B)."""
-    np.matmul(with_bias_row(W_in, b, ws), with_ones_row(xs, ws), out=out)
+    products.matmul(with_bias_row(W_in, b, ws), with_ones_row(xs, ws), out=out)
 

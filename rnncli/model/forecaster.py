@@ -10,12 +10,14 @@ n_columns) with `targets=` / `features=` column indices. Fitted state ends in `_
 Nothing here reads files or prints; `to_dict` / `from_dict` give the artifact's plain data.
 """
 
+import contextlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
 
+from ..engine import products
 from ..engine.network import CELLS, DTYPES, Network
 from ..engine.optim import OPTIMIZERS
 from ..engine.train import DivergenceError, Trainer
@@ -235,10 +237,14 @@ class Forecaster:
         """ConfigError, before anything is allocated, when training clearly cannot fit in memory."""
         sizing.check_training(self.get_params(), n_rows, len(self.feature_idx_), len(self.target_idx_))
 
+    @contextlib.contextmanager
     def _blas(self, threads, batch: int):
-        """A context that sets the BLAS threads for products of `batch` windows (`rnncli.threads`)."""
-        return blas_threads(resolve(threads, hidden=self.hidden, batch=batch, features=len(self.feature_idx_),
-                                    past=self.past, layers=self.layers, cell=self.cell))
+        """A context that sets the BLAS threads for products of `batch` windows, and the engine's
+        product function with them (a split over two threads, or np.matmul: `rnncli.threads`)."""
+        n = resolve(threads, hidden=self.hidden, batch=batch, features=len(self.feature_idx_), past=self.past,
+                    layers=self.layers, cell=self.cell)
+        with blas_threads(n) as matmul, products.using(matmul):
+            yield
 
     @property
     def lookback_(self) -> int:
