@@ -147,9 +147,11 @@ def split_products() -> "SplitProducts":
 # SplitProducts cuts a product's rows at a multiple of this. OpenBLAS's float32 kernel for this
 # machine (Haswell) computes 12 output rows (in NumPy's row-major terms) at a time and the rows
 # left over by another code path, with other last bits; a cut at a multiple of 12 gives each row
-# the path it takes in the whole product (float64 needs a multiple of 4). Checked on the engine's
-# shapes by `bench/split_products.py`, and on whole training runs by tests/engine/test_split_products.py.
-SPLIT_ALIGN = 12
+# the path it takes in the whole product (float64 needs a multiple of 4). 48 is a multiple of every
+# row block of OpenBLAS's x86 kernels (4, 6, 8, 12, 16), so the same cut holds on other x86 CPUs.
+# Checked on the engine's shapes by `bench/split_products.py`, and on whole training runs by
+# tests/engine/test_split_products.py.
+SPLIT_ALIGN = 48
 # Products smaller than this are not split: handing half to the other thread and waiting for it
 # costs some 30-100 microseconds.
 SPLIT_MIN_FLOPS = 5e6

@@ -25,10 +25,10 @@ class CountingSplit(SplitProducts):
 
 
 def train(cell, dtype, matmul, steps=6):
-    """Weights after `steps` Adam steps on random windows (features 3, past 10, hidden 40, batch 16)."""
+    """Weights after `steps` Adam steps on random windows (features 3, past 10, hidden 100, batch 16)."""
     rng = np.random.default_rng(3)
     X, Y = rng.normal(size=(16 * steps, 10, 3)), rng.normal(size=(16 * steps, 4, 1))
-    net = Network(cell, 3, 40, layers=2, future=4, dtype=dtype).init(np.random.default_rng(0))
+    net = Network(cell, 3, 100, layers=2, future=4, dtype=dtype).init(np.random.default_rng(0))
     with threadpool_limits(1, user_api="blas"), products.using(matmul):
         Trainer(net, np.random.default_rng(1), batch_size=16, patience=0).fit(X, Y, epochs=1)
     return net.flat
@@ -45,7 +45,7 @@ def test_split_products_give_the_weights_of_one_thread(cell, dtype, pieces):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("rows", [24, 160, 401])
+@pytest.mark.parametrize("rows", [2 * SPLIT_ALIGN, 160, 401])
 def test_a_split_product_is_the_whole_product_bit_for_bit(dtype, rows):
     rng = np.random.default_rng(rows)
     a = rng.normal(size=(rows, 70)).astype(dtype)
