@@ -322,6 +322,7 @@ def threads_option(scope: str):
 
     return click.option("--threads", envvar=THREADS_ENV, default="auto", show_default=True, metavar="N|auto",
                         callback=check,
-                        help=f"BLAS threads: a count, or auto (one thread for small products; large ones split "
-                             f"over two threads, with one thread's results bit for bit; the user's "
-                             f"OPENBLAS_NUM_THREADS/OMP_NUM_THREADS are kept). Default: ${THREADS_ENV}, else auto. {scope}".strip())
+                        help=f"BLAS threads: a count, or auto (one thread for small products; large "
+                             f"ones split over two threads, with one thread's results bit for bit; the "
+                             f"user's OPENBLAS_NUM_THREADS/OMP_NUM_THREADS are kept). Default: "
+                             f"${THREADS_ENV}, else auto. {scope}".strip())
