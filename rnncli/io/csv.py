@@ -160,7 +160,8 @@ def read_frame(
     """Read a pandas DataFrame into a `Series` with every check `read_csv` makes.
 
     The frame's index is its time axis when it holds times (a DatetimeIndex, tz-aware or not, a
-    PeriodIndex, or labels such as "1949-01"); a default RangeIndex is left out. A time column may
+    PeriodIndex, labels such as "1949-01", or numbers in a named index such as years); row numbers (a
+    RangeIndex, or an unnamed numeric index left by filtering or sorting) are left out. A time column may
     also be a column (found as `read_csv` finds it, or named by `time_col`). The calendar is then
     checked as for a file: timestamps missing from the inferred (or `freq`) calendar are a
     DataError unless `fill` fills or drops them, so no window bridges a gap, and forecasts carry the
@@ -196,7 +197,10 @@ def read_frame(
                           "(df.columns = ['_'.join(map(str, c)) for c in df.columns])")
     if isinstance(frame.index, pd.PeriodIndex) and frame.index.freqstr.startswith("W"):
         frame = frame.set_axis(frame.index.to_timestamp(), axis=0)  # "2000-01-03/2000-01-09" is no time
-    with_index = not isinstance(frame.index, pd.RangeIndex)
+    # row numbers are no time axis: a RangeIndex, or an unnamed numeric index (rows left by filtering,
+    # sorting); a named one (years, set_index("year")) is a time column
+    numbers = frame.index.dtype.kind in "biuf" and frame.index.name is None
+    with_index = not (isinstance(frame.index, pd.RangeIndex) or numbers)
     label = None
     if with_index and frame.index.name is None:
         taken = set(map(str, frame.columns))

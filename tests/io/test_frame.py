@@ -151,3 +151,13 @@ def test_fit_refuses_a_pandas_series_whose_index_holds_times(monthly):
         small_model().fit(monthly["passengers"])
     fitted = small_model().fit(monthly["passengers"].reset_index(drop=True))  # positions: fitted
     assert fitted.predict().values.shape == (3, 1)
+
+
+def test_row_numbers_left_by_sorting_are_not_the_time_axis_but_a_named_year_index_is(monthly):
+    rows = monthly.reset_index().sample(frac=1, random_state=0).sort_values("month")  # Index of row numbers
+    assert not isinstance(rows.index, pd.RangeIndex)
+    series = read_frame(rows)
+    assert (series.time_col, series.freq, series.columns) == ("month", "MS", ["passengers"])
+    yearly = pd.DataFrame({"y": np.arange(30.0) % 4}, index=pd.Index(np.arange(1900, 1930), name="year"))
+    series = read_frame(yearly)
+    assert (series.time_col, list(series.time[:2]), series.columns) == ("year", [1900, 1901], ["y"])
