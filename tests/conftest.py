@@ -16,8 +16,12 @@ TINY = ("--hidden", "6", "--epochs", "5", "--scale", "minmax")
 
 
 def invoke(*args, input=None) -> Result:
-    """`rnncli ARGS` in-process; stdout and stderr are kept apart (click >= 8.2)."""
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input, prog_name="rnncli")
+    """`rnncli ARGS` in-process; stdout and stderr are kept apart (click >= 8.2). stderr never holds a
+    backtick: a library message naming an argument in backticks that `errors.FLAGS` lacks would leak it
+    (`errors.cli_text` leaves such a name as it is), so every command a test runs checks for one."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, prog_name="rnncli")
+    assert "`" not in result.stderr, f"a library argument name leaked to the command line: {result.stderr}"
+    return result
 
 
 def one_error(result: Result, exit_code: int, *, usage: bool = False) -> str:

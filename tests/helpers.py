@@ -32,7 +32,9 @@ def assert_same(got, want) -> None:
 def said(message) -> str:
     """What the command line says of a library error or message: the arguments it names shown as their
     flags (`errors.cli_text`), as the CLI prints it."""
-    return cli_text(str(message))
+    text = cli_text(str(message))
+    assert "`" not in text, f"an argument that errors.FLAGS lacks would reach the command line: {text}"
+    return text
 
 
 @contextlib.contextmanager

@@ -77,6 +77,9 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
 
     parallel = parallel_kwargs(ctx, n_jobs, scheduler, connect_timeout, worker_timeout, chunk_size, fail_fast,
                                threads)
+    if output == "-":  # "-" means stdout, where no model (file or directory) goes
+        raise click.UsageError("-o - would write the model to a file named '-': a model is saved to a file "
+                               "(written atomically), not to stdout; name one, such as -o model.joblib")
     if id_col is not None or (resume and os.path.isdir(resume)):
         from .many import train_series
 

@@ -160,7 +160,8 @@ def read_frame(
     """Read a pandas DataFrame into a `Series` with every check `read_csv` makes.
 
     The frame's index is its time axis when it holds times (a DatetimeIndex, tz-aware or not, a
-    PeriodIndex, or labels such as "1949-01"); a default RangeIndex is left out. A time column may
+    PeriodIndex, labels such as "1949-01", or numbers in a named index such as years); row numbers (a
+    RangeIndex, or an unnamed numeric index left by filtering or sorting) are left out. A time column may
     also be a column (found as `read_csv` finds it, or named by `time_col`). The calendar is then
     checked as for a file: timestamps missing from the inferred (or `freq`) calendar are a
     DataError unless `fill` fills or drops them, so no window bridges a gap, and forecasts carry the
@@ -186,10 +187,25 @@ def read_frame(
     fill, resample, smooth = check_fill(fill), check_resample(resample), check_smooth(smooth)
     freq, tz = check_freq(freq), check_tz(tz)
     read.update(freq=freq, time_format=None, tz=tz, no_header=False, decimal=".", thousands=None)
-    with_index = not isinstance(frame.index, pd.RangeIndex)
+    if isinstance(frame.index, pd.MultiIndex):
+        raise ConfigError(f"read_frame reads one series, but the frame's index is a MultiIndex "
+                          f"({frame.index.nlevels} levels); select one series (df.xs(key, level=0)) or make "
+                          "the levels columns (df.reset_index())")
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ConfigError(f"read_frame needs flat column names, but the frame's columns are a MultiIndex "
+                          f"({frame.columns.nlevels} levels); flatten them "
+                          "(df.columns = ['_'.join(map(str, c)) for c in df.columns])")
+    if isinstance(frame.index, pd.PeriodIndex) and frame.index.freqstr.startswith("W"):
+        frame = frame.set_axis(frame.index.to_timestamp(), axis=0)  # "2000-01-03/2000-01-09" is no time
+    # row numbers are no time axis: a RangeIndex, or an unnamed numeric index (rows left by filtering,
+    # sorting); a named one (years, set_index("year")) is a time column
+    numbers = frame.index.dtype.kind in "biuf" and frame.index.name is None
+    with_index = not (isinstance(frame.index, pd.RangeIndex) or numbers)
     label = None
     if with_index and frame.index.name is None:
-        label = next(name for name in ("time", "index", "_time") if name not in map(str, frame.columns))
+        taken = set(map(str, frame.columns))
+        label = next(name for name in ("time", "index", *("_" * k + "time" for k in range(1, len(taken) + 2)))
+                     if name not in taken)
     text = frame.to_csv(index=with_index, index_label=label, lineterminator="\n")
     source = "DataFrame"
     series = _series_from_text(

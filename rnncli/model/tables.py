@@ -85,7 +85,8 @@ def _check_numeric_frame(data) -> None:
 
 
 def check_frame_index(data) -> None:
-    """DataError for a pandas DataFrame whose index holds times or labels, which an array would drop.
+    """DataError for a pandas DataFrame (or Series) whose index holds times or labels, which an array
+    would drop.
 
     A DatetimeIndex, PeriodIndex or text index is the data's time axis: fitting the bare values would
     lose it silently (no calendar check, so windows could bridge missing days; forecasts without
@@ -93,15 +94,17 @@ def check_frame_index(data) -> None:
     """
     index = getattr(data, "index", None)
     kind = getattr(getattr(index, "dtype", None), "kind", None)
-    if index is None or not hasattr(data, "columns") or kind in tuple("biuf"):
+    frame = hasattr(data, "columns")
+    if index is None or not (frame or hasattr(data, "to_frame")) or kind in tuple("biuf"):
         return
+    what, name, read = ("DataFrame's", "df", "df") if frame else ("Series'", "s", "s.to_frame()")
     first = f", first {str(index[0])!r}" if len(index) else ""
     holds = "its times" if kind == "M" or type(index).__name__ == "PeriodIndex" else "labels, not row numbers"
     raise DataError(
-        f"the DataFrame's index ({type(index).__name__}{first}) holds {holds}, which reading only the values "
-        "would drop; pass rnncli.read_frame(df): it checks the calendar (gaps, frequency) "
-        "and forecasts carry the times after the data's end; or df.reset_index(drop=True) to use the rows "
-        "as a plain sequence"
+        f"the {what} index ({type(index).__name__}{first}) holds {holds}, which reading only the values "
+        f"would drop; pass rnncli.read_frame({read}): it checks the calendar (gaps, frequency) "
+        f"and forecasts carry the times after the data's end; or {name}.reset_index(drop=True) to use the "
+        "rows as a plain sequence"
     )
 
 

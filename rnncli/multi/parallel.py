@@ -34,7 +34,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 
 import numpy as np
 
@@ -210,8 +210,9 @@ def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeo
 
     Loky gets one chunk more than it has workers, Dask every chunk at once. A task that raises (a Dask
     worker died...) fails its chunk's series only; a dead loky worker breaks loky's pool, and the run
-    raises. Fail-fast shuts the executor down: loky runs what it holds, Dask cancels what is not done;
-    both keep what finished. A chunk the Dask watchdog cancelled (`_dask_executor`) fails with its reason.
+    raises an RnncliError that says so. Fail-fast shuts the executor down: loky runs what it holds, Dask
+    cancels what is not done; both keep what finished. A chunk the Dask watchdog cancelled
+    (`_dask_executor`) fails with its reason.
     """
     with (_dask_executor(scheduler, connect_timeout, worker_timeout) if scheduler else
           _loky_executor(n_jobs)) as (executor, n_workers, lost):
@@ -222,7 +223,13 @@ def _run_parallel(tasks: list, n_jobs: int, scheduler: str | None, connect_timeo
         stopping = False
         while True:
             while not stopping and len(running) < ahead and (chunk := next(chunks, None)):
-                running[executor.submit(_train_chunk, chunk)] = chunk
+                try:
+                    running[executor.submit(_train_chunk, chunk)] = chunk
+                except BrokenExecutor as e:  # a worker died (killed, out of memory): the pool is gone
+                    raise RnncliError(
+                        f"a worker process died ({shortened(one_line(e), 120)}); the series not finished "
+                        "were not trained: free memory or use fewer worker processes, and train them again"
+                    ) from e
             if not running:
                 return
             done, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -750,3 +750,14 @@ def test_resuming_a_model_that_stopped_early_says_its_patience_is_used_up(run, t
     assert more.exit_code == 0, more.stderr
     assert "already stopped early" not in more.stderr
     assert len(load(tmp_path / "more.joblib")["history"]["train_msse"]) > 79
+
+
+@pytest.mark.parametrize("many", [(), ("--id-col", "variable")], ids=["model", "model-dir"])
+def test_train_refuses_output_dash_not_a_file_named_dash(run, error_line, tmp_path, monkeypatch, many):
+    monkeypatch.chdir(tmp_path)
+    data = SAMPLES / ("seattle_long.csv" if many else "airline.csv")
+    result = run("train", data, "--past", "3", "--future", "2", *TINY, *many, "-o", "-")
+    assert error_line(result, 2, usage=True) == (
+        "Error: -o - would write the model to a file named '-': a model is saved to a file (written "
+        "atomically), not to stdout; name one, such as -o model.joblib")
+    assert list(tmp_path.iterdir()) == []

@@ -117,3 +117,47 @@ def test_read_frame_names_what_it_got_when_not_a_dataframe(monthly):
         read_frame(monthly["passengers"])
     with pytest.raises(ConfigError, match="got ndarray"):
         read_frame(np.zeros((5, 1)))
+
+
+def test_a_multiindex_is_refused_with_what_to_do_not_as_a_malformed_line(monthly):
+    stacked = monthly.set_index(pd.MultiIndex.from_arrays([["a"] * len(monthly), monthly.index]))
+    with pytest.raises(ConfigError, match=r"index is a MultiIndex \(2 levels\); select one series "
+                                          r"\(df.xs\(key, level=0\)\)"):
+        read_frame(stacked)
+    wide = monthly.copy()
+    wide.columns = pd.MultiIndex.from_tuples([("air", "passengers")])
+    with pytest.raises(ConfigError, match=r"columns are a MultiIndex \(2 levels\); flatten them"):
+        read_frame(wide)
+
+
+def test_an_unnamed_index_gets_a_label_no_column_has():
+    index = pd.date_range("2020-01-01", periods=30, freq="D")
+    frame = pd.DataFrame({name: np.arange(30.0) % 4 for name in ("time", "index", "_time")}, index=index)
+    series = read_frame(frame, targets="index")
+    assert (series.time_col, series.freq, series.columns) == ("__time", "D", ["index"])
+
+
+def test_a_weekly_period_index_is_read_as_the_weeks_first_days():
+    weeks = pd.period_range("2000-01-03", periods=30, freq="W")  # printed "2000-01-03/2000-01-09"
+    frame = pd.DataFrame({"y": np.arange(30.0) % 4}, index=weeks)
+    series = read_frame(frame)
+    assert (series.freq, str(series.time[0])[:10], str(series.time[1])[:10]) == ("W-MON", "2000-01-03",
+                                                                                 "2000-01-10")
+
+
+def test_fit_refuses_a_pandas_series_whose_index_holds_times(monthly):
+    refused = r"^the Series' index \(DatetimeIndex, .*rnncli.read_frame\(s.to_frame\(\)\)"
+    with pytest.raises(DataError, match=refused):
+        small_model().fit(monthly["passengers"])
+    fitted = small_model().fit(monthly["passengers"].reset_index(drop=True))  # positions: fitted
+    assert fitted.predict().values.shape == (3, 1)
+
+
+def test_row_numbers_left_by_sorting_are_not_the_time_axis_but_a_named_year_index_is(monthly):
+    rows = monthly.reset_index().sample(frac=1, random_state=0).sort_values("month")  # Index of row numbers
+    assert not isinstance(rows.index, pd.RangeIndex)
+    series = read_frame(rows)
+    assert (series.time_col, series.freq, series.columns) == ("month", "MS", ["passengers"])
+    yearly = pd.DataFrame({"y": np.arange(30.0) % 4}, index=pd.Index(np.arange(1900, 1930), name="year"))
+    series = read_frame(yearly)
+    assert (series.time_col, list(series.time[:2]), series.columns) == ("year", [1900, 1901], ["y"])

@@ -586,3 +586,19 @@ def test_a_sweep_with_one_hidden_size_beyond_memory_is_refused_before_any_model_
     with raises_said(ConfigError, match=refused):
         sweeps.sweep(series["sine-11"], {"hidden": [4, 30000]}, TINY, on_result=calls.append)
     assert calls == []
+
+
+def test_a_dead_worker_is_one_clear_error_naming_what_to_do(series, monkeypatch):
+    import contextlib
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken:  # loky's executor once a worker was killed (out of memory...): its pool is gone
+        def submit(self, fn, chunk):
+            raise BrokenProcessPool("A worker process managed by the executor was unexpectedly terminated.")
+
+    monkeypatch.setattr(par, "_loky_executor", lambda n_jobs: contextlib.nullcontext((Broken(), 2, [])))
+    died = (r"^a worker process died \(BrokenProcessPool: A worker process managed by the executor was "
+            r"unexpectedly terminated\.\); the series not finished were not trained: free memory or use "
+            r"fewer worker processes, and train them again$")
+    with raises_said(RnncliError, died):
+        par.train_many(series, TINY, n_jobs=2, chunk_size=3)
