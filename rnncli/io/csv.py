@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -208,10 +209,16 @@ def read_frame(
                      if name not in taken)
     text = frame.to_csv(index=with_index, index_label=label, lineterminator="\n")
     source = "DataFrame"
-    series = _series_from_text(
-        text, source, delimiter=",", no_header=False, time_col=time_col, targets=targets, features=features,
-        fill=fill, resample=resample, smooth=smooth, freq=freq, expect_freq=expect_freq, time_format=None,
-        tz=tz, decimal=".", thousands=None)
+    try:
+        series = _series_from_text(
+            text, source, delimiter=",", no_header=False, time_col=time_col, targets=targets,
+            features=features, fill=fill, resample=resample, smooth=smooth, freq=freq,
+            expect_freq=expect_freq, time_format=None, tz=tz, decimal=".", thousands=None)
+    except DataError as e:  # say which row of the frame a line of its CSV text is
+        line = re.search(r"\bline (\d+)", str(e))
+        if line is None or int(line[1]) < 2:
+            raise
+        raise type(e)(f"{e} (line {line[1]} is df.iloc[{int(line[1]) - 2}])") from None
     series.provenance = {"source": source, "sha256": hashlib.sha256(text.encode()).hexdigest(),
                          "read": {**read, "time_col": series.time_col or "none"}}
     return series

@@ -58,10 +58,11 @@ def test_a_missing_month_in_the_index_is_refused_as_in_a_file_and_drop_keeps_win
     assert (dropped.freq, list(dropped.breaks)) == ("MS", [5])
 
 
-def test_missing_values_name_the_line_of_the_frame_as_csv_text(monthly):
+def test_missing_values_name_the_line_of_the_frame_as_csv_text_and_its_row(monthly):
     holed = monthly.astype(float)
     holed.iloc[3, 0] = np.nan  # row 3 is line 5 of the text (line 1 is the header)
-    missing = r"^DataFrame has 1 missing value .*first at line 5, column 'passengers'"
+    missing = (r"^DataFrame has 1 missing value .*first at line 5, column 'passengers'"
+               r".*\(line 5 is df.iloc\[3\]\)$")
     with pytest.raises(DataError, match=missing):
         read_frame(holed)
     filled = read_frame(holed, fill="interpolate")
