@@ -18,19 +18,15 @@ import numpy as np
 
 from ..errors import ArtifactError, ConfigError
 from ..model.persist import FORMAT, FORMAT_VERSION
+from . import fieldcheck as fc
+from .fieldcheck import LIMITS, MAX_TEXT
 from .messages import brief_repr, describe, short
 from .plaindata import SCALARS, Invalid
 from .timelabels import FIELD, LABEL, MAX_LABEL, digest
 
 __all__ = ["LIMITS", "MAX_HISTORY", "MAX_TEXT", "check_calendar", "check_model"]
 
-# Bounds on what a model may declare. Memory then follows the file's own size: the weight vector
-# must be as long as the network it describes, every array is in the file, and history lists
-# and forecast lengths are bounded.
-LIMITS = {"past": 10**6, "future": 10**6, "hidden": 10**5, "layers": 1000, "columns": 10**5,
-          "epochs": 10**9, "batch_size": 10**9, "patience": 10**9, "seed": 2**64 - 1}
 MAX_HISTORY = 10**6  # epochs a history may list
-MAX_TEXT = 10_000  # characters of a name or setting
 _READ_KEYS = ("delimiter", "encoding", "time_col", "fill", "resample", "smooth", "freq", "time_format", "tz",
               "no_header", "decimal", "thousands")
 _STYLE_KEYS = ("clock", "sep", "digits", "offset", "tz", "utc", "minutes")
@@ -73,25 +69,25 @@ def _check_content(d: dict, max_history: int, calendar: bool) -> None:
     """Invalid naming the first field out of range or inconsistent with the others."""
     from ..model.forecaster import Forecaster
 
-    options = _field(d, "options", dict)
+    options = fc.field(d, "options", dict)
     for key, top in LIMITS.items():
         if key in ("columns",):
             continue
-        _int(options, key, f"options.{key}", 0 if key in ("patience", "seed") else 1, top)
+        fc.integer(options, key, f"options.{key}", 0 if key in ("patience", "seed") else 1, top)
     try:
         Forecaster(**options)
     except (ConfigError, TypeError) as e:
         raise Invalid(f"'options' are not valid ({short(e)})") from None
     past, future = options["past"], options["future"]
 
-    columns = _field(d, "columns", list)
+    columns = fc.field(d, "columns", list)
     if not 1 <= len(columns) <= LIMITS["columns"]:
         raise Invalid(f"'columns' lists {len(columns)} names, not 1 to {LIMITS['columns']}")
     for i, c in enumerate(columns):
-        _text(c, f"columns[{i}]")
+        fc.text(c, f"columns[{i}]")
     idx = {}
     for key in ("feature_idx", "target_idx"):
-        values = _field(d, key, list)
+        values = fc.field(d, key, list)
         if not 1 <= len(values) <= len(columns):
             raise Invalid(f"'{key}' lists {len(values)} columns, not 1 to {len(columns)}")
         for i, j in enumerate(values):
@@ -101,7 +97,7 @@ def _check_content(d: dict, max_history: int, calendar: bool) -> None:
         idx[key] = values
     n_features, n_targets = len(idx["feature_idx"]), len(idx["target_idx"])
 
-    network = _field(d, "network", dict)
+    network = fc.field(d, "network", dict)
     expected = {"cell": options["cell"], "n_features": n_features, "hidden": options["hidden"],
                 "layers": options["layers"], "future": future, "n_targets": n_targets,
                 "dtype": options["dtype"]}
@@ -117,25 +113,25 @@ def _check_content(d: dict, max_history: int, calendar: bool) -> None:
     flat = network["flat"]
     if type(flat) is not np.ndarray or flat.ndim != 1 or flat.dtype != np.dtype(options["dtype"]):
         raise Invalid(f"'network.flat' should be a 1-D {options['dtype']} array, "
-                       f"got {_describe_array(flat)}")
+                       f"got {fc.describe_array(flat)}")
     if len(flat) != n_params:
         raise Invalid(f"'network.flat' holds {len(flat)} weights, but the network it describes "
                        f"({options['cell']}, hidden {options['hidden']}, layers {options['layers']}, "
                        f"{n_features} features, future {future}, {n_targets} targets) has {n_params}")
-    _finite(flat, "network.flat")
+    fc.finite(flat, "network.flat")
 
-    scale = _field(d, "scale", str)
+    scale = fc.field(d, "scale", str)
     allowed = _AUTO_KINDS if options["scale"] == "auto" else (options["scale"],)
     if scale not in allowed:
         raise Invalid(f"'scale' is {brief_repr(scale)}, but options.scale {options['scale']!r} allows "
                        f"{' or '.join(map(repr, allowed))}")
-    scaler = _field(d, "scaler", dict)
+    scaler = fc.field(d, "scaler", dict)
     keys = {"kind"} | set(_SCALER_FIELDS.get(scale, ()))
     if scaler.keys() != keys or scaler["kind"] != scale:
         raise Invalid(f"'scaler' should be a {scale} scaler with the fields {sorted(keys)}")
     sizes = {"features": n_features, "targets": n_targets, "one": 1}
     for key in sorted(keys - {"kind"}):
-        array = _float_array(scaler, key, f"scaler.{key}", (sizes[_SCALER_FIELDS[scale][key]],))
+        array = fc.float_array(scaler, key, f"scaler.{key}", (sizes[_SCALER_FIELDS[scale][key]],))
         if key.endswith("scale") and not (array != 0).all():
             raise Invalid(f"'scaler.{key}' holds a zero scale")
     if scale in ("level", "seasonal"):
@@ -146,42 +142,42 @@ def _check_content(d: dict, max_history: int, calendar: bool) -> None:
 
     from ..model.scaling import lookback
 
-    tail = _float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
-    n_rows = _int(d, "n_rows", "n_rows", 1, 2**62)
-    train_targets = _float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
+    tail = fc.float_array(d, "tail", "tail", (lookback(scale, past), len(columns)))
+    n_rows = fc.integer(d, "n_rows", "n_rows", 1, 2**62)
+    train_targets = fc.float_array(d, "train_targets", "train_targets", (n_rows, n_targets))
     last = train_targets[n_rows - len(tail):]
     if len(tail) <= n_rows and not np.array_equal(tail[:, idx["target_idx"]], last):
         raise Invalid("'tail' and 'train_targets' disagree: the tail's target columns should be the last "
                        "training targets")
-    residuals = _field(d, "val_residuals", np.ndarray)
-    _float_array(d, "val_residuals", "val_residuals", (min(len(residuals), n_rows), future, n_targets))
+    residuals = fc.field(d, "val_residuals", np.ndarray)
+    fc.float_array(d, "val_residuals", "val_residuals", (min(len(residuals), n_rows), future, n_targets))
     for key in ("val_rmse", "naive_rmse"):
-        values = _field(d, key, list)
+        values = fc.field(d, key, list)
         if len(values) != n_targets or not all(type(v) is float for v in values):
             raise Invalid(f"'{key}' should list {n_targets} float(s), one per target")
-    _history(_field(d, "history", dict), "history", max_history)
-    _check_choice(_optional(d, "choice", dict) or {}, past, n_targets)
-    _optional(d, "variant_scores", dict)
+    _history(fc.field(d, "history", dict), "history", max_history)
+    _check_choice(fc.optional(d, "choice", dict) or {}, past, n_targets)
+    fc.optional(d, "variant_scores", dict)
     for key, value in (d.get("variant_scores") or {}).items():
         if key not in (*_AUTO_KINDS, *allowed) or type(value) is not float:
             raise Invalid(f"'variant_scores' should map scalings to floats, "
                            f"got {brief_repr(key)}: {brief_repr(value)}")
     for key in ("rnncli_version", "numpy_version", "values_sha256", "created"):
         if d.get(key) is not None:
-            _text(d[key], key)
+            fc.text(d[key], key)
     _check_scores(d, n_targets, past + future, tuple(dict.fromkeys(("minmax", "diff", *allowed))))
-    _optional(d, "interrupted", bool)
-    _optional(d, "tail_broken", bool)
-    trainer = _optional(d, "trainer", dict)
+    fc.optional(d, "interrupted", bool)
+    fc.optional(d, "tail_broken", bool)
+    trainer = fc.optional(d, "trainer", dict)
     if trainer is not None:
         _check_trainer(trainer, options, n_params, max_history)
-    time = _optional(d, "time", dict)
+    time = fc.optional(d, "time", dict)
     if time is not None:
         _check_time(time, future)
-    data = _optional(d, "data", dict)
+    data = fc.optional(d, "data", dict)
     if data is not None:
         _check_data(data, time)
-    labels = _optional(d, FIELD, dict)
+    labels = fc.optional(d, FIELD, dict)
     if labels is not None:
         _check_forecast_times(labels, time, future)
     if calendar or labels is None:
@@ -194,7 +190,7 @@ def check_calendar(d: dict) -> None:
     --freq and --resample valid aliases, the latter the model's own time step. Invalid names the field."""
     time, future = d.get("time"), d["options"]["future"]
     if time is not None and time.get("freq") is not None:
-        freq = _as_flag("resample", time["freq"], "time.freq")
+        freq = fc.as_flag("resample", time["freq"], "time.freq")
         if time["kind"] == "datetime":
             import pandas as pd
             from pandas.tseries.frequencies import to_offset
@@ -209,9 +205,9 @@ def check_calendar(d: dict) -> None:
     if read.get("freq") is not None:
         from .timecol import check_freq
 
-        _as_setting(check_freq, read["freq"], "data.read.freq")
+        fc.as_setting(check_freq, read["freq"], "data.read.freq")
     if read.get("resample") is not None:
-        _as_flag("resample", read["resample"], "data.read.resample")
+        fc.as_flag("resample", read["resample"], "data.read.resample")
         _check_resample_matches(read["resample"], time)
 
 
@@ -222,7 +218,7 @@ def _check_forecast_times(field: dict, time: dict | None, future: int) -> None:
         raise Invalid(f"'{FIELD}' should have the fields labels and sha256")
     if time is None or time["kind"] != "datetime" or time.get("freq") is None:
         raise Invalid(f"'{FIELD}' is for a model whose time column has a frequency, and this one has none")
-    labels = _field(field, "labels", list, f"{FIELD}.")
+    labels = fc.field(field, "labels", list, f"{FIELD}.")
     if len(labels) != future:
         raise Invalid(f"'{FIELD}.labels' lists {len(labels)} times, not one per forecast step ({future})")
     for i, label in enumerate(labels):
@@ -241,23 +237,23 @@ def _check_scores(d: dict, n_targets: int, window: int, kinds: tuple) -> None:
     if d.get("snaive_rmse") is not None:
         floats(d["snaive_rmse"], "snaive_rmse")
     if d.get("season") is not None:
-        _int(d, "season", "season", 1, 2**31)
-    for key, value in (_optional(d, "variant_rmse", dict) or {}).items():
+        fc.integer(d, "season", "season", 1, 2**31)
+    for key, value in (fc.optional(d, "variant_rmse", dict) or {}).items():
         if key not in kinds:
             raise Invalid(f"'variant_rmse' should map scalings to RMSEs, got the key {brief_repr(key)}")
         floats(value, f"variant_rmse.{key}")
-    pending = _optional(d, "variants_pending", list) or []
+    pending = fc.optional(d, "variants_pending", list) or []
     if not all(type(k) is str and k in kinds for k in pending):
         raise Invalid(f"'variants_pending' should list scalings among {', '.join(kinds)}")
-    fp = _optional(d, "fingerprints", dict)
+    fp = fc.optional(d, "fingerprints", dict)
     if fp is not None:
         from ..model.fingerprints import FINGERPRINTS
 
         if fp.keys() != {"rows", "count", "hashes"}:
             raise Invalid("'fingerprints' should have the fields count, hashes and rows")
-        _int(fp, "rows", "fingerprints.rows", window, window)
-        hashes = _field(fp, "hashes", list, "fingerprints.")
-        _int(fp, "count", "fingerprints.count", len(hashes), 2**62)
+        fc.integer(fp, "rows", "fingerprints.rows", window, window)
+        hashes = fc.field(fp, "hashes", list, "fingerprints.")
+        fc.integer(fp, "count", "fingerprints.count", len(hashes), 2**62)
         if len(hashes) > FINGERPRINTS or not all(type(h) is int and 0 <= h < 2**63 for h in hashes):
             raise Invalid(f"'fingerprints.hashes' should list at most {FINGERPRINTS} integers in [0, 2**63)")
 
@@ -278,19 +274,19 @@ def _check_trainer(t: dict, options: dict, n_params: int, max_history: int) -> N
     if t.get("optimizer") != options["optimizer"]:
         raise Invalid(f"'trainer.optimizer' is {brief_repr(t.get('optimizer'))}, not options.optimizer "
                        f"{options['optimizer']!r}")
-    state = _field(t, "optimizer_state", dict, "trainer.")
+    state = fc.field(t, "optimizer_state", dict, "trainer.")
     arrays = ("m", "v") if options["optimizer"] == "adam" else ("u",)
     if state.keys() != {"t", *arrays}:
         raise Invalid(f"'trainer.optimizer_state' should have the fields {sorted({'t', *arrays})}")
-    _int(state, "t", "trainer.optimizer_state.t", 0, 2**62)
+    fc.integer(state, "t", "trainer.optimizer_state.t", 0, 2**62)
     for key in arrays:
-        _float_array(state, key, f"trainer.optimizer_state.{key}", (n_params,))
+        fc.float_array(state, key, f"trainer.optimizer_state.{key}", (n_params,))
     for key in ("last_flat", "best_flat"):
-        _float_array(t, key, f"trainer.{key}", (n_params,))
-    _int(t, "wait", "trainer.wait", 0, 2**62)
+        fc.float_array(t, key, f"trainer.{key}", (n_params,))
+    fc.integer(t, "wait", "trainer.wait", 0, 2**62)
     _history(t, "trainer", max_history)
     try:
-        np.random.PCG64().state = _field(t, "rng_state", dict, "trainer.")
+        np.random.PCG64().state = fc.field(t, "rng_state", dict, "trainer.")
     except (TypeError, ValueError, KeyError, OverflowError):
         raise Invalid("'trainer.rng_state' is not a PCG64 generator state") from None
 
@@ -307,14 +303,14 @@ def _check_choice(choice: dict, past: int, n_targets: int) -> None:
             raise Invalid(f"'choice.{key}' is {brief_repr(value)}, not a {types[key].__name__}")
     for key in ("scale", "reason", "note"):
         if key in choice:
-            _text(choice[key], f"choice.{key}")
+            fc.text(choice[key], f"choice.{key}")
     if not 1 <= choice.get("season", 1) <= past:
         raise Invalid(f"'choice.season' is {choice['season']}, not from 1 to past ({past})")
     lists = {f"choice.{k}": choice[k] for k in ("network_rmse", "anchor_rmse") if k in choice}
     if len(choice.get("baseline_rmse", {})) > 50:
         raise Invalid("'choice.baseline_rmse' names more than 50 baselines")
     for name, value in choice.get("baseline_rmse", {}).items():
-        _text(name, "choice.baseline_rmse key")
+        fc.text(name, "choice.baseline_rmse key")
         lists[f"choice.baseline_rmse.{name}"] = value
     for field, value in lists.items():
         if type(value) is not list or len(value) != n_targets or not all(type(v) is float for v in value):
@@ -323,17 +319,17 @@ def _check_choice(choice: dict, past: int, n_targets: int) -> None:
 
 def _history(h: dict, field: str, max_history: int) -> None:
     for key in ("train_msse", "val_msse"):
-        values = _field(h, key, list, f"{field}.")
+        values = fc.field(h, key, list, f"{field}.")
         if len(values) > max_history:
             raise Invalid(f"'{field}.{key}' lists {len(values)} epochs, more than {max_history}")
         for i, v in enumerate(values):
             if type(v) is not float and not (v is None and key == "val_msse"):
                 raise Invalid(f"'{field}.{key}[{i}]' is {brief_repr(v)}, not a float")
-    _int(h, "best_epoch", f"{field}.best_epoch", 0, max_history)
-    _field(h, "best_msse", float, f"{field}.")
+    fc.integer(h, "best_epoch", f"{field}.best_epoch", 0, max_history)
+    fc.field(h, "best_msse", float, f"{field}.")
     for key in ("steps", "wait_lr"):  # the step policy's counters (absent in older runs: 0)
         if key in h:
-            _int(h, key, f"{field}.{key}", 0, 2**62)
+            fc.integer(h, key, f"{field}.{key}", 0, 2**62)
     if "lr" in h and not (type(h["lr"]) is float and math.isfinite(h["lr"]) and h["lr"] > 0):
         raise Invalid(f"'{field}.lr' is {brief_repr(h['lr'])}, not a positive float")
     reductions = h.get("lr_reductions", [])
@@ -341,7 +337,7 @@ def _history(h: dict, field: str, max_history: int) -> None:
             type(e) is int and 0 <= e <= max_history for e in reductions):
         raise Invalid(f"'{field}.lr_reductions' should list the epochs (whole numbers) of each reduction")
     if field == "history" and h.get("stopped") is not None:
-        _text(h["stopped"], "history.stopped")
+        fc.text(h["stopped"], "history.stopped")
 
 
 def _check_time(time: dict, future: int) -> None:
@@ -352,13 +348,13 @@ def _check_time(time: dict, future: int) -> None:
     if time.get("style") is not None:
         _check_style(time["style"])
     if time.get("col") is not None:
-        _text(time["col"], "time.col")
+        fc.text(time["col"], "time.col")
     step = time.get("step")
     if step is not None and (type(step) is not int or not 0 < abs(step) < 2**62):
         raise Invalid(f"'time.step' is {brief_repr(step)}, not a non-zero integer")
     freq = time.get("freq")
     if freq is not None:
-        _text(freq, "time.freq")  # an offset alias: check_calendar
+        fc.text(freq, "time.freq")  # an offset alias: check_calendar
     last = time.get("last")
     if time["kind"] == "int":
         if type(last) is not int or abs(last) + future * abs(step or 0) >= 2**63:
@@ -368,7 +364,7 @@ def _check_time(time: dict, future: int) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy warns about time zones: refused like any other oddity
-            stamp = np.datetime64(_text(last, "time.last"), "ns")  # what pandas' Timestamp is made from
+            stamp = np.datetime64(fc.text(last, "time.last"), "ns")  # what pandas' Timestamp is made from
         if np.isnat(stamp):
             raise ValueError
     except (ValueError, TypeError, OverflowError, Warning):
@@ -392,12 +388,12 @@ def _check_style(style) -> None:
             raise Invalid(f"'time.style.{key}' is {brief_repr(style.get(key))}, not a bool")
     if style.get("sep", " ") not in ("T", " "):
         raise Invalid(f"'time.style.sep' is {brief_repr(style.get('sep'))}, not 'T' or ' '")
-    _int({"digits": style.get("digits", 0)}, "digits", "time.style.digits", 0, 9)
+    fc.integer({"digits": style.get("digits", 0)}, "digits", "time.style.digits", 0, 9)
     offset = style.get("offset")
     if offset is not None and not (type(offset) is str and re.fullmatch(r"Z|[+-]\d{2}:\d{2}", offset)):
         raise Invalid(f"'time.style.offset' is {brief_repr(offset)}, not a UTC offset such as +01:00 or Z")
     if style.get("tz") is not None:
-        _as_setting(_check_tz, style["tz"], "time.style.tz")
+        fc.as_setting(_check_tz, style["tz"], "time.style.tz")
 
 
 def _check_tz(tz: str) -> str:
@@ -406,14 +402,6 @@ def _check_tz(tz: str) -> str:
     return check_tz(tz)
 
 
-def _as_setting(check, value, field: str):
-    """`value` (a str) checked by an io check function, a ConfigError becoming an invalid-model error."""
-    if type(value) is not str:
-        raise Invalid(f"'{field}' is {brief_repr(value)}, not a str")
-    try:
-        return check(_text(value, field))
-    except ConfigError as e:
-        raise Invalid(f"'{field}' is {brief_repr(value)}: {short(e)}") from None
 
 
 def _check_read_extras(read: dict) -> None:
@@ -422,7 +410,7 @@ def _check_read_extras(read: dict) -> None:
 
     for key, check in (("freq", str), ("tz", _check_tz), ("time_format", str)):  # freq: check_calendar
         if read.get(key) is not None:
-            _as_setting(check, read[key], f"data.read.{key}")
+            fc.as_setting(check, read[key], f"data.read.{key}")
     if type(read.get("no_header", False)) is not bool:
         raise Invalid(f"'data.read.no_header' is {brief_repr(read.get('no_header'))}, not a bool")
     decimal, thousands = read.get("decimal", "."), read.get("thousands")
@@ -440,9 +428,9 @@ def _check_data(data: dict, time: dict | None) -> None:
         if key != "read" and type(value) not in SCALARS:
             raise Invalid(f"'data.{short(key, 40)}' is {describe(value)}, not a plain value")
         if type(value) is str:
-            _text(value, f"data.{short(key, 40)}")
+            fc.text(value, f"data.{short(key, 40)}")
     if data.get("rows") is not None:
-        _int(data, "rows", "data.rows", 0, 2**62)
+        fc.integer(data, "rows", "data.rows", 0, 2**62)
     read = data.get("read")
     if read is None:
         return
@@ -451,31 +439,17 @@ def _check_data(data: dict, time: dict | None) -> None:
     for key, value in read.items():
         if key == "time_col":
             if value is not None:
-                _text(value, "data.read.time_col")
+                fc.text(value, "data.read.time_col")
         elif key in ("freq", "time_format", "tz", "no_header", "decimal", "thousands"):
             continue
         elif key == "resample":  # an offset alias: check_calendar
             if value is not None:
-                _text(value, "data.read.resample")
+                fc.text(value, "data.read.resample")
         elif value is not None or key in ("delimiter", "encoding", "fill"):
-            _as_flag(key, value, f"data.read.{key}")
+            fc.as_flag(key, value, f"data.read.{key}")
     _check_read_extras(read)
 
 
-def _as_flag(flag: str, value, field: str):
-    """`value` checked as the flag --`flag` is (the io module's own checks)."""
-    from . import records as rio
-
-    check = {"delimiter": rio.check_delimiter, "encoding": rio.check_encoding, "fill": rio.check_fill,
-             "resample": rio.check_resample, "smooth": rio.check_smooth}[flag]
-    if flag in ("delimiter", "encoding", "fill", "resample") and type(value) is not str:
-        raise Invalid(f"'{field}' is {brief_repr(value)}, not a str")
-    if flag == "smooth" and (type(value) is not int or value > LIMITS["past"]):
-        raise Invalid(f"'{field}' is {brief_repr(value)}, not a whole number of rows up to {LIMITS['past']}")
-    try:
-        return check(value)
-    except ConfigError as e:
-        raise Invalid(f"'{field}' is {brief_repr(value)}: {short(e)}") from None
 
 
 def _check_resample_matches(resample: str, time: dict | None) -> None:
@@ -501,59 +475,3 @@ def _period_ns(alias: str) -> int:
 
     offset, start = to_offset(alias), pd.Timestamp("2000-01-01")
     return max(((start + 2 * offset) - (start + offset)).value, 1)
-
-
-# -- field helpers: each raises Invalid naming the field ------------------------------------------
-
-
-def _field(d: dict, key: str, kind: type, prefix: str = ""):
-    if key not in d:
-        raise Invalid(f"'{prefix}{key}' is missing")
-    value = d[key]
-    if type(value) is not kind:
-        raise Invalid(f"'{prefix}{key}' should be a {kind.__name__}, got {_describe_value(value)}")
-    return value
-
-
-def _optional(d: dict, key: str, kind: type):
-    return None if d.get(key) is None else _field(d, key, kind)
-
-
-def _int(d: dict, key: str, field: str, low: int, high: int) -> int:
-    value = d.get(key)
-    if type(value) is not int or not low <= value <= high:
-        raise Invalid(f"'{field}' is {brief_repr(value)}, not an integer in [{low}, {high}]")
-    return value
-
-
-def _text(value, field: str) -> str:
-    if type(value) is not str or len(value) > MAX_TEXT:
-        raise Invalid(f"'{field}' should be a str of at most {MAX_TEXT} characters, "
-                       f"got {_describe_value(value)}")
-    return value
-
-
-def _float_array(d: dict, key: str, field: str, shape: tuple) -> np.ndarray:
-    value = d.get(key)
-    if type(value) is not np.ndarray or value.dtype.kind != "f" or value.shape != shape:
-        raise Invalid(f"'{field}' should be a float array of shape {shape}, got {_describe_array(value)}")
-    _finite(value, field)
-    return value
-
-
-def _finite(array: np.ndarray, field: str) -> None:
-    if not np.isfinite(array).all():
-        i = int(np.argmin(np.isfinite(array).ravel()))
-        raise Invalid(f"'{field}' holds {array.ravel()[i]} at flat index {i}; "
-                       "weights and data must be finite")
-
-
-def _describe_array(value) -> str:
-    if type(value) is np.ndarray:
-        return f"{value.dtype} of shape {value.shape}"
-    return _describe_value(value)
-
-
-def _describe_value(value) -> str:
-    return type(value).__name__ if type(value) in (dict, list, tuple) else brief_repr(value)
-
