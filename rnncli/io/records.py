@@ -322,8 +322,10 @@ def split_records(text: str, delimiter: str, source: str,
             if header is None and no_header:
                 header, header_line = ["time"] + [f"col{i}" for i in range(1, len(fields))], 0
             elif header is None:
-                header, header_line = _check_header(fields, start, delimiter, source), start
+                header, header_line, named = _check_header(fields, start, delimiter, source), start, fields
                 continue
+            if not rows and not no_header:
+                _check_title(named, header_line, fields, start, source)
             if len(fields) > len(header):
                 raise DataError(
                     f"{source} line {start} has {len(fields)} fields but the header has {len(header)}; "
@@ -362,6 +364,18 @@ def _check_header(fields: list[str], line: int, delimiter: str, source: str) -> 
             )
         seen.add(name)
     return header
+
+
+def _check_title(named: list[str], line: int, fields: list[str], next_line: int, source: str) -> None:
+    """A header line with one field (or one and empty ones) above a record of several fields is a title
+    line (an export's "Sales 2023;;;", a "# comment"), not the column names: say so rather than misread
+    every column."""
+    if named[0] and not any(named[1:]) and sum(1 for field in fields if field) > 1:
+        raise DataError(
+            f"{source} line {line} looks like a title, not a header: it names one column "
+            f"({show(named[0])}) but line {next_line} has {len(fields)} fields; "
+            "delete the lines above the column names"
+        )
 
 
 def show(value: str) -> str:

@@ -628,3 +628,25 @@ def test_importing_the_module_does_not_import_pandas():
     root = str(Path(__file__).resolve().parents[2])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "title", "fields"),
+    [
+        ("Sales 2023;;\r\ndate;sales;\r\n2023-01-01;1;\r\n2023-01-02;2;\r\n", {"delimiter": ";"},
+         "Sales 2023", 3),
+        ("# exported by hand\nyear,y\n2001,1\n2002,2\n", {}, "# exported by hand", 2),
+    ],
+    ids=["export-title-with-empty-fields", "comment-line"],
+)
+def test_a_title_line_above_the_header_is_named_as_such(tmp_path, text, options, title, fields):
+    path = write(tmp_path, text)
+    assert error(DataError, path, **options) == (
+        f"{path} line 1 looks like a title, not a header: it names one column ('{title}') but line 2 has "
+        f"{fields} fields; delete the lines above the column names"
+    )
+
+
+def test_a_one_column_file_is_not_taken_for_a_title(tmp_path):
+    series = read_csv(write(tmp_path, "y\n1\n2\n3\n"))
+    assert series.values[:, 0].tolist() == [1.0, 2.0, 3.0]
