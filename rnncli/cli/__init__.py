@@ -92,7 +92,8 @@ def cli(ctx, debug):
     rnncli predict airline.joblib
     rnncli evaluate airline.joblib sample_data/airline.csv
     rnncli info airline.joblib
-    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150 --lr 0.001,0.01
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 \\
+        --hidden 50,150 --lr 0.001,0.01
     """
     ctx.obj = {"debug": debug}
 

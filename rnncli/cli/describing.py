@@ -24,7 +24,7 @@ def info(model_path, fmt, audit, plot):
     --audit reports what the loader's own checks found (a model file is plain data: it asks for
     no global) and why a file is refused; the exit status is 1 when the loader refuses the file.
 
-    A model directory (`train --id-col`) is summarised from its manifest: the run's options,
+    A model directory ('train --id-col') is summarised from its manifest: the run's options,
     data and counts, then each series' status and validation RMSE beside the naive forecast's;
     --format json prints the manifest (and the directory's path).
 

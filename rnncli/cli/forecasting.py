@@ -49,7 +49,7 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     --steps N forecasts N steps instead; further than M, recursively (see the README: "Further
     than the horizon").
 
-    MODEL may be a model directory (`train --id-col`): every series is forecast (or those
+    MODEL may be a model directory ('train --id-col'): every series is forecast (or those
     chosen with --id) as long-format rows, the id column first; DATA is then a long CSV with
     that id column, and each series is forecast after the end of its own rows. Series with no
     model (failed in training) are skipped with a note; exit 3 when a chosen series could not
@@ -61,7 +61,8 @@ def predict(ctx, model_path, data, interval, all_windows, steps, fmt, plot, prec
     rnncli predict airline.joblib --interval 0.9 --plot forecast.png --precision 4
     rnncli predict airline.joblib --steps 24 --interval 0.9
     cat new.csv | rnncli predict airline.joblib - | tail -n +2
-    rnncli predict airline.joblib sample_data/airline.csv --all-windows > backtest.csv
+    rnncli predict airline.joblib sample_data/airline.csv --all-windows \\
+        > backtest.csv
     rnncli predict models/ --id store-1 --id store-7
     rnncli predict models/ new_long.csv > forecasts.csv
     """
@@ -174,13 +175,14 @@ def evaluate(ctx, model_path, data, season, fmt, precision, plot, output, delimi
 
     MODEL may be a model directory and DATA a long CSV with its id column: each series (or
     those chosen with --id) is scored on its own rows, one row per series, target and method
-    in csv/json (a `series` column; steps pooled), then rows with series "ALL": the mean over
+    in csv/json (a 'series' column; steps pooled), then rows with series "ALL": the mean over
     the series of each score, windows summed, and skill = 1 - mean RMSE / mean naive RMSE.
     Exit 3 when some series could not be scored (each is named on stderr), 1 when none could.
 
     \b
     rnncli evaluate airline.joblib sample_data/airline.csv
-    rnncli evaluate airline.joblib sample_data/airline.csv --format csv > scores.csv
+    rnncli evaluate airline.joblib sample_data/airline.csv --format csv \\
+        > scores.csv
     rnncli evaluate airline.joblib sample_data/airline_test.csv --plot eval.svg
     rnncli evaluate models/ long.csv --format csv > scores.csv
     """

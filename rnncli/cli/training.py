@@ -65,11 +65,14 @@ def train(ctx, data, output, fmt, quiet, resume, id_col, n_jobs, scheduler, conn
 
     \b
     rnncli train sample_data/airline.csv --past 12 --future 6 -o airline.joblib
-    rnncli train sample_data/seattle_weather.csv --target temp_max --features temp_max \\
-        --features temp_min --features precipitation --features wind --past 14 --future 7 -o w.joblib
-    rnncli train sample_data/airline.csv --resume airline.joblib --epochs 400 -o airline.joblib
+    rnncli train sample_data/seattle_weather.csv --target temp_max \\
+        --features temp_max --features temp_min --features precipitation \\
+        --features wind --past 14 --future 7 -o w.joblib
+    rnncli train sample_data/airline.csv --resume airline.joblib --epochs 400 \\
+        -o airline.joblib
     rnncli train long.csv --id-col store --past 12 --future 6 -j -1 -o models/
-    rnncli train long.csv --id-col store --past 12 --future 6 --scheduler tcp://host:8786 -o models/
+    rnncli train long.csv --id-col store --past 12 --future 6 \\
+        --scheduler tcp://host:8786 -o models/
     """
     from ..errors import ConfigError
     from ..model.forecaster import Forecaster
@@ -219,16 +222,19 @@ def sweep(ctx, data, fmt, output, quiet, n_jobs, scheduler, connect_timeout, wor
     """Train a model for every combination of the listed values and rank them by validation RMSE.
 
     Options given several values (comma-separated) form the grid; every combination trains
-    with the same seed through the same parallel path as `train --id-col` (-j, --scheduler).
+    with the same seed through the same parallel path as 'train --id-col' (-j, --scheduler).
     The ranking shows each swept option's value and each model's validation RMSE (data units,
     mean over targets) beside naive's and seasonal naive's, with the skill against the better;
     narrow terminals drop the least needed columns. Exit 0 when every model trained, 3 when
     some failed, 1 when none did.
 
     \b
-    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 50,150,500 --lr 0.001,0.01
-    rnncli sweep sample_data/airline.csv --past 12 --future 6 --cell lstm,rnn -j 2 -o best.joblib
-    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 16,32 --format csv > ranking.csv
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 \\
+        --hidden 50,150,500 --lr 0.001,0.01
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --cell lstm,rnn \\
+        -j 2 -o best.joblib
+    rnncli sweep sample_data/airline.csv --past 12 --future 6 --hidden 16,32 \\
+        --format csv > ranking.csv
     """
     from .many import sweep_models
 

@@ -22,8 +22,9 @@ def window(data, past, future, output, precision, **read):
 
     \b
     rnncli window sample_data/airline.csv --past 5 --future 3 | head -3
-    rnncli window sample_data/seattle_weather.csv --target temp_max --features precipitation \\
-        --features temp_max --features temp_min --features wind --past 7 --future 1 -o weather.npz
+    rnncli window sample_data/seattle_weather.csv --target temp_max \\
+        --features precipitation --features temp_max --features temp_min \\
+        --features wind --past 7 --future 1 -o weather.npz
     """
     from ..model.windows import make_windows, window_starts
 

@@ -125,3 +125,13 @@ def test_every_help_example_runs_after_the_quick_start(workdir, monkeypatch):
             key = example.split(" | jq .")[1].split()[0]
             assert key in json.loads(result.stdout), example
     assert len(parsed_only) < len(EXAMPLES) / 2  # most examples really run
+
+
+@pytest.mark.parametrize("name", [None, *cli.commands])
+def test_help_fits_an_80_column_terminal_and_shows_no_markdown(name):
+    """Examples are not rewrapped by click: each must fit 80 columns (backslash continuations), and the
+    help quotes names as text does, without markdown backticks."""
+    args = [name, "--help"] if name else ["--help"]
+    text = CliRunner().invoke(cli, args, prog_name="rnncli", terminal_width=80).stdout
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+    assert "`" not in text
