@@ -274,6 +274,7 @@ def parse_time(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 parsed = pd.to_datetime(cells, errors="coerce", utc=True, dayfirst=bool(dayfirst))
+        _check_mixed(parsed, raw, line_of, name, source, not_time)
         _check_parsed(parsed, raw, line_of, name, source,
                       "as a date or time; use ISO dates like 2012-01-31 or 1949-01",
                       not_time)
@@ -303,6 +304,25 @@ def _check_parsed(parsed, raw, line_of, name, source, how: str, not_time: str) -
         i = int(np.argmax(parsed.isna().to_numpy()))
         raise DataError(
             f"{source} line {line_of[i]}, column {name!r}: cannot read {show(raw[i])} {how}{not_time}"
+        )
+
+
+def _check_mixed(parsed, raw, line_of, name, source, not_time: str) -> None:
+    """A cell that pandas' format (inferred from the others) cannot read but that reads alone is written
+    in another format: say the column mixes formats (a day-first file with ISO rows appended, say)."""
+    import pandas as pd
+
+    failed = parsed.isna().to_numpy()
+    if not failed.any() or failed.all():
+        return
+    i, j = int(np.argmax(failed)), int(np.argmax(~failed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = pd.to_datetime(pd.Series([raw[i]], dtype=object), errors="coerce", utc=True)
+    if not alone.isna().any():
+        raise DataError(
+            f"{source} line {line_of[i]}, column {name!r}: {show(raw[i])} is written unlike {show(raw[j])} "
+            f"(line {line_of[j]}): the column mixes date formats; write every date the same way{not_time}"
         )
 
 

@@ -650,3 +650,13 @@ def test_a_title_line_above_the_header_is_named_as_such(tmp_path, text, options,
 def test_a_one_column_file_is_not_taken_for_a_title(tmp_path):
     series = read_csv(write(tmp_path, "y\n1\n2\n3\n"))
     assert series.values[:, 0].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_column_mixing_date_formats_says_so_and_names_both_lines(tmp_path):
+    # A day-first file with ISO forecasts appended: each cell reads alone, but not in one format.
+    path = write(tmp_path, "date,y\n30/12/2015,1\n31/12/2015,2\n2016-01-01,3\n")
+    assert error(DataError, path) == (
+        f"{path} line 4, column 'date': '2016-01-01' is written unlike '30/12/2015' (line 2): the column "
+        "mixes date formats; write every date the same way "
+        "(or --time-col none if 'date' is not a time column)"
+    )
