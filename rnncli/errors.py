@@ -24,6 +24,17 @@ class DataError(RnncliError):
     """The data cannot be used as given (too short, missing values, unknown column...)."""
 
 
+class CalendarGapError(DataError):
+    """Timestamps are missing from the data's calendar. `fact` says which (the file, how many, the
+    first one and the line after which it is missing), without the advice, which depends on who
+    reads the data: a file read for training can be filled (`fill=`), DATA read for a model is read
+    as the model's data was. `dst`: the gap is the hour a DST change skips in naive local times."""
+
+    def __init__(self, message: str, fact: str, dst: bool = False):
+        super().__init__(message)
+        self.fact, self.dst = fact, dst
+
+
 class ConfigError(RnncliError):
     """An option value is invalid (a usage error: exit code 2)."""
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import CalendarGapError, DataError
 from .longcsv import LongTable, read_long_csv
 from .records import (
     FILL_METHODS,
@@ -218,7 +218,10 @@ def read_frame(
         line = re.search(r"\bline (\d+)", str(e))
         if line is None or int(line[1]) < 2:
             raise
-        raise type(e)(f"{e} (line {line[1]} is df.iloc[{int(line[1]) - 2}])") from None
+        row = f" (line {line[1]} is df.iloc[{int(line[1]) - 2}])"
+        if isinstance(e, CalendarGapError):
+            raise CalendarGapError(f"{e}{row}", e.fact + row, e.dst) from None
+        raise type(e)(f"{e}{row}") from None
     series.provenance = {"source": source, "sha256": hashlib.sha256(text.encode()).hexdigest(),
                          "read": {**read, "time_col": series.time_col or "none"}}
     return series

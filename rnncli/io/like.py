@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, DataError, RnncliError
+from ..errors import CalendarGapError, ConfigError, DataError, RnncliError
 from .csv import LongTable, Series, read_csv, read_header, read_long_csv
 from .records import STDIN_NAME, stdin_read_once
 from .timecol import future_times
@@ -57,6 +57,11 @@ def read_like(model, path_or_dash: str | Path, *, delimiter: str | None = None,
         except ConfigError:
             require_columns(columns, path_or_dash, delimiter=delimiter, encoding=encoding, time_col=time_col)
             raise
+        except CalendarGapError as e:  # read_csv's advice is for training; DATA is read as the model's was
+            zone = " across a DST change (train with `tz=NAME` for local times)" if e.dst else ""
+            raise DataError(f"{e.fact}{zone}; the model was trained with `fill='error'`, so its DATA must "
+                            "hold every timestamp of its calendar: fill the gap in DATA, or train a model "
+                            "that fills or skips gaps (`fill='ffill'|'interpolate'|'zero'|'drop'`)") from None
 
 
 def require_columns(columns, path_or_dash: str | Path, *, delimiter: str = ",", encoding: str = "utf-8",

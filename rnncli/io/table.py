@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..errors import CalendarGapError, ConfigError, DataError
 from ..model import sizing
 from .records import (
     MISSING,
@@ -333,14 +333,14 @@ def _fill_calendar(
             after = int(np.searchsorted(positions, absent[0])) - 1
             spacing = f"the {alias} calendar" if alias else f"the steps of {step}"
             rows = "timestamp is" if gaps == 1 else "timestamps are"
-            raise DataError(
-                f"{source}: {gaps} {rows} missing from {spacing} of column {time_name!r} (first "
-                f"{_format_stamp(index[absent[0]])}, after line {line_of[after]}); fill them with "
-                "`fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, declare another calendar "
-                "with `freq=ALIAS`, or read the rows as a plain sequence with `freq='none'`"
-                + (" (local times across a DST change: give their zone with `tz=NAME`)"
-                   if naive_clock and _skipped_by_dst(index, absent) else "")
-            )
+            fact = (f"{source}: {gaps} {rows} missing from {spacing} of column {time_name!r} (first "
+                    f"{_format_stamp(index[absent[0]])}, after line {line_of[after]})")
+            dst = bool(naive_clock and _skipped_by_dst(index, absent))
+            raise CalendarGapError(
+                f"{fact}; fill them with `fill='ffill'|'interpolate'|'zero'`, skip them with `fill='drop'`, "
+                "declare another calendar with `freq=ALIAS`, or read the rows as a plain sequence with "
+                "`freq='none'`" + (" (local times across a DST change: give their zone with `tz=NAME`)"
+                                   if dst else ""), fact, dst)
         return frame, None, None
     values = np.full((n_calendar, frame.shape[1]), np.nan)
     values[positions] = frame.to_numpy(dtype=np.float64)

@@ -125,9 +125,10 @@ def test_fill_drop_with_too_few_neighbouring_rows_is_one_error(run, error_line, 
 
 
 @pytest.mark.parametrize(("name", "args", "data", "message"), [
-    ("business.csv", (), "gap_daily.csv",
+    ("business.csv", (), "gap_daily.csv",  # advice predict and evaluate can follow: they have no --fill
      "{d}: 2 timestamps are missing from the D calendar of column 'date' (first 2023-01-03, after line 3); "
-     + GAP_HINT),
+     "the model was trained with --fill error, so its DATA must hold every timestamp of its calendar: fill "
+     "the gap in DATA, or train a model that fills or skips gaps (--fill ffill|interpolate|zero|drop)"),
     ("holes_daily.csv", ("--fill", "interpolate"), "weekly_sat.csv",
      "{d} has rows at frequency W-SAT but the model was trained on rows at frequency D; give DATA at the "
      "model's frequency (D), or train a model on the W-SAT rows"),

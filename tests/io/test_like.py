@@ -123,3 +123,18 @@ def test_read_long_like_needs_the_directorys_id_column(model, tmp_path):
     path.write_text("store,month,passengers\na,1949-01,1\na,1949-02,2\nb,1949-01,3\nb,1949-02,4\n")
     table = read_long_like("models", {"id_col": "store", "read": {"smooth": 2}}, model, path)
     assert {k: s.values[:, 0].tolist() for k, s in table.series.items()} == {"a": [1.5], "b": [3.5]}
+
+
+def test_data_with_a_gap_is_refused_with_advice_for_a_model_not_for_training():
+    """read_csv's gap advice (fill=, freq=) is for reading training data; DATA for a model is read as
+    its training data was, so the advice is to fill DATA or train a model that fills or skips gaps."""
+    reading = Path(__file__).resolve().parents[1] / "data" / "reading"
+    model = Forecaster(2, 2, hidden=2, epochs=1, scale="minmax").fit(read_csv(reading / "business.csv"))
+    with pytest.raises(DataError) as info:
+        read_like(model, reading / "gap_daily.csv")
+    message = str(info.value)
+    assert message.startswith(f"{reading / 'gap_daily.csv'}: 2 timestamps are missing from the D calendar")
+    assert message.endswith("the model was trained with `fill='error'`, so its DATA must hold every "
+                            "timestamp of its calendar: fill the gap in DATA, or train a model that fills "
+                            "or skips gaps (`fill='ffill'|'interpolate'|'zero'|'drop'`)")
+    assert "freq=" not in message
