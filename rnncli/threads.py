@@ -27,7 +27,6 @@ The rule and the figures it was drawn from: see `AUTO_MIN_FLOPS` below and the R
 import contextlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -178,7 +177,11 @@ class SplitProducts:
         self._pool, self._pid = None, None
         self._lock = threading.Lock()
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self):
+        """The worker thread's executor (concurrent.futures, imported on the first split: it brings
+        logging, some 10 ms that a predict of a small network need not pay)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         with self._lock:
             if self._pool is None or self._pid != os.getpid():  # a forked child has no worker thread
                 self._pool, self._pid = ThreadPoolExecutor(1, thread_name_prefix="rnncli-split"), os.getpid()

@@ -10,7 +10,8 @@ import pytest
 from rnncli.io.artifact import load, save
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
-HEAVY = ("numpy", "pandas", "rich", "joblib", "matplotlib", "dask", "distributed", "threadpoolctl")
+HEAVY = ("numpy", "pandas", "rich", "joblib", "matplotlib", "dask", "distributed", "threadpoolctl",
+         "concurrent.futures")  # the last for the split products' worker thread only (it brings logging)
 COMMAND_MODULES = ("rnncli.cli.training", "rnncli.cli.windowing", "rnncli.cli.describing", "rnncli.cli.many",
                    "rnncli.cli.completion", "rnncli.cli.progress", "rnncli.cli.plot")
 
@@ -46,7 +47,8 @@ def test_predict_imports_neither_pandas_nor_joblib_nor_rich_nor_other_commands(c
     save(load(airline_model), path, compress=compress)
     got = imported("predict", path)
     assert "numpy" in got
-    assert got & {"pandas", "rich", "joblib", "matplotlib", "dask", "distributed", *COMMAND_MODULES} == set()
+    assert got & {"pandas", "rich", "joblib", "matplotlib", "dask", "distributed", "concurrent.futures",
+                  *COMMAND_MODULES} == set()
     got = imported("predict", path, SAMPLES / "airline.csv")
     assert "pandas" in got
     assert got & {"rich", "joblib", "matplotlib", "dask", *COMMAND_MODULES} == set()
